@@ -1,0 +1,152 @@
+//! Stage 7, `emit`: write converted notices as JSON, JSONL or CSV.
+//!
+//! Output is deterministic (field order fixed by the record types, no maps with random order) and
+//! files are written atomically: to a temporary file in the target directory, then renamed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::offices::OfficeRef;
+use crate::record::{NoticeDocument, Task};
+
+/// Output formats of `convert`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// The canonical document, pretty-printed.
+    Json,
+    /// One task per line, each with its notice id.
+    Jsonl,
+    /// One task per row, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese.
+    Csv,
+}
+
+impl OutputFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Json => "json",
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Csv => "csv",
+        }
+    }
+}
+
+/// Why output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot serialize output: {0}")]
+    Serialize(String),
+}
+
+/// Renders `doc` in `format` as bytes.
+pub fn render(doc: &NoticeDocument, format: OutputFormat) -> Result<Vec<u8>, EmitError> {
+    match format {
+        OutputFormat::Json => {
+            let mut out = serde_json::to_vec_pretty(doc).map_err(|e| EmitError::Serialize(e.to_string()))?;
+            out.push(b'\n');
+            Ok(out)
+        }
+        OutputFormat::Jsonl => {
+            let mut out = Vec::new();
+            for task in &doc.tasks {
+                let line = TaskLine { notice_id: &doc.notice.id, task };
+                serde_json::to_writer(&mut out, &line).map_err(|e| EmitError::Serialize(e.to_string()))?;
+                out.push(b'\n');
+            }
+            Ok(out)
+        }
+        OutputFormat::Csv => render_csv(doc),
+    }
+}
+
+#[derive(Serialize)]
+struct TaskLine<'a> {
+    notice_id: &'a str,
+    #[serde(flatten)]
+    task: &'a Task,
+}
+
+/// CSV columns, in order.
+pub const CSV_HEADER: &[&str] = &[
+    "notice_id",
+    "task_id",
+    "seq",
+    "section",
+    "title",
+    "text",
+    "leaders",
+    "lead_office_codes",
+    "lead_office_names",
+    "support_office_codes",
+    "support_office_names",
+    "implementer_codes",
+    "implementer_names",
+    "deadline",
+    "first_page",
+    "last_page",
+    "row",
+];
+
+fn codes(refs: &[OfficeRef]) -> String {
+    refs.iter().map(|r| r.code.as_deref().unwrap_or("")).collect::<Vec<_>>().join(";")
+}
+
+fn names(refs: &[OfficeRef]) -> String {
+    refs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(";")
+}
+
+fn render_csv(doc: &NoticeDocument) -> Result<Vec<u8>, EmitError> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        let err = |e: csv::Error| EmitError::Serialize(e.to_string());
+        w.write_record(CSV_HEADER).map_err(err)?;
+        for t in &doc.tasks {
+            let seq = t.seq.map(|s| s.to_string()).unwrap_or_default();
+            let record = [
+                doc.notice.id.clone(),
+                t.id.clone(),
+                seq,
+                t.section.clone().unwrap_or_default(),
+                t.title.clone(),
+                t.text.clone(),
+                t.leaders.join(";"),
+                codes(&t.lead_offices),
+                names(&t.lead_offices),
+                codes(&t.support_offices),
+                names(&t.support_offices),
+                codes(&t.implementers),
+                names(&t.implementers),
+                t.deadline.as_ref().map(|d| d.raw.clone()).unwrap_or_default(),
+                t.provenance.pages[0].to_string(),
+                t.provenance.pages[1].to_string(),
+                t.provenance.row.to_string(),
+            ];
+            w.write_record(&record).map_err(err)?;
+        }
+        w.flush().map_err(|e| EmitError::Serialize(e.to_string()))?;
+    }
+    Ok(out)
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
+    let io = |source| EmitError::Io { path: path.to_path_buf(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}

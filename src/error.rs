@@ -1,0 +1,98 @@
+//! The crate's error: one boxed kind per failing stage, with the input path as context.
+
+use std::path::{Path, PathBuf};
+
+use crate::emit::EmitError;
+use crate::ledger::LedgerError;
+use crate::offices::OfficeError;
+use crate::source::SourceError;
+use crate::table::TableError;
+use crate::text::TextError;
+use crate::validate::{SchemaViolation, ValidateError};
+
+/// An error that stopped the conversion of one input.
+#[derive(Debug)]
+pub struct Error {
+    kind: Box<ErrorKind>,
+    path: Option<PathBuf>,
+}
+
+/// What went wrong, by stage.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("format {format} has no front-end yet; supported: text renditions (.txt)")]
+    UnsupportedFormat { format: &'static str },
+    #[error("legacy binary Office file (.doc/.xls/.wps): convert it first, e.g. `soffice --headless --convert-to docx FILE`")]
+    LegacyOffice,
+    #[error("text rendition: {0}")]
+    Text(#[from] TextError),
+    #[error(transparent)]
+    Table(#[from] TableError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Office(#[from] OfficeError),
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
+    #[error("the converted document breaks the schema ({} violation(s)); first: {}", .0.len(), .0.first().map(|v| v.to_string()).unwrap_or_default())]
+    SchemaViolations(Vec<SchemaViolation>),
+    #[error(transparent)]
+    Emit(#[from] EmitError),
+}
+
+impl Error {
+    /// The kind of failure.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The input the error is about, when known.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Attaches the input path (kept if one is already set).
+    pub fn with_path(mut self, path: &Path) -> Self {
+        if self.path.is_none() {
+            self.path = Some(path.to_path_buf());
+        }
+        self
+    }
+
+    /// True when the input itself is at fault (bad format, no ledger), false for I/O and usage
+    /// failures. The CLI maps the first to exit code 1 and the second to 2.
+    pub fn is_input_problem(&self) -> bool {
+        match &*self.kind {
+            ErrorKind::Source(SourceError::Io { .. }) | ErrorKind::Emit(_) | ErrorKind::Office(_) => false,
+            ErrorKind::Validate(ValidateError::BadSchema { .. }) => false,
+            _ => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Source errors already name their path.
+        match (&self.path, &*self.kind) {
+            (Some(p), kind) if !matches!(kind, ErrorKind::Source(_)) => write!(f, "{}: {kind}", p.display()),
+            (_, kind) => write!(f, "{kind}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&*self.kind)
+    }
+}
+
+impl<E: Into<ErrorKind>> From<E> for Error {
+    fn from(e: E) -> Self {
+        Error { kind: Box::new(e.into()), path: None }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,41 @@
+//! Stable identifiers for notices and tasks.
+//!
+//! Ids are short hashes of what identifies a thing to a reader, normalized so that format
+//! differences (spacing, a trailing full stop) do not change them: a notice by its issuer and
+//! document number (or title when it has none), a task by its title.
+
+use sha2::{Digest, Sha256};
+
+/// Normalizes text for hashing: whitespace removed, trailing sentence punctuation removed,
+/// half-width brackets made full-width.
+pub fn id_basis(text: &str) -> String {
+    let squashed = crate::offices::normalize_name(text);
+    squashed.trim_end_matches(['。', '.', '；', ';', '！', '？']).to_string()
+}
+
+/// The first `hex_chars` lower-case hex digits of the SHA-256 of `text`.
+pub fn short_hash(text: &str, hex_chars: usize) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    hex[..hex_chars.min(hex.len())].to_string()
+}
+
+/// The id of a notice: `n-` and 12 hex digits of its issuer and document number, or of its
+/// issuer and title when it has no document number.
+pub fn notice_id(issuer: Option<&str>, doc_number: Option<&str>, title: Option<&str>) -> String {
+    let second = doc_number.map(|d| format!("doc:{}", id_basis(d))).unwrap_or_else(|| format!("title:{}", id_basis(title.unwrap_or(""))));
+    format!("n-{}", short_hash(&format!("{}\u{0}{second}", id_basis(issuer.unwrap_or(""))), 12))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_ignore_spacing_and_full_stops() {
+        assert_eq!(id_basis("实施 工程。"), id_basis("实施工程"));
+        assert_eq!(notice_id(Some("甘肃省教育厅"), None, Some("关于 印发")), notice_id(Some("甘肃省教育厅"), None, Some("关于印发")));
+        assert_ne!(notice_id(Some("甘肃省教育厅"), Some("甘教发〔2023〕1号"), None), notice_id(Some("甘肃省教育厅"), Some("甘教发〔2023〕2号"), None));
+        assert_eq!(short_hash("a", 8).len(), 8);
+    }
+}

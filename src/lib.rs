@@ -1,0 +1,43 @@
+//! notice-ingest: Chinese government notices (通知) and their task ledgers (任务分解台账) into
+//! validated, structured task records.
+//!
+//! The pipeline's stages, in the order data flows:
+//!
+//! 1. [`source`] — read bytes, fingerprint them, sniff the format.
+//! 2. A front-end per format — [`text`] (the plain-text rendition) — producing the one
+//!    format-neutral document model in [`model`]: headings, paragraphs, tables as grids of cells
+//!    with spans and page provenance.
+//! 3. [`table`] — expand spans and stitch tables across pages (drop repeated headers, join
+//!    continuation rows).
+//! 4. [`ledger`] — map header cells to fields, read sections and task records; [`notice`] reads
+//!    the notice's metadata (issuer, title, recipients, reporting duties) from the body.
+//! 5. [`offices`] — the office registry, the splitter for joined cells, name normalization.
+//! 6. [`validate`] — check documents against `schemas/notice.schema.json`.
+//! 7. [`emit`] — write JSON, JSONL or CSV.
+//!
+//! [`convert_path`] runs them all. Findings that do not stop a notice are [`Diagnostic`]s in the
+//! output; failures are [`Error`]s whose [`ErrorKind`] names the stage.
+
+mod convert;
+pub mod diag;
+pub mod emit;
+mod error;
+pub mod ids;
+pub mod ledger;
+pub mod model;
+pub mod normalize;
+pub mod notice;
+pub mod offices;
+pub mod record;
+pub mod source;
+pub mod table;
+pub mod text;
+pub mod validate;
+
+pub use convert::{convert_path, convert_source, Config};
+pub use diag::{Diagnostic, Location, Severity};
+pub use emit::{render, write_atomic, OutputFormat};
+pub use error::{Error, ErrorKind, Result};
+pub use offices::{OfficeRef, OfficeRegistry};
+pub use record::{NoticeDocument, Task, SCHEMA_VERSION};
+pub use validate::{SchemaValidator, SchemaViolation};

@@ -1,0 +1,110 @@
+//! Text normalization shared by the stages that turn cells and paragraphs into record fields.
+//!
+//! Producers add and remove spaces differently: a PDF puts an autospace gap in `2024 年`, the
+//! text rendition puts a space after a bold run, HTML indents with `&nbsp;`. [`clean_text`]
+//! removes exactly the spaces no author typed, so that the same notice gives the same text from
+//! every format, and leaves everything else (typos, wording, punctuation) verbatim.
+
+/// CJK punctuation and full-width forms next to which a space is never meaningful.
+fn is_cjk_punct(c: char) -> bool {
+    matches!(c,
+        '\u{3000}'..='\u{303F}'   // CJK symbols and punctuation: 、。〈〉《》「」『』【】〔〕…
+        | '\u{FF00}'..='\u{FFEF}' // full-width forms: （），：；！？
+        | '“' | '”' | '‘' | '’' | '…' | '—' | '·')
+}
+
+/// Han ideographs (the common blocks).
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+}
+
+fn is_cjk(c: char) -> bool {
+    is_han(c) || is_cjk_punct(c)
+}
+
+/// Normalizes the whitespace of a multi-line text without touching its wording:
+/// each line's whitespace runs (any width, NBSP and U+3000 included) become one space; a space
+/// next to CJK punctuation, or between a Han character and a Latin letter or digit, is removed;
+/// a space between two Han characters (as in `教育部 甘肃省人民政府`) is kept; lines are trimmed
+/// and empty lines dropped. Lines stay separated by `\n`.
+pub fn clean_text(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.split('\n') {
+        let cleaned = clean_line(line);
+        if !cleaned.is_empty() {
+            lines.push(cleaned);
+        }
+    }
+    lines.join("\n")
+}
+
+/// [`clean_text`] with line breaks joined: CJK on either side of the break joins with nothing,
+/// two Latin words with a space.
+pub fn clean_text_single_line(text: &str) -> String {
+    let cleaned = clean_text(text);
+    let mut out = String::with_capacity(cleaned.len());
+    for (i, line) in cleaned.split('\n').enumerate() {
+        if i > 0 {
+            let prev = out.chars().last();
+            let next = line.chars().next();
+            if let (Some(p), Some(n)) = (prev, next) {
+                if !is_cjk(p) && !is_cjk(n) {
+                    out.push(' ');
+                }
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+fn clean_line(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() || c == '\u{200B}' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_whitespace() || chars[i] == '\u{200B}') {
+                i += 1;
+            }
+            let prev = if start == 0 { None } else { Some(chars[start - 1]) };
+            let next = chars.get(i).copied();
+            if let (Some(p), Some(n)) = (prev, next) {
+                let meaningless = is_cjk_punct(p)
+                    || is_cjk_punct(n)
+                    || (is_han(p) && n.is_ascii_alphanumeric())
+                    || (p.is_ascii_alphanumeric() && is_han(n));
+                if !meaningless {
+                    out.push(' ');
+                }
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_only_spaces_nobody_typed() {
+        assert_eq!(clean_text("实施“工程”。 推进"), "实施“工程”。推进");
+        assert_eq!(clean_text("  2024 年 6 月 "), "2024年6月");
+        assert_eq!(clean_text("教育部 甘肃省人民政府"), "教育部 甘肃省人民政府");
+        assert_eq!(clean_text("5G+智慧  教育\u{3000}平台"), "5G+智慧 教育 平台");
+        assert_eq!(clean_text("a\n\n b \n"), "a\nb");
+        assert_eq!(clean_text("（一） 完善"), "（一）完善");
+    }
+
+    #[test]
+    fn joins_lines_like_a_reader() {
+        assert_eq!(clean_text_single_line("推进习近平\n新时代"), "推进习近平新时代");
+        assert_eq!(clean_text_single_line("open\nsource"), "open source");
+    }
+}

@@ -1,0 +1,193 @@
+//! Stage 4b, `notice`: the notice's own metadata from the paragraphs before its ledger — issuer,
+//! title, document number, date, recipients (主送), attachments (附件) and reporting duties.
+//!
+//! Each item is read by its shape in the body, not by position alone: the title is the heading or
+//! line that reads like a title (`关于…的通知`), recipients the line ending in `：` after it, and
+//! so on. What is not found stays null or empty; nothing here fails the notice.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::diag::{Diagnostic, Location};
+use crate::model::{Block, Document, Origin};
+use crate::normalize::clean_text_single_line;
+use crate::offices::OfficeRegistry;
+use crate::record::{Attachment, ReportingDuty};
+
+/// Notice-level fields read from the body.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NoticeMeta {
+    pub issuer: Option<String>,
+    pub title: Option<String>,
+    pub doc_number: Option<String>,
+    /// ISO date `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub recipients: Vec<crate::offices::OfficeRef>,
+    pub attachments: Vec<Attachment>,
+    pub reporting: Vec<ReportingDuty>,
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static pattern"))
+}
+
+fn doc_number_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    re(&RE, r"\p{Han}{1,12}\s*[〔\[【（(]\s*(?:19|20)\d{2}\s*[〕\]】）)]\s*\d{1,5}\s*号")
+}
+
+fn date_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    re(&RE, r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+}
+
+fn reporting_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    re(
+        &RE,
+        r"^(?P<who>.*?)(?:要|应当|应|须|需)?(?P<when>每季度末|每季度|每月底|每月|每半年|每年底|每年|年底前|及时|定期)?向(?P<to>.+?)(?:报送|上报|报告|提交|汇报)(?P<what>.*)$",
+    )
+}
+
+const ORG_ENDINGS: &[&str] = &["厅", "局", "委员会", "委", "政府", "部", "办公室", "办公厅", "院", "中心"];
+
+/// Reads the notice metadata from the blocks before the first table.
+pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMeta, Vec<Diagnostic>) {
+    let mut meta = NoticeMeta::default();
+    let mut diags = Vec::new();
+    let body: Vec<(String, Origin, u8)> = doc
+        .blocks
+        .iter()
+        .take_while(|b| !matches!(b, Block::Table(_)))
+        .filter_map(|b| match b {
+            Block::Heading { level, text, origin } => Some((clean_text_single_line(&text.to_plain()), *origin, *level)),
+            Block::Paragraph { text, origin } => Some((clean_text_single_line(&text.to_plain()), *origin, 0)),
+            Block::Table(_) => None,
+        })
+        .filter(|(t, _, _)| !t.is_empty())
+        .collect();
+
+    let title_at = body.iter().position(|(t, _, _)| looks_like_title(t));
+    if let Some(i) = title_at {
+        meta.title = Some(body[i].0.clone());
+    }
+    let before_title = &body[..title_at.unwrap_or(body.len().min(1))];
+    meta.issuer = before_title
+        .iter()
+        .map(|(t, _, _)| t.trim_end_matches("文件").to_string())
+        .find(|t| t.chars().count() <= 30 && ORG_ENDINGS.iter().any(|e| t.ends_with(e)));
+    meta.doc_number = body.iter().find_map(|(t, _, _)| doc_number_re().find(t)).map(|m| clean_text_single_line(m.as_str()));
+    meta.date = body.iter().rev().find_map(|(t, _, _)| {
+        let c = date_re().captures(t)?;
+        let (y, m, d): (u32, u32, u32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
+        ((1..=12).contains(&m) && (1..=31).contains(&d) && t.chars().count() <= 40).then(|| format!("{y:04}-{m:02}-{d:02}"))
+    });
+
+    let after_title = title_at.map_or(0, |i| i + 1);
+    if let Some((text, origin, _)) = body[after_title..].iter().find(|(t, _, _)| t.ends_with('：') || t.ends_with(':')) {
+        let list = text.trim_end_matches(['：', ':']);
+        let loc = Location { page: Some(origin.page), line: origin.line, ..Default::default() };
+        let (refs, d) = registry.split(list, &loc);
+        meta.recipients = refs;
+        diags.extend(d);
+    }
+
+    let mut in_attachments = false;
+    for (text, _, _) in &body[after_title..] {
+        if let Some(rest) = text.strip_prefix("附件：").or_else(|| text.strip_prefix("附件:")) {
+            in_attachments = true;
+            push_attachment(&mut meta.attachments, rest);
+        } else if in_attachments && starts_with_list_number(text) {
+            push_attachment(&mut meta.attachments, text);
+        } else {
+            in_attachments = false;
+        }
+    }
+
+    for (text, origin, level) in &body[after_title..] {
+        if *level > 0 {
+            continue;
+        }
+        let loc = Location { page: Some(origin.page), line: origin.line, ..Default::default() };
+        for clause in text.split(['。', '；', '，', ';']) {
+            if let Some(duty) = read_reporting_clause(clause, registry, &loc, &mut diags) {
+                meta.reporting.push(duty);
+            }
+        }
+    }
+    (meta, diags)
+}
+
+fn looks_like_title(t: &str) -> bool {
+    let n = t.chars().count();
+    (4..=150).contains(&n)
+        && (t.starts_with("关于")
+            || ["通知", "通报", "意见", "方案", "决定", "办法", "规划", "函"].iter().any(|e| t.ends_with(e)))
+        && !t.ends_with('：')
+}
+
+fn starts_with_list_number(t: &str) -> bool {
+    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+    digits > 0 && t[digits..].starts_with(['.', '、', '．'])
+}
+
+fn push_attachment(list: &mut Vec<Attachment>, text: &str) {
+    let mut title = text.trim();
+    if starts_with_list_number(title) {
+        let digits = title.chars().take_while(|c| c.is_ascii_digit()).count();
+        title = title[digits..].trim_start_matches(['.', '、', '．']).trim();
+    }
+    if !title.is_empty() {
+        list.push(Attachment { title: title.to_string(), href: None });
+    }
+}
+
+fn frequency_of(when: &str) -> Option<&'static str> {
+    Some(match when {
+        "每季度末" | "每季度" => "quarterly",
+        "每月底" | "每月" => "monthly",
+        "每半年" => "semiannual",
+        "每年底" | "每年" | "年底前" => "annual",
+        "及时" => "as-needed",
+        "定期" => "periodic",
+        _ => return None,
+    })
+}
+
+/// Reads one clause such as `各牵头单位要每季度末向省教育厅发展规划处报送推进落实情况`.
+fn read_reporting_clause(clause: &str, registry: &OfficeRegistry, loc: &Location, diags: &mut Vec<Diagnostic>) -> Option<ReportingDuty> {
+    let clause = clause.trim();
+    let caps = reporting_re().captures(clause)?;
+    let who_raw = caps.name("who").map_or("", |m| m.as_str()).trim();
+    let to_raw = caps.name("to").map_or("", |m| m.as_str()).trim();
+    if who_raw.is_empty() || to_raw.is_empty() {
+        return None;
+    }
+    let when = caps.name("when").map(|m| m.as_str().to_string());
+    // The reporter is often followed by what it does first (`发展规划处汇总后`): keep the raw
+    // words, and resolve the registry body the words begin with, if any.
+    let from_office = leading_registry_body(who_raw, registry);
+    let from = from_office.as_ref().map_or(who_raw, |r| r.raw.as_str()).to_string();
+    let from_offices = from_office.into_iter().collect();
+    let (to, d) = registry.split(to_raw, loc);
+    diags.extend(d);
+    Some(ReportingDuty {
+        from,
+        from_offices,
+        to,
+        frequency: when.as_deref().and_then(frequency_of).map(str::to_string),
+        frequency_raw: when,
+        content: caps.name("what").map_or("", |m| m.as_str()).trim().to_string(),
+        text: clause.to_string(),
+    })
+}
+
+fn leading_registry_body(words: &str, registry: &OfficeRegistry) -> Option<crate::offices::OfficeRef> {
+    let chars: Vec<char> = words.chars().collect();
+    (2..=chars.len()).rev().find_map(|end| {
+        let prefix: String = chars[..end].iter().collect();
+        let (refs, d) = registry.split(&prefix, &Location::default());
+        (refs.len() == 1 && refs[0].code.is_some() && d.iter().all(|x| x.kind != "unknown-office")).then(|| refs.into_iter().next().unwrap())
+    })
+}

@@ -1,0 +1,584 @@
+//! Stage 5, `offices`: the office registry, the splitter for joined cells, and name normalization.
+//!
+//! An [`OfficeRegistry`] is data (a JSON file, see `src/data/registries/`): every office and unit
+//! an issuer's notices name, with a stable ASCII code, the canonical full name, short names and
+//! aliases. [`OfficeRegistry::split`] turns a cell such as `基教处 高教处 职教处` or
+//! `基教处高教处职成处` into [`OfficeRef`]s in the order written, and reports aliases, unknown
+//! names (with the nearest known names) and duplicates as diagnostics: nothing is dropped silently.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{Diagnostic, Location};
+
+/// The registry compiled into the binary: the Education Department of Gansu Province.
+pub const DEFAULT_REGISTRY_JSON: &str = include_str!("data/registries/gansu-jyt.json");
+
+/// What kind of body a registry entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OfficeKind {
+    /// An internal office (处室) of the issuing department.
+    Office,
+    /// A unit affiliated to the department with its own identity (e.g. 教育考试院).
+    AffiliatedUnit,
+    /// A school, university or other institution.
+    Institution,
+    /// A collective such as 各高等学校 or 厅机关各处室.
+    Collective,
+    /// A body outside the department (a ministry, a government, another bureau).
+    External,
+}
+
+/// One body in a registry, as written in the registry file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeEntry {
+    pub code: String,
+    pub kind: OfficeKind,
+    /// Canonical full name.
+    pub name: String,
+    /// Usual abbreviations; using one is not remarked on.
+    #[serde(default)]
+    pub short_names: Vec<String>,
+    /// Other names for the same body (old names, variant spellings); using one is an info diagnostic.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Where the entry comes from and how sure it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The registry file as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct RegistryFile {
+    id: String,
+    issuer: String,
+    /// Names of the issuer that may prefix an office name (`省教育厅发展规划处`).
+    #[serde(default)]
+    issuer_names: Vec<String>,
+    #[serde(default)]
+    description: Option<String>,
+    entries: Vec<OfficeEntry>,
+}
+
+/// A reference to an office or unit as found in a cell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeRef {
+    /// Stable ASCII code from the registry; `None` when the registry does not know the name.
+    pub code: Option<String>,
+    /// Canonical full name; for an unknown name, the name as written.
+    pub name: String,
+    /// Exactly as written in the source, markers included.
+    pub raw: String,
+    pub kind: Option<OfficeKind>,
+    /// A role marker written with the name, e.g. `牵头` in `基教处（牵头）`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// Why a registry could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum OfficeError {
+    #[error("cannot read registry {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("registry {origin} is not valid registry JSON: {source}")]
+    Json { origin: String, source: serde_json::Error },
+    #[error("registry {origin}: entry {index} has code {code:?}; codes must be non-empty lower-case ASCII letters, digits, '.', '-' or '_'")]
+    BadCode { origin: String, index: usize, code: String },
+    #[error("registry {origin}: code {code:?} is used by more than one entry")]
+    DuplicateCode { origin: String, code: String },
+    #[error("registry {origin}: the name {name:?} belongs to both {first} and {second}")]
+    AmbiguousName { origin: String, name: String, first: String, second: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NameUse {
+    Canonical,
+    Short,
+    Alias,
+}
+
+/// Role markers that may follow a name in brackets.
+const ROLE_MARKERS: &[&str] =
+    &["牵头", "牵头负责", "主责", "主办", "负总责", "配合", "协办", "协助", "参与", "负责", "责任单位", "牵头单位", "配合单位"];
+
+/// Endings of unit names, used to cut a run of unknown names that has no separators.
+const NAME_SUFFIXES: &[&str] = &[
+    "处", "办", "室", "院", "中心", "局", "厅", "部", "委", "会", "校", "学校", "大学", "学院", "单位", "所", "站", "馆",
+    "队", "组", "司", "府", "科", "社", "团", "园",
+];
+
+/// Connectives that may stand between two names without being part of either.
+const GLUE: &[char] = &['和', '及', '与'];
+
+/// Longest name considered when matching against the registry, in characters.
+const MAX_NAME_CHARS: usize = 40;
+/// Tokens longer than this are not segmented (kept whole) to bound the work on hostile input.
+const MAX_SEGMENTED_CHARS: usize = 400;
+
+/// Offices and units of one issuer, with every name they go by.
+#[derive(Clone, Debug)]
+pub struct OfficeRegistry {
+    id: String,
+    issuer: String,
+    issuer_prefixes: Vec<Vec<char>>,
+    entries: Vec<OfficeEntry>,
+    /// Normalized name → (entry index, how the name relates to the entry).
+    names: HashMap<String, (usize, NameUse)>,
+    max_name_chars: usize,
+}
+
+impl OfficeRegistry {
+    /// The registry compiled into the binary.
+    pub fn builtin() -> Self {
+        Self::from_json(DEFAULT_REGISTRY_JSON, "builtin:gansu-jyt").expect("the built-in registry is valid")
+    }
+
+    /// Loads a registry file (see the README for its format).
+    pub fn from_path(path: &Path) -> Result<Self, OfficeError> {
+        let text = std::fs::read_to_string(path).map_err(|source| OfficeError::Io { path: path.to_path_buf(), source })?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a registry: codes well-formed and unique, no name shared by two entries.
+    /// `origin` names the registry in error messages.
+    pub fn from_json(text: &str, origin: &str) -> Result<Self, OfficeError> {
+        let file: RegistryFile =
+            serde_json::from_str(text).map_err(|source| OfficeError::Json { origin: origin.to_string(), source })?;
+        let mut names: HashMap<String, (usize, NameUse)> = HashMap::new();
+        let mut codes: HashMap<&str, usize> = HashMap::new();
+        for (index, entry) in file.entries.iter().enumerate() {
+            let good = !entry.code.is_empty()
+                && entry.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+            if !good {
+                return Err(OfficeError::BadCode { origin: origin.to_string(), index, code: entry.code.clone() });
+            }
+            if codes.insert(&entry.code, index).is_some() {
+                return Err(OfficeError::DuplicateCode { origin: origin.to_string(), code: entry.code.clone() });
+            }
+            let all = std::iter::once((&entry.name, NameUse::Canonical))
+                .chain(entry.short_names.iter().map(|n| (n, NameUse::Short)))
+                .chain(entry.aliases.iter().map(|n| (n, NameUse::Alias)));
+            for (name, usage) in all {
+                let key = normalize_name(name);
+                match names.get(&key) {
+                    Some(&(other, _)) if other != index => {
+                        return Err(OfficeError::AmbiguousName {
+                            origin: origin.to_string(),
+                            name: name.clone(),
+                            first: file.entries[other].code.clone(),
+                            second: entry.code.clone(),
+                        })
+                    }
+                    Some(_) => {}
+                    None => {
+                        names.insert(key, (index, usage));
+                    }
+                }
+            }
+        }
+        let max_name_chars = names.keys().map(|k| k.chars().count()).max().unwrap_or(1).min(MAX_NAME_CHARS);
+        let mut issuer_prefixes: Vec<Vec<char>> = file.issuer_names.iter().map(|n| normalize_name(n).chars().collect()).collect();
+        issuer_prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        Ok(OfficeRegistry { id: file.id, issuer: file.issuer, issuer_prefixes, entries: file.entries, names, max_name_chars })
+    }
+
+    /// The registry's identifier, e.g. `gansu-jyt`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The issuer whose offices this registry lists.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Every entry in file order.
+    pub fn entries(&self) -> &[OfficeEntry] {
+        &self.entries
+    }
+
+    /// Finds the entry for one name exactly as written (whitespace and bracket width ignored).
+    pub fn lookup(&self, name: &str) -> Option<&OfficeEntry> {
+        self.names.get(&normalize_name(name)).map(|&(i, _)| &self.entries[i])
+    }
+
+    /// Splits a cell into office references in the order written. `location` is attached to every
+    /// diagnostic raised: alias used (info), unknown name (warning, naming the nearest known names),
+    /// duplicate (warning; the repeat is not emitted twice), stray role marker (warning).
+    pub fn split(&self, cell: &str, location: &Location) -> (Vec<OfficeRef>, Vec<Diagnostic>) {
+        let mut refs: Vec<OfficeRef> = Vec::new();
+        let mut diags = Vec::new();
+        for token in split_separators(cell) {
+            if let Some(marker) = role_marker_of_group(&token) {
+                match refs.last_mut() {
+                    Some(prev) if prev.marker.is_none() => {
+                        prev.raw.push_str(&token);
+                        prev.marker = Some(marker);
+                    }
+                    _ => diags.push(Diagnostic::warning(
+                        "stray-role-marker",
+                        format!("role marker {token:?} in {cell:?} follows no office name"),
+                        location.clone(),
+                    )),
+                }
+                continue;
+            }
+            for segment in self.segment(&token) {
+                let reference = self.resolve(&segment, location, &mut diags);
+                let duplicate = refs.iter().find(|r| match (&r.code, &reference.code) {
+                    (Some(a), Some(b)) => a == b,
+                    (None, None) => r.name == reference.name,
+                    _ => false,
+                });
+                if let Some(first) = duplicate {
+                    diags.push(Diagnostic::warning(
+                        "duplicate-office",
+                        format!(
+                            "{:?} names {} again in the same cell (first written {:?}); it is listed once",
+                            reference.raw, reference.name, first.raw
+                        ),
+                        location.clone(),
+                    ));
+                    continue;
+                }
+                refs.push(reference);
+            }
+        }
+        (refs, diags)
+    }
+
+    /// Resolves one segment (one name, possibly with a bracketed marker or alias) to a reference.
+    fn resolve(&self, raw: &str, location: &Location, diags: &mut Vec<Diagnostic>) -> OfficeRef {
+        let (name_part, marker) = split_trailing_marker(raw);
+        let candidates = self.lookup_candidates(&name_part);
+        if let Some((index, usage, written)) = candidates {
+            let entry = &self.entries[index];
+            if usage == NameUse::Alias {
+                diags.push(Diagnostic::info(
+                    "office-alias",
+                    format!("{raw:?} uses the alias {written:?} of {}; resolved to {}", entry.name, entry.code),
+                    location.clone(),
+                ));
+            }
+            return OfficeRef {
+                code: Some(entry.code.clone()),
+                name: entry.name.clone(),
+                raw: raw.to_string(),
+                kind: Some(entry.kind),
+                marker,
+            };
+        }
+        let nearest = self.nearest_names(&name_part, 3);
+        let hint = if nearest.is_empty() { "no similar name is known".to_string() } else { format!("nearest known: {}", nearest.join(", ")) };
+        diags.push(Diagnostic::warning(
+            "unknown-office",
+            format!("{raw:?} is not in registry {}; kept with code null ({hint})", self.id),
+            location.clone(),
+        ));
+        OfficeRef { code: None, name: name_part, raw: raw.to_string(), kind: None, marker }
+    }
+
+    /// Tries the name as written, without an issuer prefix, and as `name（other name）` either part.
+    fn lookup_candidates(&self, name: &str) -> Option<(usize, NameUse, String)> {
+        let key = normalize_name(name);
+        let mut tries = vec![key.clone()];
+        if let Some(rest) = self.strip_issuer_prefix(&key) {
+            tries.push(rest);
+        }
+        if let Some((outer, inner)) = split_trailing_group(&key) {
+            tries.push(outer.clone());
+            tries.push(inner);
+            if let Some(rest) = self.strip_issuer_prefix(&outer) {
+                tries.push(rest);
+            }
+        }
+        tries.into_iter().find_map(|k| self.names.get(&k).map(|&(i, u)| (i, u, k)))
+    }
+
+    fn strip_issuer_prefix(&self, key: &str) -> Option<String> {
+        let chars: Vec<char> = key.chars().collect();
+        self.issuer_prefixes.iter().find_map(|p| {
+            (chars.len() > p.len() && chars.starts_with(p) && self.names.contains_key(&chars[p.len()..].iter().collect::<String>()))
+                .then(|| chars[p.len()..].iter().collect())
+        })
+    }
+
+    /// Known canonical names most similar to `name` (character-bigram Dice similarity), best first.
+    pub fn nearest_names(&self, name: &str, limit: usize) -> Vec<String> {
+        let target = bigrams(&normalize_name(name));
+        let mut scored: Vec<(u32, &str)> = self
+            .names
+            .iter()
+            .filter_map(|(key, &(i, _))| {
+                let b = bigrams(key);
+                let common = target.iter().filter(|g| b.contains(g)).count();
+                let score = (200 * common / (target.len() + b.len()).max(1)) as u32;
+                (score >= 30).then_some((score, self.entries[i].name.as_str()))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for (_, n) in scored {
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_string());
+            }
+            if out.len() == limit {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Cuts a token with no separators into names: registry names (optionally after an issuer
+    /// prefix) first, then unknown runs cut after a unit-name ending, then anything left whole.
+    /// Cuts never fall inside brackets.
+    fn segment(&self, token: &str) -> Vec<String> {
+        let chars: Vec<char> = token.chars().collect();
+        let n = chars.len();
+        if n <= 1 || n > MAX_SEGMENTED_CHARS || self.lookup_candidates(token).is_some() {
+            return vec![token.to_string()];
+        }
+        let cuttable = cut_points(&chars);
+        // best[i]: cheapest segmentation of chars[..i] as (cost, previous cut, segment kind).
+        let mut best: Vec<Option<(Cost, usize, bool)>> = vec![None; n + 1];
+        best[0] = Some((Cost::default(), 0, false));
+        for end in 1..=n {
+            if !cuttable[end] {
+                continue;
+            }
+            for start in 0..end {
+                let Some((base, _, _)) = best[start] else { continue };
+                if !cuttable[start] {
+                    continue;
+                }
+                let piece: String = chars[start..end].iter().collect();
+                let len = end - start;
+                let glue = len == 1 && GLUE.contains(&chars[start]) && start > 0 && end < n;
+                let cost = if glue {
+                    Cost::default()
+                } else if len <= self.max_name_chars + 12 && self.lookup_candidates(&strip_marker_text(&piece)).is_some() {
+                    Cost { segments: 1, ..Cost::default() }
+                } else {
+                    let suffix = has_name_suffix(&strip_marker_text(&piece));
+                    Cost { unknown_chars: len, unsuffixed: usize::from(!suffix), unknown: 1, segments: 1 }
+                };
+                let total = base.add(cost);
+                if best[end].is_none_or(|(b, _, _)| total < b) {
+                    best[end] = Some((total, start, glue));
+                }
+            }
+        }
+        let mut pieces = Vec::new();
+        let mut end = n;
+        while end > 0 {
+            let (_, start, glue) = best[end].expect("every cut point is reachable");
+            if !glue {
+                pieces.push(chars[start..end].iter().collect());
+            }
+            end = start;
+        }
+        pieces.reverse();
+        pieces
+    }
+}
+
+/// Cost of a segmentation, compared field by field in order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Cost {
+    unknown_chars: usize,
+    unsuffixed: usize,
+    unknown: usize,
+    segments: usize,
+}
+
+impl Cost {
+    fn add(self, o: Cost) -> Cost {
+        Cost {
+            unknown_chars: self.unknown_chars + o.unknown_chars,
+            unsuffixed: self.unsuffixed + o.unsuffixed,
+            unknown: self.unknown + o.unknown,
+            segments: self.segments + o.segments,
+        }
+    }
+}
+
+/// `cut[i]` is true when a segment may start or end before `chars[i]` (outside brackets).
+fn cut_points(chars: &[char]) -> Vec<bool> {
+    let mut depth = 0usize;
+    let mut cut = vec![true; chars.len() + 1];
+    for (i, &c) in chars.iter().enumerate() {
+        cut[i] = depth == 0;
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    cut[chars.len()] = true;
+    cut
+}
+
+fn has_name_suffix(name: &str) -> bool {
+    let bare = split_trailing_group(name).map_or_else(|| name.to_string(), |(outer, _)| outer);
+    NAME_SUFFIXES.iter().any(|s| bare.ends_with(s)) && bare.chars().count() >= 2
+}
+
+/// Splits a cell at separators outside brackets: whitespace of any width, 、 ， , ； ; / and
+/// line breaks. A bracket group standing alone after a separator stays its own token.
+pub fn split_separators(cell: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0usize;
+    for c in cell.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let separator = depth == 0 && (c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '/' | '／' | '\u{200B}'));
+        if separator {
+            if !current.is_empty() {
+                tokens.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        tokens.push(current);
+    }
+    tokens
+}
+
+/// Normalizes a name for lookup: no whitespace or zero-width characters, half-width brackets
+/// made full-width.
+pub fn normalize_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200B}' | '\u{FEFF}'))
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            other => other,
+        })
+        .collect()
+}
+
+/// If `s` ends with a bracket group, returns (text before it, text inside it), normalized.
+fn split_trailing_group(s: &str) -> Option<(String, String)> {
+    let key = normalize_name(s);
+    let body = key.strip_suffix('）')?;
+    let open = body.rfind('（')?;
+    let outer = body[..open].to_string();
+    let inner = body[open + '（'.len_utf8()..].to_string();
+    (!outer.is_empty() && !inner.is_empty()).then_some((outer, inner))
+}
+
+/// The marker text when `token` is nothing but a bracketed role marker such as `（牵头）`.
+fn role_marker_of_group(token: &str) -> Option<String> {
+    let key = normalize_name(token);
+    let inner = key.strip_prefix('（')?.strip_suffix('）')?;
+    ROLE_MARKERS.contains(&inner).then(|| inner.to_string())
+}
+
+/// Splits `基教处（牵头）` into (`基教处`, Some(`牵头`)); other text is returned whole.
+fn split_trailing_marker(raw: &str) -> (String, Option<String>) {
+    match split_trailing_group(raw) {
+        Some((outer, inner)) if ROLE_MARKERS.contains(&inner.as_str()) => (outer, Some(inner)),
+        _ => (raw.trim().to_string(), None),
+    }
+}
+
+fn strip_marker_text(piece: &str) -> String {
+    split_trailing_marker(piece).0
+}
+
+fn bigrams(s: &str) -> Vec<(char, char)> {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() == 1 {
+        return vec![(chars[0], chars[0])];
+    }
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// Splits a cell of personal names (leaders). Separators as for offices; a token that is not a
+/// 2–4 character name is cut by the `roster` of names seen elsewhere in the same table when the
+/// roster covers it exactly. Tokens that still look wrong get a warning and are kept whole.
+pub fn split_person_names(cell: &str, roster: &[String], location: &Location) -> (Vec<String>, Vec<Diagnostic>) {
+    let mut names = Vec::new();
+    let mut diags = Vec::new();
+    for token in split_separators(cell) {
+        let len = token.chars().count();
+        if roster.contains(&token) || (2..=4).contains(&len) && !covered_by_roster(&token, roster).is_some_and(|p| p.len() > 1) {
+            names.push(token);
+            continue;
+        }
+        match covered_by_roster(&token, roster) {
+            Some(parts) => names.extend(parts),
+            None => {
+                diags.push(Diagnostic::warning(
+                    "unsplit-names",
+                    format!("{token:?} is {len} characters and cannot be cut into names seen elsewhere in the table; kept whole"),
+                    location.clone(),
+                ));
+                names.push(token);
+            }
+        }
+    }
+    (names, diags)
+}
+
+/// Cuts `token` into roster names exactly, preferring fewer pieces; `None` when impossible.
+fn covered_by_roster(token: &str, roster: &[String]) -> Option<Vec<String>> {
+    let chars: Vec<char> = token.chars().collect();
+    let n = chars.len();
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+    best[0] = Some((0, 0));
+    for end in 1..=n {
+        for name in roster {
+            let len = name.chars().count();
+            if len == 0 || len > end {
+                continue;
+            }
+            let start = end - len;
+            if let Some((count, _)) = best[start] {
+                if chars[start..end].iter().copied().eq(name.chars()) && best[end].is_none_or(|(c, _)| count + 1 < c) {
+                    best[end] = Some((count + 1, start));
+                }
+            }
+        }
+    }
+    best[n]?;
+    let mut parts = Vec::new();
+    let mut end = n;
+    while end > 0 {
+        let (_, start) = best[end]?;
+        parts.push(chars[start..end].iter().collect());
+        end = start;
+    }
+    parts.reverse();
+    Some(parts)
+}
+
+/// Names of people seen as whole 2–4 character tokens in `cells`, for [`split_person_names`].
+/// A token that is several other seen names written together (`党勤邓伟`) is not a name.
+pub fn person_roster<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    for cell in cells {
+        for token in split_separators(cell) {
+            if (2..=4).contains(&token.chars().count()) {
+                seen.insert(token, ());
+            }
+        }
+    }
+    let all: Vec<String> = seen.into_keys().collect();
+    all.iter()
+        .filter(|name| {
+            let others: Vec<String> = all.iter().filter(|o| o != name).cloned().collect();
+            covered_by_roster(name, &others).is_none()
+        })
+        .cloned()
+        .collect()
+}

@@ -1,0 +1,105 @@
+//! The canonical record: the JSON contract downstream systems consume.
+//!
+//! These types are the wire format only; `schemas/notice.schema.json` documents every field and
+//! [`SCHEMA_VERSION`] names the contract. Field order here is the output's field order.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::Diagnostic;
+use crate::offices::OfficeRef;
+
+/// Version of the record contract; bumped when a field changes meaning or shape.
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+/// One converted notice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoticeDocument {
+    pub schema_version: String,
+    pub notice: Notice,
+    pub sections: Vec<Section>,
+    pub tasks: Vec<Task>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: String,
+    pub source: SourceInfo,
+    /// The registry used to resolve offices.
+    pub registry: String,
+    pub issuer: Option<String>,
+    pub title: Option<String>,
+    pub doc_number: Option<String>,
+    pub date: Option<String>,
+    pub recipients: Vec<OfficeRef>,
+    pub attachments: Vec<Attachment>,
+    pub reporting: Vec<ReportingDuty>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    pub path: String,
+    pub format: String,
+    pub sha256: String,
+    pub pages: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub title: String,
+    pub href: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportingDuty {
+    /// Who reports, as written (e.g. `各牵头单位`).
+    pub from: String,
+    /// The registry bodies `from` names, if any.
+    pub from_offices: Vec<OfficeRef>,
+    pub to: Vec<OfficeRef>,
+    /// `quarterly`, `monthly`, `semiannual`, `annual`, `as-needed`, `periodic`, or null.
+    pub frequency: Option<String>,
+    pub frequency_raw: Option<String>,
+    /// What is reported, as written.
+    pub content: String,
+    /// The clause the duty was read from.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub numeral: Option<String>,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Deadline {
+    pub raw: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub pages: [u32; 2],
+    pub row: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub seq: Option<u32>,
+    pub section: Option<String>,
+    pub title: String,
+    pub text: String,
+    pub leaders: Vec<String>,
+    pub lead_offices: Vec<OfficeRef>,
+    pub support_offices: Vec<OfficeRef>,
+    pub implementers: Vec<OfficeRef>,
+    pub deadline: Option<Deadline>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+    pub provenance: Provenance,
+}

@@ -22,7 +22,12 @@ pub struct Config {
 impl Config {
     /// The built-in registry, header table and limits.
     pub fn new(registry: OfficeRegistry) -> Self {
-        Config { registry, headers: HeaderSynonyms::builtin(), max_input_bytes: DEFAULT_MAX_INPUT_BYTES, schema: SchemaValidator::notice() }
+        Config {
+            registry,
+            headers: HeaderSynonyms::builtin(),
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            schema: SchemaValidator::notice(),
+        }
     }
 }
 

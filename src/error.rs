@@ -64,11 +64,13 @@ impl Error {
     /// True when the input itself is at fault (bad format, no ledger), false for I/O and usage
     /// failures. The CLI maps the first to exit code 1 and the second to 2.
     pub fn is_input_problem(&self) -> bool {
-        match &*self.kind {
-            ErrorKind::Source(SourceError::Io { .. }) | ErrorKind::Emit(_) | ErrorKind::Office(_) => false,
-            ErrorKind::Validate(ValidateError::BadSchema { .. }) => false,
-            _ => true,
-        }
+        !matches!(
+            &*self.kind,
+            ErrorKind::Source(SourceError::Io { .. })
+                | ErrorKind::Emit(_)
+                | ErrorKind::Office(_)
+                | ErrorKind::Validate(ValidateError::BadSchema { .. })
+        )
     }
 }
 

@@ -23,7 +23,9 @@ pub fn short_hash(text: &str, hex_chars: usize) -> String {
 /// The id of a notice: `n-` and 12 hex digits of its issuer and document number, or of its
 /// issuer and title when it has no document number.
 pub fn notice_id(issuer: Option<&str>, doc_number: Option<&str>, title: Option<&str>) -> String {
-    let second = doc_number.map(|d| format!("doc:{}", id_basis(d))).unwrap_or_else(|| format!("title:{}", id_basis(title.unwrap_or(""))));
+    let second = doc_number
+        .map(|d| format!("doc:{}", id_basis(d)))
+        .unwrap_or_else(|| format!("title:{}", id_basis(title.unwrap_or(""))));
     format!("n-{}", short_hash(&format!("{}\u{0}{second}", id_basis(issuer.unwrap_or(""))), 12))
 }
 
@@ -34,8 +36,14 @@ mod tests {
     #[test]
     fn ids_ignore_spacing_and_full_stops() {
         assert_eq!(id_basis("实施 工程。"), id_basis("实施工程"));
-        assert_eq!(notice_id(Some("甘肃省教育厅"), None, Some("关于 印发")), notice_id(Some("甘肃省教育厅"), None, Some("关于印发")));
-        assert_ne!(notice_id(Some("甘肃省教育厅"), Some("甘教发〔2023〕1号"), None), notice_id(Some("甘肃省教育厅"), Some("甘教发〔2023〕2号"), None));
+        assert_eq!(
+            notice_id(Some("甘肃省教育厅"), None, Some("关于 印发")),
+            notice_id(Some("甘肃省教育厅"), None, Some("关于印发"))
+        );
+        assert_ne!(
+            notice_id(Some("甘肃省教育厅"), Some("甘教发〔2023〕1号"), None),
+            notice_id(Some("甘肃省教育厅"), Some("甘教发〔2023〕2号"), None)
+        );
         assert_eq!(short_hash("a", 8).len(), 8);
     }
 }

@@ -117,7 +117,10 @@ pub fn read_ledger(grids: &[Grid], headers: &HeaderSynonyms, registry: &OfficeRe
     }
     if found == 0 {
         let headers = grids.iter().map(|g| format!("[{}]", g.header.join(" | "))).collect::<Vec<_>>().join(", ");
-        return Err(LedgerError::NoLedgerTable { tables: grids.len(), headers: if headers.is_empty() { "none".into() } else { headers } });
+        return Err(LedgerError::NoLedgerTable {
+            tables: grids.len(),
+            headers: if headers.is_empty() { "none".into() } else { headers },
+        });
     }
     check_sequence(&ledger.tasks, &mut ledger.diagnostics);
     assign_keys(&mut ledger.tasks, &mut ledger.diagnostics);
@@ -142,8 +145,12 @@ fn map_columns(grid: &Grid, headers: &HeaderSynonyms, diags: &mut Vec<Diagnostic
     for (i, header, field) in pending {
         let loc = Location { page: Some(grid.header_page), column: Some(i as u32 + 1), ..Default::default() };
         let msg = match field {
-            Some(f) => format!("column {} {header:?} repeats field {f:?}; its text is kept in the task's `extra`", i + 1),
-            None => format!("column {} {header:?} matches no known field; its text is kept in the task's `extra`", i + 1),
+            Some(f) => {
+                format!("column {} {header:?} repeats field {f:?}; its text is kept in the task's `extra`", i + 1)
+            }
+            None => {
+                format!("column {} {header:?} matches no known field; its text is kept in the task's `extra`", i + 1)
+            }
         };
         diags.push(Diagnostic::warning("unknown-column", msg, loc));
         extra.push((i, header, field));
@@ -153,7 +160,11 @@ fn map_columns(grid: &Grid, headers: &HeaderSynonyms, diags: &mut Vec<Diagnostic
             extra.push((i, grid.header[i].clone(), Some(field)));
             diags.push(Diagnostic::info(
                 "column-in-extra",
-                format!("column {} {:?} ({field:?}) has no record field yet; its text is kept in the task's `extra`", i + 1, grid.header[i]),
+                format!(
+                    "column {} {:?} ({field:?}) has no record field yet; its text is kept in the task's `extra`",
+                    i + 1,
+                    grid.header[i]
+                ),
                 Location { page: Some(grid.header_page), column: Some(i as u32 + 1), ..Default::default() },
             ));
         }
@@ -164,7 +175,10 @@ fn map_columns(grid: &Grid, headers: &HeaderSynonyms, diags: &mut Vec<Diagnostic
 
 fn section_regex() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^\s*([一二三四五六七八九十百零〇]+|[0-9]+|[（(][一二三四五六七八九十]+[)）])\s*[、.．]?\s*(.*)$").unwrap())
+    RE.get_or_init(|| {
+        Regex::new(r"^\s*([一二三四五六七八九十百零〇]+|[0-9]+|[（(][一二三四五六七八九十]+[)）])\s*[、.．]?\s*(.*)$")
+            .unwrap()
+    })
 }
 
 fn seq_regex() -> &'static Regex {
@@ -176,12 +190,12 @@ fn cell_text(row: &GridRow, col: Option<usize>) -> String {
     col.and_then(|c| row.cells.get(c)).map(|c| c.text.to_plain()).unwrap_or_default()
 }
 
-/// A section row: all its content in one cell (spanning the table, or the only non-blank cell),
-/// and that cell is not a sequence number.
+/// A section row: all its content in one cell that starts in the first column (spanning the
+/// table, or the only non-blank cell), and that cell is not a sequence number.
 fn section_title(row: &GridRow) -> Option<String> {
     let mut anchors = row.cells.iter().filter(|c| !c.text.is_blank()).map(|c| c.anchor);
     let first = anchors.next()?;
-    if anchors.any(|a| a != first) {
+    if first.1 != 0 || anchors.any(|a| a != first) {
         return None;
     }
     let text = clean_text_single_line(&row.cells.iter().find(|c| c.anchor == first)?.text.to_plain());
@@ -215,7 +229,10 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
                 if let Some(prev) = ledger.tasks.last_mut() {
                     ledger.diagnostics.push(Diagnostic::warning(
                         "row-without-seq",
-                        format!("row {} has no sequence number; its cells were appended to task {:?}", row.index, prev.seq),
+                        format!(
+                            "row {} has no sequence number; its cells were appended to task {:?}",
+                            row.index, prev.seq
+                        ),
                         base.clone(),
                     ));
                     append_row(prev, row, cols, registry, &roster, &mut ledger.diagnostics);
@@ -224,7 +241,10 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
             }
             ledger.diagnostics.push(Diagnostic::error(
                 "non-numeric-seq",
-                format!("row {} has sequence cell {seq_raw:?}, not a number; the row is kept as a task with seq null", row.index),
+                format!(
+                    "row {} has sequence cell {seq_raw:?}, not a number; the row is kept as a task with seq null",
+                    row.index
+                ),
                 base.clone().with_column(col(Field::Seq).map_or(1, |c| c as u32 + 1)),
             ));
         }
@@ -323,7 +343,14 @@ fn fill_people_and_offices(
 }
 
 /// Appends a row without a sequence number to the task above it (text and every list).
-fn append_row(task: &mut Task, row: &GridRow, cols: &Columns, registry: &OfficeRegistry, roster: &[String], diags: &mut Vec<Diagnostic>) {
+fn append_row(
+    task: &mut Task,
+    row: &GridRow,
+    cols: &Columns,
+    registry: &OfficeRegistry,
+    roster: &[String],
+    diags: &mut Vec<Diagnostic>,
+) {
     let col = cols.by_field.get(&Field::Task).copied();
     let more = clean_text(&cell_text(row, col));
     if !more.is_empty() {
@@ -333,7 +360,13 @@ fn append_row(task: &mut Task, row: &GridRow, cols: &Columns, registry: &OfficeR
         task.text.push_str(&more);
     }
     task.provenance.pages[1] = task.provenance.pages[1].max(row.pages.1);
-    let loc = Location { page: Some(row.pages.0), row: Some(row.index), line: row.line, task_seq: task.seq, ..Default::default() };
+    let loc = Location {
+        page: Some(row.pages.0),
+        row: Some(row.index),
+        line: row.line,
+        task_seq: task.seq,
+        ..Default::default()
+    };
     fill_people_and_offices(task, row, cols, registry, roster, &loc, diags);
 }
 
@@ -343,19 +376,36 @@ fn check_sequence(tasks: &[Task], diags: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<u32, u32> = HashMap::new();
     for task in tasks {
         let Some(seq) = task.seq else { continue };
-        let loc = Location { page: Some(task.provenance.pages[0]), row: Some(task.provenance.row), task_seq: Some(seq), line: task.provenance.line, ..Default::default() };
+        let loc = Location {
+            page: Some(task.provenance.pages[0]),
+            row: Some(task.provenance.row),
+            task_seq: Some(seq),
+            line: task.provenance.line,
+            ..Default::default()
+        };
         if let Some(first_row) = seen.insert(seq, task.provenance.row) {
-            diags.push(Diagnostic::warning("duplicate-seq", format!("sequence number {seq} appears again (first at row {first_row})"), loc.clone()));
+            diags.push(Diagnostic::warning(
+                "duplicate-seq",
+                format!("sequence number {seq} appears again (first at row {first_row})"),
+                loc.clone(),
+            ));
         }
         match prev {
             Some(p) if seq == p + 1 => {}
             Some(p) if seq > p + 1 => diags.push(Diagnostic::warning(
                 "seq-gap",
-                format!("sequence jumps from {p} to {seq}: {} missing", if seq == p + 2 { format!("{} is", p + 1) } else { format!("{}–{} are", p + 1, seq - 1) }),
+                format!(
+                    "sequence jumps from {p} to {seq}: {} missing",
+                    if seq == p + 2 { format!("{} is", p + 1) } else { format!("{}–{} are", p + 1, seq - 1) }
+                ),
                 loc,
             )),
-            Some(p) if seq <= p => diags.push(Diagnostic::warning("seq-order", format!("sequence number {seq} follows {p}"), loc)),
-            None if seq != 1 => diags.push(Diagnostic::warning("seq-start", format!("the first sequence number is {seq}, not 1"), loc)),
+            Some(p) if seq <= p => {
+                diags.push(Diagnostic::warning("seq-order", format!("sequence number {seq} follows {p}"), loc))
+            }
+            None if seq != 1 => {
+                diags.push(Diagnostic::warning("seq-start", format!("the first sequence number is {seq}, not 1"), loc))
+            }
             _ => {}
         }
         prev = Some(seq);
@@ -368,7 +418,8 @@ fn check_sequence(tasks: &[Task], diags: &mut Vec<Diagnostic>) {
 fn assign_keys(tasks: &mut [Task], diags: &mut Vec<Diagnostic>) {
     let mut used: HashMap<String, u32> = HashMap::new();
     for task in tasks.iter_mut() {
-        let basis = if task.title.is_empty() { format!("seq:{:?}\u{0}{}", task.seq, task.text) } else { task.title.clone() };
+        let basis =
+            if task.title.is_empty() { format!("seq:{:?}\u{0}{}", task.seq, task.text) } else { task.title.clone() };
         let mut key = format!("t-{}", crate::ids::short_hash(&crate::ids::id_basis(&basis), 10));
         let n = used.entry(key.clone()).or_insert(0);
         *n += 1;
@@ -403,5 +454,56 @@ mod tests {
         assert_eq!(task_title(Some("实施“工程”。"), "实施“工程”。推进。"), "实施“工程”");
         assert_eq!(task_title(None, "构建体系。实施行动。"), "构建体系");
         assert_eq!(task_title(None, "没有句号"), "没有句号");
+    }
+
+    fn ledger_of(rendition: &str) -> Ledger {
+        let (doc, _) = crate::text::read_text(rendition.as_bytes()).unwrap();
+        let (grids, _) = crate::table::stitch_pages(&doc).unwrap();
+        read_ledger(&grids, &HeaderSynonyms::builtin(), &OfficeRegistry::builtin()).unwrap()
+    }
+
+    fn kinds(l: &Ledger) -> Vec<&str> {
+        l.diagnostics.iter().map(|d| d.kind.as_str()).collect()
+    }
+
+    const HEADER: &str = "序号\t主要任务\t分管领导\t牵头处室\t配合处室\t资金来源\n";
+
+    #[test]
+    fn a_row_cut_by_a_page_break_stays_one_task() {
+        let l = ledger_of(&format!(
+            "{HEADER}<b>一、第一部分</b>\t\t\t\t\t\n1\t<b>甲任务。</b>前半\t党勤\t基教处\t高教处\t\n\n\n{HEADER}\t后半。\t\t\t职成处\t\n2\t乙任务。\t党勤曾华辉\t科技处\t\t省级\n\n\n{HEADER}3\t丙任务。\t曾华辉\t人事处\t\t\n"
+        ));
+        assert_eq!(l.tasks.len(), 3);
+        let t = &l.tasks[0];
+        assert_eq!((t.title.as_str(), t.text.as_str()), ("甲任务", "甲任务。前半后半。"));
+        assert_eq!(t.provenance.pages, [1, 2]);
+        assert_eq!(t.support_offices.iter().map(|r| r.raw.as_str()).collect::<Vec<_>>(), ["高教处", "职成处"]);
+        assert_eq!(l.tasks[1].leaders, ["党勤", "曾华辉"], "joined leaders are cut by the table's roster");
+        assert_eq!(l.tasks[1].extra.get("资金来源").map(String::as_str), Some("省级"));
+        assert_eq!(l.tasks[2].section.as_deref(), Some("一"));
+        assert_eq!(kinds(&l), ["unknown-column"]);
+    }
+
+    #[test]
+    fn sequence_numbers_are_checked() {
+        let l = ledger_of(&format!(
+            "{HEADER}1\t甲。\t\t\t\t\n3\t乙。\t\t\t\t\n3\t丙。\t\t\t\t\n（四）\t丁。\t\t\t\t\n\t戊。\t\t\t\t\n"
+        ));
+        assert_eq!(l.tasks.len(), 4, "no row is dropped");
+        assert_eq!(l.tasks[3].seq, None);
+        assert_eq!(l.tasks[3].text, "丁。\n戊。");
+        let k = kinds(&l);
+        for expected in ["seq-gap", "duplicate-seq", "seq-order", "non-numeric-seq", "row-without-seq"] {
+            assert!(k.contains(&expected), "{expected} missing from {k:?}");
+        }
+        assert_ne!(l.tasks[1].id, l.tasks[2].id, "ids stay unique");
+    }
+
+    #[test]
+    fn a_table_without_sequence_or_task_columns_is_no_ledger() {
+        let (doc, _) = crate::text::read_text("姓名\t电话\n张三\t123\n".as_bytes()).unwrap();
+        let (grids, _) = crate::table::stitch_pages(&doc).unwrap();
+        let err = read_ledger(&grids, &HeaderSynonyms::builtin(), &OfficeRegistry::builtin()).unwrap_err();
+        assert!(err.to_string().contains("姓名 | 电话"), "{err}");
     }
 }

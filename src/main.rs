@@ -9,10 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use notice_ingest::{convert_path, render, write_atomic, Config, OfficeRegistry, OutputFormat, SchemaValidator, Severity};
+use notice_ingest::{
+    convert_path, render, write_atomic, Config, OfficeRegistry, OutputFormat, SchemaValidator, Severity,
+};
 
 #[derive(Parser)]
-#[command(name = "notice-ingest", version, about = "Turn Chinese government notices and their task ledgers into validated task records")]
+#[command(
+    name = "notice-ingest",
+    version,
+    about = "Turn Chinese government notices and their task ledgers into validated task records"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,7 +94,9 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(match cli.command {
-        Command::Convert { files, output, format, registry, verbose } => convert(&files, &output, format.into(), registry.as_deref(), verbose),
+        Command::Convert { files, output, format, registry, verbose } => {
+            convert(&files, &output, format.into(), registry.as_deref(), verbose)
+        }
         Command::Validate { files } => validate(&files),
         Command::Offices { registry, json } => offices(registry.as_deref(), json),
         Command::Split { text, registry } => split(&text, registry.as_deref()),
@@ -143,7 +151,9 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, registry: Opt
         } else {
             let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("notice");
             let target = output.join(format!("{stem}.{}", format.extension()));
-            write_atomic(&target, &bytes).map(|()| eprintln!("{} -> {} ({} tasks)", file.display(), target.display(), doc.tasks.len())).map_err(|e| e.to_string())
+            write_atomic(&target, &bytes)
+                .map(|()| eprintln!("{} -> {} ({} tasks)", file.display(), target.display(), doc.tasks.len()))
+                .map_err(|e| e.to_string())
         };
         if let Err(e) = written {
             eprintln!("error: {e}");
@@ -190,13 +200,15 @@ fn offices(registry: Option<&Path>, json: bool) -> u8 {
     };
     let mut out = std::io::stdout().lock();
     if !json {
-        let _ = writeln!(out, "registry {} ({}), {} entries", registry.id(), registry.issuer(), registry.entries().len());
+        let _ =
+            writeln!(out, "registry {} ({}), {} entries", registry.id(), registry.issuer(), registry.entries().len());
     }
     for e in registry.entries() {
         let line = if json {
             serde_json::to_string(e).unwrap_or_default()
         } else {
-            let kind = serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let kind =
+                serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             let mut other: Vec<&str> = e.short_names.iter().map(String::as_str).collect();
             other.extend(e.aliases.iter().map(|a| a.as_str()));
             format!("{:<24} {:<16} {}  {}", e.code, kind, e.name, other.join(" "))

@@ -119,8 +119,15 @@ pub struct Table {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Block {
     /// A heading; `level` 1 is the most prominent.
-    Heading { level: u8, text: RichText, origin: Origin },
-    Paragraph { text: RichText, origin: Origin },
+    Heading {
+        level: u8,
+        text: RichText,
+        origin: Origin,
+    },
+    Paragraph {
+        text: RichText,
+        origin: Origin,
+    },
     Table(Table),
 }
 

@@ -77,15 +77,18 @@ pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMet
         .iter()
         .map(|(t, _, _)| t.trim_end_matches("文件").to_string())
         .find(|t| t.chars().count() <= 30 && ORG_ENDINGS.iter().any(|e| t.ends_with(e)));
-    meta.doc_number = body.iter().find_map(|(t, _, _)| doc_number_re().find(t)).map(|m| clean_text_single_line(m.as_str()));
+    meta.doc_number =
+        body.iter().find_map(|(t, _, _)| doc_number_re().find(t)).map(|m| clean_text_single_line(m.as_str()));
     meta.date = body.iter().rev().find_map(|(t, _, _)| {
         let c = date_re().captures(t)?;
         let (y, m, d): (u32, u32, u32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
-        ((1..=12).contains(&m) && (1..=31).contains(&d) && t.chars().count() <= 40).then(|| format!("{y:04}-{m:02}-{d:02}"))
+        ((1..=12).contains(&m) && (1..=31).contains(&d) && t.chars().count() <= 40)
+            .then(|| format!("{y:04}-{m:02}-{d:02}"))
     });
 
     let after_title = title_at.map_or(0, |i| i + 1);
-    if let Some((text, origin, _)) = body[after_title..].iter().find(|(t, _, _)| t.ends_with('：') || t.ends_with(':')) {
+    if let Some((text, origin, _)) = body[after_title..].iter().find(|(t, _, _)| t.ends_with('：') || t.ends_with(':'))
+    {
         let list = text.trim_end_matches(['：', ':']);
         let loc = Location { page: Some(origin.page), line: origin.line, ..Default::default() };
         let (refs, d) = registry.split(list, &loc);
@@ -156,7 +159,12 @@ fn frequency_of(when: &str) -> Option<&'static str> {
 }
 
 /// Reads one clause such as `各牵头单位要每季度末向省教育厅发展规划处报送推进落实情况`.
-fn read_reporting_clause(clause: &str, registry: &OfficeRegistry, loc: &Location, diags: &mut Vec<Diagnostic>) -> Option<ReportingDuty> {
+fn read_reporting_clause(
+    clause: &str,
+    registry: &OfficeRegistry,
+    loc: &Location,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ReportingDuty> {
     let clause = clause.trim();
     let caps = reporting_re().captures(clause)?;
     let who_raw = caps.name("who").map_or("", |m| m.as_str()).trim();
@@ -188,6 +196,7 @@ fn leading_registry_body(words: &str, registry: &OfficeRegistry) -> Option<crate
     (2..=chars.len()).rev().find_map(|end| {
         let prefix: String = chars[..end].iter().collect();
         let (refs, d) = registry.split(&prefix, &Location::default());
-        (refs.len() == 1 && refs[0].code.is_some() && d.iter().all(|x| x.kind != "unknown-office")).then(|| refs.into_iter().next().unwrap())
+        (refs.len() == 1 && refs[0].code.is_some() && d.iter().all(|x| x.kind != "unknown-office"))
+            .then(|| refs.into_iter().next().unwrap())
     })
 }

@@ -101,14 +101,30 @@ enum NameUse {
 }
 
 /// Role markers that may follow a name in brackets.
-const ROLE_MARKERS: &[&str] =
-    &["牵头", "牵头负责", "主责", "主办", "负总责", "配合", "协办", "协助", "参与", "负责", "责任单位", "牵头单位", "配合单位"];
+const ROLE_MARKERS: &[&str] = &[
+    "牵头",
+    "牵头负责",
+    "主责",
+    "主办",
+    "负总责",
+    "配合",
+    "协办",
+    "协助",
+    "参与",
+    "负责",
+    "责任单位",
+    "牵头单位",
+    "配合单位",
+];
 
 /// Endings of unit names, used to cut a run of unknown names that has no separators.
 const NAME_SUFFIXES: &[&str] = &[
-    "处", "办", "室", "院", "中心", "局", "厅", "部", "委", "会", "校", "学校", "大学", "学院", "单位", "所", "站", "馆",
-    "队", "组", "司", "府", "科", "社", "团", "园",
+    "处", "办", "室", "院", "中心", "局", "厅", "部", "委", "会", "校", "单位", "所", "站", "馆", "队", "组", "司",
+    "府", "科", "园",
 ];
+
+/// Words a cut between unit names never splits, although they contain a unit-name ending.
+const UNBREAKABLE_WORDS: &[&str] = &["办公室", "院校", "委员会", "处室"];
 
 /// Connectives that may stand between two names without being part of either.
 const GLUE: &[char] = &['和', '及', '与'];
@@ -138,7 +154,8 @@ impl OfficeRegistry {
 
     /// Loads a registry file (see the README for its format).
     pub fn from_path(path: &Path) -> Result<Self, OfficeError> {
-        let text = std::fs::read_to_string(path).map_err(|source| OfficeError::Io { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| OfficeError::Io { path: path.to_path_buf(), source })?;
         Self::from_json(&text, &path.display().to_string())
     }
 
@@ -180,9 +197,17 @@ impl OfficeRegistry {
             }
         }
         let max_name_chars = names.keys().map(|k| k.chars().count()).max().unwrap_or(1).min(MAX_NAME_CHARS);
-        let mut issuer_prefixes: Vec<Vec<char>> = file.issuer_names.iter().map(|n| normalize_name(n).chars().collect()).collect();
+        let mut issuer_prefixes: Vec<Vec<char>> =
+            file.issuer_names.iter().map(|n| normalize_name(n).chars().collect()).collect();
         issuer_prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        Ok(OfficeRegistry { id: file.id, issuer: file.issuer, issuer_prefixes, entries: file.entries, names, max_name_chars })
+        Ok(OfficeRegistry {
+            id: file.id,
+            issuer: file.issuer,
+            issuer_prefixes,
+            entries: file.entries,
+            names,
+            max_name_chars,
+        })
     }
 
     /// The registry's identifier, e.g. `gansu-jyt`.
@@ -212,21 +237,21 @@ impl OfficeRegistry {
         let mut refs: Vec<OfficeRef> = Vec::new();
         let mut diags = Vec::new();
         for token in split_separators(cell) {
-            if let Some(marker) = role_marker_of_group(&token) {
-                match refs.last_mut() {
-                    Some(prev) if prev.marker.is_none() => {
-                        prev.raw.push_str(&token);
-                        prev.marker = Some(marker);
-                    }
-                    _ => diags.push(Diagnostic::warning(
-                        "stray-role-marker",
-                        format!("role marker {token:?} in {cell:?} follows no office name"),
-                        location.clone(),
-                    )),
-                }
-                continue;
-            }
             for segment in self.segment(&token) {
+                if let Some(marker) = role_marker_of_group(&segment) {
+                    match refs.last_mut() {
+                        Some(prev) if prev.marker.is_none() => {
+                            prev.raw.push_str(&segment);
+                            prev.marker = Some(marker);
+                        }
+                        _ => diags.push(Diagnostic::warning(
+                            "stray-role-marker",
+                            format!("role marker {segment:?} in {cell:?} follows no office name; ignored"),
+                            location.clone(),
+                        )),
+                    }
+                    continue;
+                }
                 let reference = self.resolve(&segment, location, &mut diags);
                 let duplicate = refs.iter().find(|r| match (&r.code, &reference.code) {
                     (Some(a), Some(b)) => a == b,
@@ -272,7 +297,11 @@ impl OfficeRegistry {
             };
         }
         let nearest = self.nearest_names(&name_part, 3);
-        let hint = if nearest.is_empty() { "no similar name is known".to_string() } else { format!("nearest known: {}", nearest.join(", ")) };
+        let hint = if nearest.is_empty() {
+            "no similar name is known".to_string()
+        } else {
+            format!("nearest known: {}", nearest.join(", "))
+        };
         diags.push(Diagnostic::warning(
             "unknown-office",
             format!("{raw:?} is not in registry {}; kept with code null ({hint})", self.id),
@@ -301,8 +330,10 @@ impl OfficeRegistry {
     fn strip_issuer_prefix(&self, key: &str) -> Option<String> {
         let chars: Vec<char> = key.chars().collect();
         self.issuer_prefixes.iter().find_map(|p| {
-            (chars.len() > p.len() && chars.starts_with(p) && self.names.contains_key(&chars[p.len()..].iter().collect::<String>()))
-                .then(|| chars[p.len()..].iter().collect())
+            (chars.len() > p.len()
+                && chars.starts_with(p)
+                && self.names.contains_key(&chars[p.len()..].iter().collect::<String>()))
+            .then(|| chars[p.len()..].iter().collect())
         })
     }
 
@@ -332,38 +363,45 @@ impl OfficeRegistry {
         out
     }
 
-    /// Cuts a token with no separators into names: registry names (optionally after an issuer
-    /// prefix) first, then unknown runs cut after a unit-name ending, then anything left whole.
-    /// Cuts never fall inside brackets.
+    /// Cuts a token with no separators into names. Registry names (optionally after an issuer
+    /// prefix) are preferred; the rest is cut into unknown names after unit-name endings
+    /// (处, 办, 中心, …), never inside brackets or inside a word such as 办公室 or 院校. Among
+    /// cuts that leave the same text unknown, the one with more well-formed names wins.
     fn segment(&self, token: &str) -> Vec<String> {
         let chars: Vec<char> = token.chars().collect();
         let n = chars.len();
         if n <= 1 || n > MAX_SEGMENTED_CHARS || self.lookup_candidates(token).is_some() {
             return vec![token.to_string()];
         }
+        // An issuer prefix (`甘肃省教育厅…`) belongs to the first name, not a name of its own.
+        let prefix = self.issuer_prefixes.iter().find(|p| n > p.len() && chars.starts_with(p)).map_or(0, Vec::len);
         let cuttable = cut_points(&chars);
-        // best[i]: cheapest segmentation of chars[..i] as (cost, previous cut, segment kind).
+        // best[i]: cheapest segmentation of chars[prefix..i] as (cost, previous cut, glue?).
         let mut best: Vec<Option<(Cost, usize, bool)>> = vec![None; n + 1];
-        best[0] = Some((Cost::default(), 0, false));
-        for end in 1..=n {
+        best[prefix] = Some((Cost::default(), prefix, false));
+        for end in prefix + 1..=n {
             if !cuttable[end] {
                 continue;
             }
-            for start in 0..end {
+            for start in prefix..end {
                 let Some((base, _, _)) = best[start] else { continue };
                 if !cuttable[start] {
                     continue;
                 }
-                let piece: String = chars[start..end].iter().collect();
                 let len = end - start;
-                let glue = len == 1 && GLUE.contains(&chars[start]) && start > 0 && end < n;
+                let glue = len == 1 && GLUE.contains(&chars[start]) && start > prefix && end < n;
                 let cost = if glue {
                     Cost::default()
-                } else if len <= self.max_name_chars + 12 && self.lookup_candidates(&strip_marker_text(&piece)).is_some() {
-                    Cost { segments: 1, ..Cost::default() }
                 } else {
-                    let suffix = has_name_suffix(&strip_marker_text(&piece));
-                    Cost { unknown_chars: len, unsuffixed: usize::from(!suffix), unknown: 1, segments: 1 }
+                    let piece: String = chars[start..end].iter().collect();
+                    let name = strip_marker_text(&piece);
+                    let known = len <= self.max_name_chars + 12 && self.lookup_candidates(&name).is_some();
+                    if known || role_marker_of_group(&piece).is_some() {
+                        Cost { segments: 1, ..Cost::default() }
+                    } else {
+                        let well_formed = has_name_suffix(&name) && name.chars().count() >= 3;
+                        Cost { unsuffixed: usize::from(!well_formed), unknown_chars: len, fewer_names: -1, segments: 1 }
+                    }
                 };
                 let total = base.add(cost);
                 if best[end].is_none_or(|(b, _, _)| total < b) {
@@ -371,26 +409,32 @@ impl OfficeRegistry {
                 }
             }
         }
-        let mut pieces = Vec::new();
+        let mut pieces: Vec<String> = Vec::new();
         let mut end = n;
-        while end > 0 {
-            let (_, start, glue) = best[end].expect("every cut point is reachable");
+        while end > prefix {
+            let (_, start, glue) = best[end].expect("the end is always reachable");
             if !glue {
                 pieces.push(chars[start..end].iter().collect());
             }
             end = start;
         }
         pieces.reverse();
+        if let Some(first) = pieces.first_mut() {
+            first.insert_str(0, &chars[..prefix].iter().collect::<String>());
+        }
         pieces
     }
 }
 
-/// Cost of a segmentation, compared field by field in order.
+/// Cost of a segmentation, compared field by field in order: unknown pieces that do not look
+/// like names (so a registry name is not carved out of the end of an unknown one, as 办公室 from
+/// 某某办公室), then unknown text, then (negated) the number of unknown names, so that more
+/// well-formed names win, then the number of pieces.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Cost {
-    unknown_chars: usize,
     unsuffixed: usize,
-    unknown: usize,
+    unknown_chars: usize,
+    fewer_names: i64,
     segments: usize,
 }
 
@@ -399,13 +443,14 @@ impl Cost {
         Cost {
             unknown_chars: self.unknown_chars + o.unknown_chars,
             unsuffixed: self.unsuffixed + o.unsuffixed,
-            unknown: self.unknown + o.unknown,
+            fewer_names: self.fewer_names + o.fewer_names,
             segments: self.segments + o.segments,
         }
     }
 }
 
-/// `cut[i]` is true when a segment may start or end before `chars[i]` (outside brackets).
+/// `cut[i]` is true when a segment may start or end before `chars[i]`: outside brackets and
+/// not inside one of the [`UNBREAKABLE_WORDS`].
 fn cut_points(chars: &[char]) -> Vec<bool> {
     let mut depth = 0usize;
     let mut cut = vec![true; chars.len() + 1];
@@ -417,13 +462,21 @@ fn cut_points(chars: &[char]) -> Vec<bool> {
             _ => {}
         }
     }
+    for word in UNBREAKABLE_WORDS {
+        let w: Vec<char> = word.chars().collect();
+        for start in 0..chars.len().saturating_sub(w.len() - 1) {
+            if chars[start..].starts_with(&w) {
+                cut[start + 1..start + w.len()].iter_mut().for_each(|c| *c = false);
+            }
+        }
+    }
     cut[chars.len()] = true;
     cut
 }
 
 fn has_name_suffix(name: &str) -> bool {
     let bare = split_trailing_group(name).map_or_else(|| name.to_string(), |(outer, _)| outer);
-    NAME_SUFFIXES.iter().any(|s| bare.ends_with(s)) && bare.chars().count() >= 2
+    NAME_SUFFIXES.iter().any(|s| bare.ends_with(s))
 }
 
 /// Splits a cell at separators outside brackets: whitespace of any width, 、 ， , ； ; / and
@@ -438,7 +491,8 @@ pub fn split_separators(cell: &str) -> Vec<String> {
             '）' | ')' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        let separator = depth == 0 && (c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '/' | '／' | '\u{200B}'));
+        let separator =
+            depth == 0 && (c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '/' | '／' | '\u{200B}'));
         if separator {
             if !current.is_empty() {
                 tokens.push(std::mem::take(&mut current));
@@ -511,11 +565,11 @@ pub fn split_person_names(cell: &str, roster: &[String], location: &Location) ->
     let mut diags = Vec::new();
     for token in split_separators(cell) {
         let len = token.chars().count();
-        if roster.contains(&token) || (2..=4).contains(&len) && !covered_by_roster(&token, roster).is_some_and(|p| p.len() > 1) {
-            names.push(token);
-            continue;
-        }
-        match covered_by_roster(&token, roster) {
+        let parts = covered_by_roster(&token, roster);
+        let one_name =
+            roster.contains(&token) || ((2..=4).contains(&len) && parts.as_ref().is_none_or(|p| p.len() <= 1));
+        match parts {
+            _ if one_name => names.push(token),
             Some(parts) => names.extend(parts),
             None => {
                 diags.push(Diagnostic::warning(
@@ -581,4 +635,84 @@ pub fn person_roster<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<String
         })
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(cell: &str, roster: &[&str]) -> (Vec<String>, Vec<String>) {
+        let roster: Vec<String> = roster.iter().map(|s| s.to_string()).collect();
+        let (n, d) = split_person_names(cell, &roster, &Location::default());
+        (n, d.into_iter().map(|d| d.kind).collect())
+    }
+
+    #[test]
+    fn leaders_split_by_separators_and_by_roster() {
+        let roster = ["党勤", "曾华辉", "白江平", "邓伟", "张晓东"];
+        assert_eq!(names("党勤 曾华辉 白江平", &roster).0, ["党勤", "曾华辉", "白江平"]);
+        assert_eq!(names("党勤、曾华辉\n白江平", &roster).0, ["党勤", "曾华辉", "白江平"]);
+        assert_eq!(names("党勤曾华辉白江平", &roster).0, ["党勤", "曾华辉", "白江平"]);
+        assert_eq!(names("党勤邓伟", &roster).0, ["党勤", "邓伟"]);
+        assert_eq!(names("欧阳明", &roster).0, ["欧阳明"], "a name outside the roster is kept");
+        let (kept, kinds) = names("王某某李某某赵某某", &roster);
+        assert_eq!(kept, ["王某某李某某赵某某"]);
+        assert_eq!(kinds, ["unsplit-names"]);
+    }
+
+    #[test]
+    fn roster_skips_names_written_together() {
+        let roster = person_roster(["党勤", "邓伟", "党勤邓伟", "曾华辉 白江平", "党勤曾华辉白江平"]);
+        let mut expected = vec!["党勤", "曾华辉", "白江平", "邓伟"];
+        expected.sort();
+        assert_eq!(roster, expected);
+    }
+
+    #[test]
+    fn lookups_ignore_spacing_and_bracket_width() {
+        let r = OfficeRegistry::builtin();
+        assert_eq!(r.lookup("各市(州)教育局").map(|e| e.code.as_str()), Some("gsjyt.all.shizhou-jyj"));
+        assert_eq!(r.lookup(" 基 教 处 ").map(|e| e.code.as_str()), Some("gsjyt.jijiao"));
+        assert_eq!(r.lookup("宣传处"), None);
+    }
+
+    #[test]
+    fn unknown_names_get_the_nearest_known_names() {
+        let r = OfficeRegistry::builtin();
+        assert_eq!(r.nearest_names("基础教育科", 1), ["基础教育处"]);
+        let (refs, diags) = r.split("高教科", &Location::page(3).with_column(5));
+        assert_eq!(refs[0].code, None);
+        assert_eq!(refs[0].raw, "高教科");
+        assert_eq!(diags[0].location, Location::page(3).with_column(5));
+        assert!(
+            diags[0].message.contains("高等教育处") || diags[0].message.contains("nearest"),
+            "{}",
+            diags[0].message
+        );
+    }
+
+    #[test]
+    fn registry_files_are_checked() {
+        let entry = |code: &str, name: &str| format!(r#"{{"code":"{code}","kind":"office","name":"{name}"}}"#);
+        let file = |entries: &[String]| format!(r#"{{"id":"t","issuer":"x","entries":[{}]}}"#, entries.join(","));
+        let err = OfficeRegistry::from_json(&file(&[entry("a.b", "甲处"), entry("a.b", "乙处")]), "t").unwrap_err();
+        assert!(matches!(err, OfficeError::DuplicateCode { .. }), "{err}");
+        let err = OfficeRegistry::from_json(&file(&[entry("A", "甲处")]), "t").unwrap_err();
+        assert!(matches!(err, OfficeError::BadCode { .. }), "{err}");
+        let err = OfficeRegistry::from_json(&file(&[entry("a", "甲处"), entry("b", "甲 处")]), "t").unwrap_err();
+        assert!(err.to_string().contains("belongs to both a and b"), "{err}");
+        let err = OfficeRegistry::from_json("{", "t").unwrap_err();
+        assert!(matches!(err, OfficeError::Json { .. }));
+    }
+
+    #[test]
+    fn hostile_tokens_are_bounded() {
+        let r = OfficeRegistry::builtin();
+        let long = "处".repeat(5000);
+        let (refs, _) = r.split(&long, &Location::default());
+        assert_eq!(refs.len(), 1, "a token past the segmentation limit is kept whole");
+        assert_eq!(refs[0].raw.chars().count(), 5000);
+        let (refs, _) = r.split("（（（（）", &Location::default());
+        assert_eq!(refs.len(), 1, "unbalanced brackets stay one unknown name");
+    }
 }

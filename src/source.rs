@@ -55,7 +55,9 @@ pub enum SourceError {
     TooLarge { path: PathBuf, size: u64, limit: u64 },
     #[error("{path} is empty")]
     Empty { path: PathBuf },
-    #[error("{path}: unrecognised format (first bytes {head:?}); expected a text rendition, HTML, PDF, DOCX or XLSX notice")]
+    #[error(
+        "{path}: unrecognised format (first bytes {head:?}); expected a text rendition, HTML, PDF, DOCX or XLSX notice"
+    )]
     UnknownFormat { path: PathBuf, head: String },
 }
 
@@ -143,10 +145,7 @@ fn looks_like_html(head: &[u8]) -> bool {
 /// Text if the first 8 KiB hold no NUL bytes and few control characters.
 fn is_mostly_text(bytes: &[u8]) -> bool {
     let sample = &bytes[..bytes.len().min(8192)];
-    let controls = sample
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C))
-        .count();
+    let controls = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)).count();
     !sample.contains(&0) && controls * 100 <= sample.len()
 }
 

@@ -156,7 +156,12 @@ fn append_continuation(prev: &mut Grid, rows: Vec<Vec<GridCell>>, src: &[Row], d
                     "the first row on page {} has an empty sequence cell and continues row {} from page {}",
                     row.origin.page, last.index, last.pages.0
                 ),
-                Location { page: Some(row.origin.page), row: Some(last.index), line: row.origin.line, ..Default::default() },
+                Location {
+                    page: Some(row.origin.page),
+                    row: Some(last.index),
+                    line: row.origin.line,
+                    ..Default::default()
+                },
             ));
         } else {
             push_row(prev, cells, row);
@@ -169,11 +174,8 @@ fn append_continuation(prev: &mut Grid, rows: Vec<Vec<GridCell>>, src: &[Row], d
 /// cell's text and the source's anchor. Rows shorter than the widest are padded with empty cells.
 fn expand_spans(rows: &[Row], diags: &mut Vec<Diagnostic>) -> Result<Vec<Vec<GridCell>>, TableError> {
     let page = rows[0].origin.page;
-    let width = rows
-        .iter()
-        .map(|r| r.cells.iter().map(|c| c.col_span.max(1) as usize).sum::<usize>())
-        .max()
-        .unwrap_or(0);
+    let width =
+        rows.iter().map(|r| r.cells.iter().map(|c| c.col_span.max(1) as usize).sum::<usize>()).max().unwrap_or(0);
     if width.saturating_mul(rows.len()) > MAX_GRID_CELLS {
         return Err(TableError::TooLarge { page, rows: rows.len(), columns: width, limit: MAX_GRID_CELLS });
     }
@@ -198,10 +200,10 @@ fn expand_spans(rows: &[Row], diags: &mut Vec<Diagnostic>) -> Result<Vec<Vec<Gri
             }
             let col_span = (cell.col_span.max(1) as usize).min(width - c);
             let row_span = (cell.row_span.max(1) as usize).min(rows.len() - r);
-            for rr in r..r + row_span {
-                for cc in c..c + col_span {
-                    if grid[rr][cc].is_none() {
-                        grid[rr][cc] = Some(GridCell { text: cell.text.clone(), anchor: (r, c) });
+            for grid_row in &mut grid[r..r + row_span] {
+                for slot in &mut grid_row[c..c + col_span] {
+                    if slot.is_none() {
+                        *slot = Some(GridCell { text: cell.text.clone(), anchor: (r, c) });
                     }
                 }
             }
@@ -226,7 +228,10 @@ mod tests {
     use crate::model::{Cell, Origin, Table};
 
     fn row(page: u32, cells: &[&str]) -> Row {
-        Row { cells: cells.iter().map(|c| Cell::new(RichText::plain(*c))).collect(), origin: Origin { page, line: None } }
+        Row {
+            cells: cells.iter().map(|c| Cell::new(RichText::plain(*c))).collect(),
+            origin: Origin { page, line: None },
+        }
     }
 
     fn texts(g: &Grid) -> Vec<Vec<String>> {
@@ -240,7 +245,9 @@ mod tests {
             blocks: vec![
                 Block::Table(Table { rows: vec![row(1, &["序号", "任务"]), row(1, &["1", "甲的前半"])] }),
                 Block::Paragraph { text: RichText::plain("- 1 -"), origin: Origin { page: 1, line: None } },
-                Block::Table(Table { rows: vec![row(2, &["序号", "任务"]), row(2, &["", "后半"]), row(2, &["2", "乙"])] }),
+                Block::Table(Table {
+                    rows: vec![row(2, &["序号", "任务"]), row(2, &["", "后半"]), row(2, &["2", "乙"])],
+                }),
                 Block::Table(Table { rows: vec![row(3, &["3", "丙"])] }),
             ],
         };

@@ -133,7 +133,7 @@ pub fn parse_inline(s: &str) -> RichText {
             }
             "p" => {
                 // A new paragraph after text starts a new line; closing tags add nothing.
-                if !closing && !(buf.is_empty() && runs.is_empty()) {
+                if !closing && (!buf.is_empty() || !runs.is_empty()) {
                     buf.push('\n');
                 }
             }
@@ -215,11 +215,8 @@ mod tests {
         let (doc, diags) = read_text(src.as_bytes()).unwrap();
         assert!(diags.is_empty());
         assert_eq!(doc.pages, 3);
-        let tables: Vec<&Table> = doc
-            .blocks
-            .iter()
-            .filter_map(|b| if let Block::Table(t) = b { Some(t) } else { None })
-            .collect();
+        let tables: Vec<&Table> =
+            doc.blocks.iter().filter_map(|b| if let Block::Table(t) = b { Some(t) } else { None }).collect();
         assert_eq!(tables.len(), 2);
         assert_eq!(tables[1].rows[1].origin, Origin { page: 3, line: Some(11) });
     }

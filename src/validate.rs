@@ -45,7 +45,8 @@ impl SchemaValidator {
 
     /// Compiles a schema given as JSON text; `origin` names it in errors.
     pub fn from_json(text: &str, origin: &str) -> Result<Self, ValidateError> {
-        let schema: Value = serde_json::from_str(text).map_err(|source| ValidateError::NotJson { origin: origin.to_string(), source })?;
+        let schema: Value = serde_json::from_str(text)
+            .map_err(|source| ValidateError::NotJson { origin: origin.to_string(), source })?;
         let validator = jsonschema::draft202012::new(&schema)
             .map_err(|e| ValidateError::BadSchema { origin: origin.to_string(), message: e.to_string() })?;
         Ok(SchemaValidator { validator })
@@ -65,7 +66,8 @@ impl SchemaValidator {
 
     /// Parses `text` as JSON and validates it; `origin` names it in errors.
     pub fn validate_text(&self, text: &str, origin: &str) -> Result<Vec<SchemaViolation>, ValidateError> {
-        let value: Value = serde_json::from_str(text).map_err(|source| ValidateError::NotJson { origin: origin.to_string(), source })?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|source| ValidateError::NotJson { origin: origin.to_string(), source })?;
         Ok(self.violations(&value))
     }
 }

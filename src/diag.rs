@@ -125,3 +125,15 @@ impl std::fmt::Display for Diagnostic {
         }
     }
 }
+
+/// `text` quoted for a message, cut to `max_chars` characters with an ellipsis and the full length,
+/// so that a hostile input cannot blow up every message that quotes it.
+pub fn quote(text: &str, max_chars: usize) -> String {
+    let count = text.chars().count();
+    if count <= max_chars {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(max_chars).collect();
+        format!("\"{}…\" ({count} characters)", head.escape_debug())
+    }
+}

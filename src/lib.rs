@@ -17,6 +17,20 @@
 //!
 //! [`convert_path`] runs them all. Findings that do not stop a notice are [`Diagnostic`]s in the
 //! output; failures are [`Error`]s whose [`ErrorKind`] names the stage.
+//!
+//! ```
+//! use notice_ingest::{convert_path, Config, Location, OfficeRegistry};
+//!
+//! let doc = convert_path("fixtures/seed/000_289293f812862803.txt".as_ref(), &Config::default())?;
+//! assert_eq!(doc.tasks.len(), 34);
+//!
+//! // A cell joined without separators, as PDF line joins leave it; 职教处 is an alias of 职成处.
+//! let (refs, diagnostics) = OfficeRegistry::builtin().split("基教处高教处职教处", &Location::default());
+//! let codes: Vec<_> = refs.iter().map(|r| r.code.as_deref().unwrap()).collect();
+//! assert_eq!(codes, ["gsjyt.jijiao", "gsjyt.gaojiao", "gsjyt.zhicheng"]);
+//! assert_eq!(diagnostics[0].kind, "office-alias");
+//! # Ok::<(), notice_ingest::Error>(())
+//! ```
 
 mod convert;
 pub mod diag;

@@ -120,6 +120,24 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, registry: Opt
     };
     let config = Config::new(registry);
     let to_stdout = output == Path::new("-");
+    let target_of = |file: &Path| {
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("notice");
+        output.join(format!("{stem}.{}", format.extension()))
+    };
+    if !to_stdout {
+        let mut seen = std::collections::HashMap::new();
+        for file in files {
+            if let Some(first) = seen.insert(target_of(file), file) {
+                eprintln!(
+                    "error: {} and {} would both be written to {}; convert them into different directories",
+                    first.display(),
+                    file.display(),
+                    target_of(file).display()
+                );
+                return USAGE_OR_IO;
+            }
+        }
+    }
     let mut status = OK;
     for file in files {
         let doc = match convert_path(file, &config) {
@@ -149,8 +167,7 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, registry: Opt
         let written = if to_stdout {
             std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
         } else {
-            let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("notice");
-            let target = output.join(format!("{stem}.{}", format.extension()));
+            let target = target_of(file);
             write_atomic(&target, &bytes)
                 .map(|()| eprintln!("{} -> {} ({} tasks)", file.display(), target.display(), doc.tasks.len()))
                 .map_err(|e| e.to_string())

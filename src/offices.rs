@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Diagnostic, Location};
+use crate::diag::{quote, Diagnostic, Location};
 
 /// The registry compiled into the binary: the Education Department of Gansu Province.
 pub const DEFAULT_REGISTRY_JSON: &str = include_str!("data/registries/gansu-jyt.json");
@@ -129,10 +129,13 @@ const UNBREAKABLE_WORDS: &[&str] = &["办公室", "院校", "委员会", "处室
 /// Connectives that may stand between two names without being part of either.
 const GLUE: &[char] = &['和', '及', '与'];
 
-/// Longest name considered when matching against the registry, in characters.
-const MAX_NAME_CHARS: usize = 40;
+/// Longest piece the segmentation considers, in characters; a longer run stays whole.
+const MAX_PIECE_CHARS: usize = 48;
 /// Tokens longer than this are not segmented (kept whole) to bound the work on hostile input.
 const MAX_SEGMENTED_CHARS: usize = 400;
+/// Cells longer than this are split at separators only, with a warning: no office cell of a real
+/// ledger comes near it, and it bounds the segmentation work per cell.
+const MAX_SEGMENTED_CELL_CHARS: usize = 2000;
 
 /// Offices and units of one issuer, with every name they go by.
 #[derive(Clone, Debug)]
@@ -143,7 +146,9 @@ pub struct OfficeRegistry {
     entries: Vec<OfficeEntry>,
     /// Normalized name → (entry index, how the name relates to the entry).
     names: HashMap<String, (usize, NameUse)>,
-    max_name_chars: usize,
+    /// Longest text, in characters, that can name an entry: longest name, issuer prefix and a
+    /// bracketed marker or alias. Longer pieces are not looked up.
+    max_lookup_chars: usize,
 }
 
 impl OfficeRegistry {
@@ -196,17 +201,19 @@ impl OfficeRegistry {
                 }
             }
         }
-        let max_name_chars = names.keys().map(|k| k.chars().count()).max().unwrap_or(1).min(MAX_NAME_CHARS);
         let mut issuer_prefixes: Vec<Vec<char>> =
             file.issuer_names.iter().map(|n| normalize_name(n).chars().collect()).collect();
         issuer_prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        let longest_name = names.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        let longest_prefix = issuer_prefixes.first().map_or(0, Vec::len);
+        let max_lookup_chars = 2 * longest_name + longest_prefix + 2;
         Ok(OfficeRegistry {
             id: file.id,
             issuer: file.issuer,
             issuer_prefixes,
             entries: file.entries,
             names,
-            max_name_chars,
+            max_lookup_chars,
         })
     }
 
@@ -236,8 +243,20 @@ impl OfficeRegistry {
     pub fn split(&self, cell: &str, location: &Location) -> (Vec<OfficeRef>, Vec<Diagnostic>) {
         let mut refs: Vec<OfficeRef> = Vec::new();
         let mut diags = Vec::new();
+        let cell_chars = cell.chars().count();
+        let segmenting = cell_chars <= MAX_SEGMENTED_CELL_CHARS;
+        if !segmenting {
+            diags.push(Diagnostic::warning(
+                "long-office-cell",
+                format!(
+                    "an office cell of {cell_chars} characters (limit {MAX_SEGMENTED_CELL_CHARS}) is split at separators only; names written together stay together"
+                ),
+                location.clone(),
+            ));
+        }
         for token in split_separators(cell) {
-            for segment in self.segment(&token) {
+            let segments = if segmenting { self.segment(&token) } else { vec![token] };
+            for segment in segments {
                 if let Some(marker) = role_marker_of_group(&segment) {
                     match refs.last_mut() {
                         Some(prev) if prev.marker.is_none() => {
@@ -246,7 +265,7 @@ impl OfficeRegistry {
                         }
                         _ => diags.push(Diagnostic::warning(
                             "stray-role-marker",
-                            format!("role marker {segment:?} in {cell:?} follows no office name; ignored"),
+                            format!("role marker {segment:?} in {} follows no office name; ignored", quote(cell, 40)),
                             location.clone(),
                         )),
                     }
@@ -262,8 +281,10 @@ impl OfficeRegistry {
                     diags.push(Diagnostic::warning(
                         "duplicate-office",
                         format!(
-                            "{:?} names {} again in the same cell (first written {:?}); it is listed once",
-                            reference.raw, reference.name, first.raw
+                            "{} names {} again in the same cell (first written {}); it is listed once",
+                            quote(&reference.raw, 40),
+                            quote(&reference.name, 40),
+                            quote(&first.raw, 40)
                         ),
                         location.clone(),
                     ));
@@ -304,7 +325,7 @@ impl OfficeRegistry {
         };
         diags.push(Diagnostic::warning(
             "unknown-office",
-            format!("{raw:?} is not in registry {}; kept with code null ({hint})", self.id),
+            format!("{} is not in registry {}; kept with code null ({hint})", quote(raw, 40), self.id),
             location.clone(),
         ));
         OfficeRef { code: None, name: name_part, raw: raw.to_string(), kind: None, marker }
@@ -383,7 +404,7 @@ impl OfficeRegistry {
             if !cuttable[end] {
                 continue;
             }
-            for start in prefix..end {
+            for start in end.saturating_sub(MAX_PIECE_CHARS).max(prefix)..end {
                 let Some((base, _, _)) = best[start] else { continue };
                 if !cuttable[start] {
                     continue;
@@ -395,7 +416,7 @@ impl OfficeRegistry {
                 } else {
                     let piece: String = chars[start..end].iter().collect();
                     let name = strip_marker_text(&piece);
-                    let known = len <= self.max_name_chars + 12 && self.lookup_candidates(&name).is_some();
+                    let known = len <= self.max_lookup_chars && self.lookup_candidates(&name).is_some();
                     if known || role_marker_of_group(&piece).is_some() {
                         Cost { segments: 1, ..Cost::default() }
                     } else {
@@ -409,10 +430,14 @@ impl OfficeRegistry {
                 }
             }
         }
+        if best[n].is_none() {
+            // Brackets longer than a piece can be: no cut is possible.
+            return vec![token.to_string()];
+        }
         let mut pieces: Vec<String> = Vec::new();
         let mut end = n;
         while end > prefix {
-            let (_, start, glue) = best[end].expect("the end is always reachable");
+            let (_, start, glue) = best[end].expect("every cut on the best path is reachable");
             if !glue {
                 pieces.push(chars[start..end].iter().collect());
             }
@@ -574,7 +599,7 @@ pub fn split_person_names(cell: &str, roster: &[String], location: &Location) ->
             None => {
                 diags.push(Diagnostic::warning(
                     "unsplit-names",
-                    format!("{token:?} is {len} characters and cannot be cut into names seen elsewhere in the table; kept whole"),
+                    format!("{} cannot be cut into names seen elsewhere in the table; kept whole", quote(&token, 20)),
                     location.clone(),
                 ));
                 names.push(token);
@@ -712,6 +737,11 @@ mod tests {
         let (refs, _) = r.split(&long, &Location::default());
         assert_eq!(refs.len(), 1, "a token past the segmentation limit is kept whole");
         assert_eq!(refs[0].raw.chars().count(), 5000);
+        let cell = format!("{} 基教处高教处", "处".repeat(MAX_SEGMENTED_CELL_CHARS));
+        let (refs, diags) = r.split(&cell, &Location::default());
+        assert_eq!(diags[0].kind, "long-office-cell");
+        assert_eq!(refs.last().map(|r| r.raw.as_str()), Some("基教处高教处"), "kept whole, not dropped");
+        assert!(diags.iter().all(|d| d.message.chars().count() < 300), "messages quote long text briefly");
         let (refs, _) = r.split("（（（（）", &Location::default());
         assert_eq!(refs.len(), 1, "unbalanced brackets stay one unknown name");
     }

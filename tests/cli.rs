@@ -277,6 +277,12 @@ fn clear_errors_and_exit_codes_for_bad_inputs() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("format pdf has no front-end yet"), "{}", text(&out.stderr));
 
+    let twin = tmp.path().join("000_289293f812862803.txt");
+    std::fs::copy(root().join(SEED), &twin).unwrap();
+    let out = run(&["convert", SEED, twin.to_str().unwrap(), "-o", out_dir]);
+    assert_eq!(out.status.code(), Some(2), "two inputs with one output name are refused before any work");
+    assert!(text(&out.stderr).contains("would both be written to"), "{}", text(&out.stderr));
+
     let out = run(&["convert", "--format", "yaml", SEED]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 

@@ -52,6 +52,11 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
             diagnostics.extend(d);
             doc
         }
+        Format::Html => {
+            let (doc, d) = crate::html::read_html(&source.bytes)?;
+            diagnostics.extend(d);
+            doc
+        }
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
         other => return Err(ErrorKind::UnsupportedFormat { format: other.as_str() }.into()),
     };

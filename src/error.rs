@@ -22,12 +22,14 @@ pub struct Error {
 pub enum ErrorKind {
     #[error(transparent)]
     Source(#[from] SourceError),
-    #[error("format {format} has no front-end yet; supported: text renditions (.txt)")]
+    #[error("format {format} has no front-end yet; supported: text renditions and HTML pages")]
     UnsupportedFormat { format: &'static str },
     #[error("legacy binary Office file (.doc/.xls/.wps): convert it first, e.g. `soffice --headless --convert-to docx FILE`")]
     LegacyOffice,
     #[error("text rendition: {0}")]
     Text(#[from] TextError),
+    #[error("HTML page: {0}")]
+    Html(#[from] crate::html::HtmlError),
     #[error(transparent)]
     Table(#[from] TableError),
     #[error(transparent)]

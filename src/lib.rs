@@ -36,6 +36,7 @@ mod convert;
 pub mod diag;
 pub mod emit;
 mod error;
+pub mod html;
 pub mod ids;
 pub mod ledger;
 pub mod model;

@@ -131,12 +131,33 @@ pub enum Block {
     Table(Table),
 }
 
+/// A hyperlink found in the document (attachments are often links).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The link's text, whitespace-normalized.
+    pub text: String,
+    pub href: String,
+}
+
+/// Facts the container format states about the notice outside its body text: a web page's
+/// `ArticleTitle`/`PubDate` meta tags, a DOCX's core properties. Used when the body does not
+/// say the same thing itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocProperties {
+    pub title: Option<String>,
+    pub issuer: Option<String>,
+    /// ISO date `YYYY-MM-DD` (publication date of a page, creation date of a file).
+    pub date: Option<String>,
+}
+
 /// A whole notice in the format-neutral model.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Document {
     /// Number of pages the source has (1 for sources without pages).
     pub pages: u32,
     pub blocks: Vec<Block>,
+    pub links: Vec<Link>,
+    pub properties: DocProperties,
 }
 
 impl Document {

@@ -69,14 +69,13 @@ pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMet
         .collect();
 
     let title_at = body.iter().position(|(t, _, _)| looks_like_title(t));
-    if let Some(i) = title_at {
-        meta.title = Some(body[i].0.clone());
-    }
+    meta.title = title_at.map(|i| body[i].0.clone()).or_else(|| doc.properties.title.clone());
     let before_title = &body[..title_at.unwrap_or(body.len().min(1))];
     meta.issuer = before_title
         .iter()
         .map(|(t, _, _)| t.trim_end_matches("文件").to_string())
-        .find(|t| t.chars().count() <= 30 && ORG_ENDINGS.iter().any(|e| t.ends_with(e)));
+        .find(|t| t.chars().count() <= 30 && ORG_ENDINGS.iter().any(|e| t.ends_with(e)))
+        .or_else(|| doc.properties.issuer.clone());
     meta.doc_number =
         body.iter().find_map(|(t, _, _)| doc_number_re().find(t)).map(|m| clean_text_single_line(m.as_str()));
     meta.date = body.iter().rev().find_map(|(t, _, _)| {
@@ -107,6 +106,8 @@ pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMet
             in_attachments = false;
         }
     }
+
+    attach_links(&mut meta.attachments, &doc.links);
 
     for (text, origin, level) in &body[after_title..] {
         if *level > 0 {
@@ -143,6 +144,27 @@ fn push_attachment(list: &mut Vec<Attachment>, text: &str) {
     }
     if !title.is_empty() {
         list.push(Attachment { title: title.to_string(), href: None });
+    }
+}
+
+/// File types that a link to an attachment points at.
+const ATTACHMENT_EXTENSIONS: &[&str] = &[".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z"];
+
+/// Gives listed attachments the href of the link with the same text, and adds links to
+/// attachment files that the 附件 lines did not list.
+fn attach_links(list: &mut Vec<Attachment>, links: &[crate::model::Link]) {
+    for link in links {
+        let text = clean_text_single_line(&link.text);
+        let text = text.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '、' | '．')).trim();
+        if let Some(a) = list.iter_mut().find(|a| a.href.is_none() && !text.is_empty() && (a.title == text || a.title.contains(text))) {
+            a.href = Some(link.href.clone());
+            continue;
+        }
+        let path = link.href.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase();
+        if ATTACHMENT_EXTENSIONS.iter().any(|e| path.ends_with(e)) && !list.iter().any(|a| a.href.as_deref() == Some(&link.href)) {
+            let title = if text.is_empty() { link.href.rsplit('/').next().unwrap_or(&link.href).to_string() } else { text.to_string() };
+            list.push(Attachment { title, href: Some(link.href.clone()) });
+        }
     }
 }
 

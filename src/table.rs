@@ -242,6 +242,8 @@ mod tests {
     fn repeated_headers_are_dropped_and_continuations_joined() {
         let doc = Document {
             pages: 3,
+            links: Vec::new(),
+            properties: Default::default(),
             blocks: vec![
                 Block::Table(Table { rows: vec![row(1, &["序号", "任务"]), row(1, &["1", "甲的前半"])] }),
                 Block::Paragraph { text: RichText::plain("- 1 -"), origin: Origin { page: 1, line: None } },
@@ -264,6 +266,8 @@ mod tests {
     fn a_paragraph_between_tables_keeps_them_apart() {
         let doc = Document {
             pages: 2,
+            links: Vec::new(),
+            properties: Default::default(),
             blocks: vec![
                 Block::Table(Table { rows: vec![row(1, &["a", "b"]), row(1, &["1", "x"])] }),
                 Block::Paragraph { text: RichText::plain("附件2"), origin: Origin { page: 2, line: None } },

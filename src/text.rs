@@ -89,7 +89,7 @@ fn parse_rendition(text: &str) -> Document {
         }
     }
     flush(&mut table, &mut blocks);
-    Document { pages: page, blocks }
+    Document { pages: page, blocks, ..Document::default() }
 }
 
 /// Parses the inline markup of one cell or line: `<b>`/`<strong>` set bold, `<p>` and `<br>`

@@ -445,3 +445,42 @@ fn splitter_spec() {
     assert!(cases >= 30, "the spec has {cases} cases");
     assert!(failures.is_empty(), "{} of {cases} splitter cases failed:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Every rendition of the seed (listed in `fixtures/seed-renditions.txt`) gives the text
+/// rendition's notice id, sections and tasks, field by field and ids included. Only provenance
+/// (pages, rows, lines) may differ between formats.
+#[test]
+fn every_rendition_of_the_seed_gives_the_same_tasks() {
+    let reference = seed_json();
+    let strip = |doc: &Value| -> Vec<Value> {
+        doc["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                t.as_object_mut().unwrap().remove("provenance");
+                t
+            })
+            .collect()
+    };
+    let expected = strip(&reference);
+    let manifest = std::fs::read_to_string(root().join("fixtures/seed-renditions.txt")).unwrap();
+    let paths: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).collect();
+    assert!(!paths.is_empty());
+    for path in paths {
+        let out = run(&["convert", path, "-o", "-"]);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["notice"]["id"], reference["notice"]["id"], "{path}: notice id");
+        assert_eq!(doc["sections"], reference["sections"], "{path}: sections");
+        let got = strip(&doc);
+        assert_eq!(got.len(), expected.len(), "{path}: task count");
+        for (g, e) in got.iter().zip(&expected) {
+            for (field, value) in e.as_object().unwrap() {
+                assert_eq!(&g[field], value, "{path}: task {} field {field}", e["seq"]);
+            }
+            assert_eq!(g, e, "{path}: task {} has extra fields", e["seq"]);
+        }
+    }
+}

@@ -51,16 +51,47 @@ const ARTICLE_BODY_CLASSES: &[&str] = &[
 ];
 
 /// Elements whose content is never notice text.
-const SKIPPED: &[&str] = &["head", "script", "style", "noscript", "template", "iframe", "object", "svg", "select", "button"];
+const SKIPPED: &[&str] =
+    &["head", "script", "style", "noscript", "template", "iframe", "object", "svg", "select", "button"];
 
 /// Page chrome, skipped when there is no article body to read instead.
 const CHROME: &[&str] = &["nav", "header", "footer", "aside"];
 
 /// Elements that end a paragraph (or a line, inside a cell).
 const BLOCKS: &[&str] = &[
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "section",
-    "article", "main", "form", "fieldset", "address", "center", "hr", "caption", "figure", "figcaption", "body", "html",
-    "header", "footer", "nav", "aside",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "main",
+    "form",
+    "fieldset",
+    "address",
+    "center",
+    "hr",
+    "caption",
+    "figure",
+    "figcaption",
+    "body",
+    "html",
+    "header",
+    "footer",
+    "nav",
+    "aside",
 ];
 
 /// Reads a web page. Invalid bytes become U+FFFD with a warning; a wrong charset declaration is
@@ -92,6 +123,18 @@ pub fn read_html(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), HtmlError>
             Location { line: Some(line), ..Default::default() },
         ));
     }
+    let mut tail_start = decoded.text.len().saturating_sub(4096);
+    while !decoded.text.is_char_boundary(tail_start) {
+        tail_start += 1;
+    }
+    let tail = decoded.text[tail_start..].to_ascii_lowercase();
+    if !tail.contains("</html") && !tail.contains("</body") {
+        diags.push(Diagnostic::warning(
+            "html-unterminated",
+            "the page ends without </body> or </html>: it may be truncated, and tasks after the cut would be missing",
+            Location::default(),
+        ));
+    }
     let html = Html::parse_document(&decoded.text);
     let properties = page_properties(&html);
     let root = article_root(&html);
@@ -102,7 +145,10 @@ pub fn read_html(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), HtmlError>
     if root.is_some() {
         // The title of a CMS page usually sits above the article body.
         if let Some(title) = heading_outside(&html, start) {
-            blocks.insert(0, Block::Heading { level: 1, text: RichText::plain(title), origin: Origin { page: 1, line: None } });
+            blocks.insert(
+                0,
+                Block::Heading { level: 1, text: RichText::plain(title), origin: Origin { page: 1, line: None } },
+            );
         }
     }
     let doc = Document { pages: 1, blocks, links: walker.links, properties };
@@ -113,9 +159,40 @@ pub fn read_html(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), HtmlError>
 /// itself, such as `<p>` and `<td>`, and void elements are not counted).
 fn check_depth(bytes: &[u8]) -> Result<(), HtmlError> {
     const SELF_CLOSING: &[&[u8]] = &[
-        b"p", b"li", b"td", b"th", b"tr", b"dt", b"dd", b"option", b"optgroup", b"thead", b"tbody", b"tfoot", b"colgroup",
-        b"caption", b"rb", b"rt", b"rp", b"br", b"hr", b"img", b"input", b"meta", b"link", b"area", b"base", b"col",
-        b"embed", b"param", b"source", b"track", b"wbr", b"html", b"head", b"body",
+        b"p",
+        b"li",
+        b"td",
+        b"th",
+        b"tr",
+        b"dt",
+        b"dd",
+        b"option",
+        b"optgroup",
+        b"thead",
+        b"tbody",
+        b"tfoot",
+        b"colgroup",
+        b"caption",
+        b"rb",
+        b"rt",
+        b"rp",
+        b"br",
+        b"hr",
+        b"img",
+        b"input",
+        b"meta",
+        b"link",
+        b"area",
+        b"base",
+        b"col",
+        b"embed",
+        b"param",
+        b"source",
+        b"track",
+        b"wbr",
+        b"html",
+        b"head",
+        b"body",
     ];
     let mut depth: usize = 0;
     let mut i = 0;
@@ -168,7 +245,7 @@ fn meta_content(html: &Html, names: &[&str]) -> Option<String> {
 
 fn page_properties(html: &Html) -> DocProperties {
     let title = meta_content(html, &["ArticleTitle", "og:title"]);
-    let issuer = meta_content(html, &["ContentSource", "author"]);
+    let issuer = meta_content(html, &["ContentSource"]);
     let date = meta_content(html, &["PubDate", "publishdate", "firstpublishedtime"]).and_then(|d| iso_date(&d));
     DocProperties { title, issuer, date }
 }
@@ -448,8 +525,11 @@ impl Walker {
                 self.finish_cell();
                 if let Some((_, t)) = self.tables.last_mut() {
                     t.row.get_or_insert_with(Vec::new);
-                    t.cell =
-                        Some(CellBuild { runs: Vec::new(), col_span: span_attr(e, "colspan", 1000), row_span: span_attr(e, "rowspan", 65534) });
+                    t.cell = Some(CellBuild {
+                        runs: Vec::new(),
+                        col_span: span_attr(e, "colspan", 1000),
+                        row_span: span_attr(e, "rowspan", 65534),
+                    });
                 }
             }
             "br" => self.line_break(),
@@ -486,7 +566,10 @@ impl Walker {
             "a" if self.link.as_ref().is_some_and(|(l, _, _)| *l == id) => {
                 if let Some((_, href, text)) = self.link.take() {
                     let text = collapse_ws(&text).trim().to_string();
-                    if !href.is_empty() && !href.starts_with('#') && !href.to_ascii_lowercase().starts_with("javascript:") {
+                    if !href.is_empty()
+                        && !href.starts_with('#')
+                        && !href.to_ascii_lowercase().starts_with("javascript:")
+                    {
                         self.links.push(Link { text, href });
                     }
                 }

@@ -84,6 +84,9 @@ pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMet
         ((1..=12).contains(&m) && (1..=31).contains(&d) && t.chars().count() <= 40)
             .then(|| format!("{y:04}-{m:02}-{d:02}"))
     });
+    if meta.date.is_none() {
+        meta.date = doc.properties.date.clone();
+    }
 
     let after_title = title_at.map_or(0, |i| i + 1);
     if let Some((text, origin, _)) = body[after_title..].iter().find(|(t, _, _)| t.ends_with('：') || t.ends_with(':'))
@@ -148,7 +151,8 @@ fn push_attachment(list: &mut Vec<Attachment>, text: &str) {
 }
 
 /// File types that a link to an attachment points at.
-const ATTACHMENT_EXTENSIONS: &[&str] = &[".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z"];
+const ATTACHMENT_EXTENSIONS: &[&str] =
+    &[".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z"];
 
 /// Gives listed attachments the href of the link with the same text, and adds links to
 /// attachment files that the 附件 lines did not list.
@@ -156,13 +160,22 @@ fn attach_links(list: &mut Vec<Attachment>, links: &[crate::model::Link]) {
     for link in links {
         let text = clean_text_single_line(&link.text);
         let text = text.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '、' | '．')).trim();
-        if let Some(a) = list.iter_mut().find(|a| a.href.is_none() && !text.is_empty() && (a.title == text || a.title.contains(text))) {
+        if let Some(a) = list
+            .iter_mut()
+            .find(|a| a.href.is_none() && !text.is_empty() && (a.title == text || a.title.contains(text)))
+        {
             a.href = Some(link.href.clone());
             continue;
         }
         let path = link.href.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase();
-        if ATTACHMENT_EXTENSIONS.iter().any(|e| path.ends_with(e)) && !list.iter().any(|a| a.href.as_deref() == Some(&link.href)) {
-            let title = if text.is_empty() { link.href.rsplit('/').next().unwrap_or(&link.href).to_string() } else { text.to_string() };
+        if ATTACHMENT_EXTENSIONS.iter().any(|e| path.ends_with(e))
+            && !list.iter().any(|a| a.href.as_deref() == Some(&link.href))
+        {
+            let title = if text.is_empty() {
+                link.href.rsplit('/').next().unwrap_or(&link.href).to_string()
+            } else {
+                text.to_string()
+            };
             list.push(Attachment { title, href: Some(link.href.clone()) });
         }
     }

@@ -189,7 +189,8 @@ pub struct Decoded {
 pub fn declared_html_charset(bytes: &[u8]) -> Option<String> {
     static RE: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::bytes::Regex::new(r#"(?i-u)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#).expect("static pattern")
+        regex::bytes::Regex::new(r#"(?i-u)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#)
+            .expect("static pattern")
     });
     let head = &bytes[..bytes.len().min(4096)];
     re.captures(head).map(|c| String::from_utf8_lossy(&c[1]).into_owned())
@@ -214,7 +215,11 @@ pub fn decode_html_bytes(bytes: &[u8]) -> Decoded {
     let declared = declared_html_charset(bytes);
     let declared_enc = declared.as_deref().and_then(|l| Encoding::for_label(l.as_bytes())).map(|e| {
         // A page cannot really be UTF-16 if its meta tag was readable as ASCII.
-        if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE { encoding_rs::UTF_8 } else { e }
+        if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE {
+            encoding_rs::UTF_8
+        } else {
+            e
+        }
     });
     let detect = || {
         let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);

@@ -484,3 +484,87 @@ fn every_rendition_of_the_seed_gives_the_same_tasks() {
         }
     }
 }
+
+#[test]
+fn rowspan_cells_belong_to_every_row_they_span() {
+    let page = std::fs::read_to_string(root().join("fixtures/html/rowspan-ledger.html")).unwrap();
+    assert!(page.contains("<td rowspan=11>曾华辉</td>"), "the fixture merges the leader of tasks 11–21");
+    assert!(page.contains("<td rowspan=6>高教处 职成处</td>"), "and the support offices of tasks 15–20");
+    let out = run(&["convert", "fixtures/html/rowspan-ledger.html", "-o", "-"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for t in &doc["tasks"].as_array().unwrap()[14..20] {
+        assert_eq!(t["leaders"], serde_json::json!(["曾华辉"]), "task {}", t["seq"]);
+        assert_eq!(raws(&t["lead_offices"]), ["科技处"], "task {}", t["seq"]);
+        assert_eq!(raws(&t["support_offices"]), ["高教处", "职成处"], "task {}", t["seq"]);
+    }
+}
+
+#[test]
+fn the_gbk_page_declared_gb2312_needs_gbk() {
+    let bytes = std::fs::read(root().join("fixtures/html/word-gb2312.html")).unwrap();
+    assert!(String::from_utf8_lossy(&bytes[..2000]).contains("charset=gb2312"));
+    assert!(std::str::from_utf8(&bytes).is_err(), "the page is not UTF-8");
+    let out = run(&["convert", "fixtures/html/word-gb2312.html", "-o", "-"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["tasks"][8]["text"].as_str().unwrap().contains("管理體系"), "a GBK-only character decodes");
+    assert!(doc["diagnostics"].as_array().unwrap().iter().all(|d| d["kind"] != "invalid-bytes"));
+}
+
+#[test]
+fn malformed_pages_give_clear_errors_or_diagnostics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let cms = std::fs::read(root().join("fixtures/html/cms-utf8.html")).unwrap();
+
+    let no_table = write("no-table.html", "<html><body><h1>关于某事的通知</h1><p>正文</p></body></html>".as_bytes());
+    let out = run(&["convert", &no_table, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no task ledger table found"), "{}", text(&out.stderr));
+
+    // Cut in the middle of the ledger, at a character boundary.
+    let text_page = String::from_utf8(cms.clone()).unwrap();
+    let cut = text_page.find("<TR><TD align=center>9<TD>").unwrap() + 400;
+    let cut = (cut..).find(|&i| text_page.is_char_boundary(i)).unwrap();
+    let truncated = write("truncated.html", &text_page.as_bytes()[..cut]);
+    let out = run(&["convert", &truncated, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["tasks"].as_array().unwrap().len(), 9, "tasks before the cut are all kept");
+    assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "html-unterminated"));
+
+    let mut junk = b"<html><body><table><tr><td>".to_vec();
+    junk.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 1));
+    let junk = write("junk.html", &junk);
+    let out = run(&["convert", &junk, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+
+    let random = write("random.html", &(0..5000u32).map(|i| (i.wrapping_mul(40_503) >> 7) as u8).collect::<Vec<u8>>());
+    let out = run(&["convert", &random, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out.stderr).contains("panicked"));
+
+    let deep = write("deep.html", format!("<html><body>{}x", "<div>".repeat(100_000)).as_bytes());
+    let out = run(&["convert", &deep, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("nest"), "{}", text(&out.stderr));
+
+    let deep_tables = write("deep-tables.html", format!("<html><body>{}x", "<table><tr><td>".repeat(3000)).as_bytes());
+    let out = run(&["convert", &deep_tables, "-o", "-"]);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+
+    let mut bad_bytes = cms.clone();
+    let at = text_page.find("各市（州）教育局、").unwrap();
+    bad_bytes.splice(at..at, [0xFFu8, 0xFE]);
+    let bad_bytes = write("bad-bytes.html", &bad_bytes);
+    let out = run(&["convert", &bad_bytes, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["tasks"].as_array().unwrap().len(), 34);
+    assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "invalid-bytes"));
+}

@@ -46,7 +46,7 @@ fn reporting_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     re(
         &RE,
-        r"^(?P<who>.*?)(?:要|应当|应|须|需)?(?P<when>每季度末|每季度|每月底|每月|每半年|每年底|每年|年底前|及时|定期)?向(?P<to>.+?)(?:报送|上报|报告|提交|汇报)(?P<what>.*)$",
+        r"^(?P<who>.*?)(?:要|应当|应|须|需)?(?:于|在)?(?P<when>每季度末|每季度|每月底|每月|每半年|每年底|每年|年底前|年底|及时|定期)?前?(?:于|在)?向(?P<to>.+?)(?:报送|上报|报告|提交|汇报)(?P<what>.*)$",
     )
 }
 
@@ -186,7 +186,7 @@ fn frequency_of(when: &str) -> Option<&'static str> {
         "每季度末" | "每季度" => "quarterly",
         "每月底" | "每月" => "monthly",
         "每半年" => "semiannual",
-        "每年底" | "每年" | "年底前" => "annual",
+        "每年底" | "每年" | "年底前" | "年底" => "annual",
         "及时" => "as-needed",
         "定期" => "periodic",
         _ => return None,
@@ -202,16 +202,17 @@ fn read_reporting_clause(
 ) -> Option<ReportingDuty> {
     let clause = clause.trim();
     let caps = reporting_re().captures(clause)?;
-    let who_raw = caps.name("who").map_or("", |m| m.as_str()).trim();
+    let who_raw = caps.name("who").map_or("", |m| m.as_str()).trim().trim_start_matches('请');
     let to_raw = caps.name("to").map_or("", |m| m.as_str()).trim();
-    if who_raw.is_empty() || to_raw.is_empty() {
+    if to_raw.is_empty() {
         return None;
     }
     let when = caps.name("when").map(|m| m.as_str().to_string());
     // The reporter is often followed by what it does first (`发展规划处汇总后`): keep the raw
     // words, and resolve the registry body the words begin with, if any.
     let from_office = leading_registry_body(who_raw, registry);
-    let from = from_office.as_ref().map_or(who_raw, |r| r.raw.as_str()).to_string();
+    let from =
+        from_office.as_ref().map(|r| r.raw.clone()).or_else(|| (!who_raw.is_empty()).then(|| who_raw.to_string()));
     let from_offices = from_office.into_iter().collect();
     let (to, d) = registry.split(to_raw, loc);
     diags.extend(d);
@@ -234,4 +235,57 @@ fn leading_registry_body(words: &str, registry: &OfficeRegistry) -> Option<crate
         (refs.len() == 1 && refs[0].code.is_some() && d.iter().all(|x| x.kind != "unknown-office"))
             .then(|| refs.into_iter().next().unwrap())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Link, RichText};
+
+    fn para(text: &str) -> Block {
+        Block::Paragraph { text: RichText::plain(text), origin: Origin { page: 1, line: None } }
+    }
+
+    #[test]
+    fn metadata_is_read_by_shape() {
+        let doc = Document {
+            pages: 1,
+            blocks: vec![
+                para("甘肃省教育厅文件"),
+                para("甘教发〔2023〕12号"),
+                para("甘肃省教育厅关于做好2023年重点工作的通知"),
+                para("各市（州）教育局，各高等学校："),
+                para("请于每月底前向厅办公室报送工作进展，年底前向教育部提交总结。"),
+                para("附件：1.重点任务台账"),
+                para("2.联系人名单"),
+                para("甘肃省教育厅"),
+                para("2023年3月5日"),
+            ],
+            links: vec![
+                Link { text: "重点任务台账".into(), href: "/files/a.xlsx".into() },
+                Link { text: "下载".into(), href: "/files/b.pdf".into() },
+            ],
+            properties: crate::model::DocProperties { date: Some("2023-03-20".into()), ..Default::default() },
+        };
+        let (meta, diags) = read_notice_meta(&doc, &OfficeRegistry::builtin());
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(meta.issuer.as_deref(), Some("甘肃省教育厅"));
+        assert_eq!(meta.doc_number.as_deref(), Some("甘教发〔2023〕12号"));
+        assert_eq!(meta.title.as_deref(), Some("甘肃省教育厅关于做好2023年重点工作的通知"));
+        assert_eq!(meta.date.as_deref(), Some("2023-03-05"), "the date written in the body wins over the page's");
+        let codes: Vec<_> = meta.recipients.iter().map(|r| r.code.as_deref().unwrap()).collect();
+        assert_eq!(codes, ["gsjyt.all.shizhou-jyj", "gsjyt.all.gaoxiao"]);
+        let attachments: Vec<(&str, Option<&str>)> =
+            meta.attachments.iter().map(|a| (a.title.as_str(), a.href.as_deref())).collect();
+        assert_eq!(
+            attachments,
+            [("重点任务台账", Some("/files/a.xlsx")), ("联系人名单", None), ("下载", Some("/files/b.pdf"))]
+        );
+        let duties: Vec<(&str, Option<&str>, &str)> = meta
+            .reporting
+            .iter()
+            .map(|d| (d.to[0].code.as_deref().unwrap(), d.frequency.as_deref(), d.content.as_str()))
+            .collect();
+        assert_eq!(duties, [("gsjyt.bangongshi", Some("monthly"), "工作进展"), ("cn.moe", Some("annual"), "总结")]);
+    }
 }

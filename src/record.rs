@@ -54,8 +54,9 @@ pub struct Attachment {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportingDuty {
-    /// Who reports, as written (e.g. `各牵头单位`).
-    pub from: String,
+    /// Who reports, as written (e.g. `各牵头单位`); `None` when the clause does not say (the
+    /// addressees are meant).
+    pub from: Option<String>,
     /// The registry bodies `from` names, if any.
     pub from_offices: Vec<OfficeRef>,
     pub to: Vec<OfficeRef>,

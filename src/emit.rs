@@ -99,40 +99,58 @@ fn names(refs: &[OfficeRef]) -> String {
 }
 
 fn render_csv(doc: &NoticeDocument) -> Result<Vec<u8>, EmitError> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let mut out = CSV_BOM.to_vec();
     {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
-        let err = |e: csv::Error| EmitError::Serialize(e.to_string());
-        w.write_record(CSV_HEADER).map_err(err)?;
-        for t in &doc.tasks {
-            let seq = t.seq.map(|s| s.to_string()).unwrap_or_default();
-            let record = [
-                doc.notice.id.clone(),
-                t.id.clone(),
-                seq,
-                t.section.clone().unwrap_or_default(),
-                t.title.clone(),
-                t.text.clone(),
-                t.leaders.join(";"),
-                codes(&t.lead_offices),
-                names(&t.lead_offices),
-                codes(&t.support_offices),
-                names(&t.support_offices),
-                codes(&t.implementers),
-                names(&t.implementers),
-                t.deadline.as_ref().map(|d| d.raw.clone()).unwrap_or_default(),
-                t.provenance.pages[0].to_string(),
-                t.provenance.pages[1].to_string(),
-                t.provenance.row.to_string(),
-            ];
-            w.write_record(&record).map_err(err)?;
-        }
+        let mut w = csv_writer(&mut out);
+        w.write_record(CSV_HEADER).map_err(csv_error)?;
+        write_csv_tasks(&mut w, doc)?;
         w.flush().map_err(|e| EmitError::Serialize(e.to_string()))?;
     }
     Ok(out)
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
+/// The byte-order mark that starts every CSV file written, so spreadsheet programs read UTF-8.
+pub const CSV_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A CSV writer with the project's conventions (CRLF line ends, minimal quoting).
+pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out)
+}
+
+fn csv_error(e: csv::Error) -> EmitError {
+    EmitError::Serialize(e.to_string())
+}
+
+/// Writes one CSV row per task of `doc` (columns as in [`CSV_HEADER`]).
+pub fn write_csv_tasks<W: std::io::Write>(w: &mut csv::Writer<W>, doc: &NoticeDocument) -> Result<(), EmitError> {
+    for t in &doc.tasks {
+        let seq = t.seq.map(|s| s.to_string()).unwrap_or_default();
+        let record = [
+            doc.notice.id.clone(),
+            t.id.clone(),
+            seq,
+            t.section.clone().unwrap_or_default(),
+            t.title.clone(),
+            t.text.clone(),
+            t.leaders.join(";"),
+            codes(&t.lead_offices),
+            names(&t.lead_offices),
+            codes(&t.support_offices),
+            names(&t.support_offices),
+            codes(&t.implementers),
+            names(&t.implementers),
+            t.deadline.as_ref().map(|d| d.raw.clone()).unwrap_or_default(),
+            t.provenance.pages[0].to_string(),
+            t.provenance.pages[1].to_string(),
+            t.provenance.row.to_string(),
+        ];
+        w.write_record(&record).map_err(csv_error)?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a killed
+/// run never leaves a half-written file under the final name.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
     let io = |source| EmitError::Io { path: path.to_path_buf(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -142,7 +160,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -32,12 +32,16 @@
 //! # Ok::<(), notice_ingest::Error>(())
 //! ```
 
+pub mod batch;
 mod convert;
+pub mod corpus;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 mod error;
 pub mod html;
 pub mod ids;
+pub mod junit;
 pub mod ledger;
 pub mod model;
 pub mod normalize;
@@ -45,6 +49,7 @@ pub mod notice;
 pub mod offices;
 pub mod record;
 pub mod source;
+pub mod sqlite;
 pub mod table;
 pub mod text;
 pub mod validate;

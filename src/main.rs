@@ -48,6 +48,50 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Convert a directory or list of notices in parallel: per-notice JSON, tasks.jsonl,
+    /// tasks.csv, a report, optionally JUnit XML and a SQLite database.
+    Batch {
+        /// Directories (walked for notice files) and files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Severity that makes a file fail the batch (exit code 1).
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        /// Where to write the JSON report (default: OUTPUT/report.json).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Also write a JUnit XML report here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Also upsert every notice into this SQLite database.
+        #[arg(long)]
+        sqlite: Option<PathBuf>,
+        /// Process only shard I of N (0-based), chosen by a hash of each input's key.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        #[arg(long)]
+        registry: Option<PathBuf>,
+    },
+    /// Join the output directories of shard runs into what one run would have written.
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Compare two converted versions of a notice: tasks added, removed and changed, by stable id.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
     /// Print the office registry.
     Offices {
         #[arg(long)]
@@ -62,6 +106,18 @@ enum Command {
         #[arg(long)]
         registry: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,6 +154,15 @@ fn main() -> ExitCode {
             convert(&files, &output, format.into(), registry.as_deref(), verbose)
         }
         Command::Validate { files } => validate(&files),
+        Command::Batch { inputs, output, jobs, fail_on, report, junit, sqlite, shard, registry } => {
+            let fail_on = match fail_on {
+                FailOn::Error => Severity::Error,
+                FailOn::Warning => Severity::Warning,
+            };
+            batch(&inputs, output, jobs, fail_on, report, junit, sqlite, shard.as_deref(), registry.as_deref())
+        }
+        Command::Merge { dirs, output } => merge(&dirs, &output),
+        Command::Diff { old, new, format } => diff(&old, &new, format),
         Command::Offices { registry, json } => offices(registry.as_deref(), json),
         Command::Split { text, registry } => split(&text, registry.as_deref()),
     })
@@ -178,6 +243,149 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, registry: Opt
         }
     }
     status
+}
+
+#[allow(clippy::too_many_arguments)]
+fn batch(
+    inputs: &[PathBuf],
+    out_dir: PathBuf,
+    jobs: Option<usize>,
+    fail_on: Severity,
+    report: Option<PathBuf>,
+    junit: Option<PathBuf>,
+    sqlite: Option<PathBuf>,
+    shard: Option<&str>,
+    registry: Option<&Path>,
+) -> u8 {
+    use notice_ingest::batch::{discover_inputs, run_batch, BatchOptions, Shard};
+    use std::io::IsTerminal;
+    let registry = match load_registry(registry) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let shard = match shard.map(Shard::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE_OR_IO;
+        }
+    };
+    let mut files = match discover_inputs(inputs) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE_OR_IO;
+        }
+    };
+    if let Some(shard) = shard {
+        files.retain(|f| shard.contains(&f.key));
+    }
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let options = BatchOptions {
+        report: report.unwrap_or_else(|| out_dir.join("report.json")),
+        out_dir,
+        jobs,
+        junit,
+        sqlite,
+        shard,
+    };
+    let config = Config::new(registry);
+    let fancy = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let bar = fancy.then(|| {
+        let bar = indicatif::ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} notices  {elapsed_precise}  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let result = run_batch(&files, &config, &options, fail_on, |r| match &bar {
+        Some(bar) => {
+            bar.inc(1);
+            if r.status != "ok" {
+                bar.println(format!("FAIL {}: {}", r.key, r.message.as_deref().unwrap_or("")));
+            }
+        }
+        None if r.status == "ok" => {
+            eprintln!("ok   {} ({} tasks, {} errors, {} warnings)", r.key, r.tasks, r.errors, r.warnings)
+        }
+        None => eprintln!("FAIL {}: {}", r.key, r.message.as_deref().unwrap_or("")),
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(summary) => {
+            let t = &summary.totals;
+            eprintln!(
+                "{} files ({} ok, {} failed), {} tasks, {} errors, {} warnings, {:.2} s, peak memory {}",
+                t.files,
+                t.ok,
+                t.failed,
+                t.tasks,
+                t.errors,
+                t.warnings,
+                summary.seconds,
+                peak_memory().map_or_else(|| "unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0))
+            );
+            if summary.failing.is_empty() {
+                OK
+            } else {
+                INPUT_ERRORS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            USAGE_OR_IO
+        }
+    }
+}
+
+/// Peak resident memory of this process in KiB (Linux), for the batch summary and benchmarks.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn merge(dirs: &[PathBuf], output: &Path) -> u8 {
+    match notice_ingest::batch::merge_outputs(dirs, output) {
+        Ok(t) => {
+            eprintln!("merged {} shard(s): {} files, {} tasks", dirs.len(), t.files, t.tasks);
+            OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            USAGE_OR_IO
+        }
+    }
+}
+
+fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
+    let read = |p: &Path| -> Result<serde_json::Value, String> {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", p.display()))
+    };
+    let (old_doc, new_doc) = match (read(old), read(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return USAGE_OR_IO;
+        }
+    };
+    match notice_ingest::diff::diff_notices(&old_doc, &new_doc) {
+        Ok(d) => {
+            match format {
+                DiffFormat::Text => print!("{}", notice_ingest::diff::render_text(&d)),
+                DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
+            }
+            OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            INPUT_ERRORS
+        }
+    }
 }
 
 fn validate(files: &[PathBuf]) -> u8 {

@@ -32,6 +32,19 @@ pub enum OfficeKind {
     External,
 }
 
+impl OfficeKind {
+    /// The kebab-case name used in JSON and SQLite.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfficeKind::Office => "office",
+            OfficeKind::AffiliatedUnit => "affiliated-unit",
+            OfficeKind::Institution => "institution",
+            OfficeKind::Collective => "collective",
+            OfficeKind::External => "external",
+        }
+    }
+}
+
 /// One body in a registry, as written in the registry file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficeEntry {

@@ -1,5 +1,5 @@
 //! The integration tests: the real `notice-ingest` executable on the bundled fixtures, plus the
-//! splitter spec in `fixtures/splitter/cases.txt`.
+//! splitter spec in `fixtures/splitter/cases.tsv`.
 //!
 //! Goldens: `UPDATE_GOLDENS=1 cargo test` rewrites a golden that differs and still fails the
 //! test, so that the change is read in `git diff fixtures/` before it is committed.
@@ -245,7 +245,7 @@ fn validate_accepts_the_golden_and_rejects_broken_copies_with_instance_paths() {
             .unwrap_or_else(|| panic!("{path}: no violation at {instance_path} in {stdout}"));
         assert!(line.contains(mentions), "{line}");
     }
-    let out = run(&["validate", "fixtures/splitter/cases.txt"]);
+    let out = run(&["validate", "fixtures/splitter/cases.tsv"]);
     assert_eq!(out.status.code(), Some(1), "non-JSON is invalid: {}", text(&out.stdout));
 }
 
@@ -396,7 +396,7 @@ fn unescape(s: &str) -> String {
 #[test]
 fn splitter_spec() {
     let registry = OfficeRegistry::builtin();
-    let spec = std::fs::read_to_string(root().join("fixtures/splitter/cases.txt")).unwrap();
+    let spec = std::fs::read_to_string(root().join("fixtures/splitter/cases.tsv")).unwrap();
     let mut failures = Vec::new();
     let mut cases = 0;
     for (n, line) in spec.lines().enumerate() {
@@ -446,7 +446,7 @@ fn splitter_spec() {
     assert!(failures.is_empty(), "{} of {cases} splitter cases failed:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// Every rendition of the seed (listed in `fixtures/seed-renditions.txt`) gives the text
+/// Every rendition of the seed (listed in `fixtures/seed-renditions.list`) gives the text
 /// rendition's notice id, sections and tasks, field by field and ids included. Only provenance
 /// (pages, rows, lines) may differ between formats.
 #[test]
@@ -465,7 +465,7 @@ fn every_rendition_of_the_seed_gives_the_same_tasks() {
             .collect()
     };
     let expected = strip(&reference);
-    let manifest = std::fs::read_to_string(root().join("fixtures/seed-renditions.txt")).unwrap();
+    let manifest = std::fs::read_to_string(root().join("fixtures/seed-renditions.list")).unwrap();
     let paths: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).collect();
     assert!(!paths.is_empty());
     for path in paths {
@@ -568,3 +568,4 @@ fn malformed_pages_give_clear_errors_or_diagnostics() {
     assert_eq!(doc["tasks"].as_array().unwrap().len(), 34);
     assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "invalid-bytes"));
 }
+mod batch;

@@ -224,13 +224,12 @@ pub struct BatchSummary {
 /// writer needs, so the writer only copies bytes.
 struct Converted {
     report: FileReport,
-    json: Option<Vec<u8>>,
     jsonl: Vec<u8>,
     csv: Vec<u8>,
     doc: Option<NoticeDocument>,
 }
 
-fn convert_one(input: &InputFile, config: &Config, keep_doc: bool) -> Converted {
+fn convert_one(input: &InputFile, config: &Config, out_dir: &Path, keep_doc: bool) -> Converted {
     let mut report = FileReport {
         key: input.key.clone(),
         path: input.path.to_string_lossy().into_owned(),
@@ -249,7 +248,7 @@ fn convert_one(input: &InputFile, config: &Config, keep_doc: bool) -> Converted 
         Ok(Ok(doc)) => doc,
         Ok(Err(e)) => {
             report.message = Some(e.to_string());
-            return Converted { report, json: None, jsonl: Vec::new(), csv: Vec::new(), doc: None };
+            return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None };
         }
         Err(panic) => {
             let what = panic
@@ -258,7 +257,7 @@ fn convert_one(input: &InputFile, config: &Config, keep_doc: bool) -> Converted 
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             report.message = Some(format!("internal error (panic) while converting: {what}"));
-            return Converted { report, json: None, jsonl: Vec::new(), csv: Vec::new(), doc: None };
+            return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None };
         }
     };
     let count = |s: Severity| doc.diagnostics.iter().filter(|d| d.severity == s).count();
@@ -269,9 +268,11 @@ fn convert_one(input: &InputFile, config: &Config, keep_doc: bool) -> Converted 
     report.warnings = count(Severity::Warning);
     report.infos = count(Severity::Info);
     report.message = doc.diagnostics.iter().find(|d| d.severity == Severity::Error).map(|d| d.to_string());
-    report.output = Some(format!("notices/{}.json", input.key));
+    let output = format!("notices/{}.json", input.key);
     let rendered = (|| -> Result<_, crate::emit::EmitError> {
-        let json = render(&doc, OutputFormat::Json)?;
+        // Each notice's own file is written here, on the worker: its name is its own, so the
+        // order of these writes does not matter.
+        crate::emit::write_atomic(&out_dir.join(&output), &render(&doc, OutputFormat::Json)?)?;
         let jsonl = render(&doc, OutputFormat::Jsonl)?;
         let mut csv = Vec::new();
         {
@@ -279,15 +280,17 @@ fn convert_one(input: &InputFile, config: &Config, keep_doc: bool) -> Converted 
             write_csv_tasks(&mut w, &doc)?;
             w.flush().map_err(|e| crate::emit::EmitError::Serialize(e.to_string()))?;
         }
-        Ok((json, jsonl, csv))
+        Ok((jsonl, csv))
     })();
     match rendered {
-        Ok((json, jsonl, csv)) => Converted { report, json: Some(json), jsonl, csv, doc: keep_doc.then_some(doc) },
+        Ok((jsonl, csv)) => {
+            report.output = Some(output);
+            Converted { report, jsonl, csv, doc: keep_doc.then_some(doc) }
+        }
         Err(e) => {
             report.status = "error".into();
-            report.output = None;
             report.message = Some(e.to_string());
-            Converted { report, json: None, jsonl: Vec::new(), csv: Vec::new(), doc: None }
+            Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None }
         }
     }
 }
@@ -362,18 +365,12 @@ pub fn run_batch(
     for chunk in inputs.chunks(CHUNK) {
         let keep_doc = db.is_some();
         let results: Vec<Converted> =
-            pool.install(|| chunk.par_iter().map(|input| convert_one(input, config, keep_doc)).collect());
+            pool.install(|| chunk.par_iter().map(|input| convert_one(input, config, out, keep_doc)).collect());
         let docs: Vec<&NoticeDocument> = results.iter().filter_map(|r| r.doc.as_ref()).collect();
         if let (Some(db), Some(path)) = (db.as_mut(), options.sqlite.as_ref()) {
             db.upsert(&docs).map_err(|e| BatchError::Sqlite { path: path.clone(), message: e.to_string() })?;
         }
         for converted in &results {
-            if let (Some(json), Some(rel)) = (&converted.json, &converted.report.output) {
-                crate::emit::write_atomic(&out.join(rel), json).map_err(|e| BatchError::Output {
-                    path: out.join(rel),
-                    source: std::io::Error::other(e.to_string()),
-                })?;
-            }
             jsonl.write(&converted.jsonl)?;
             csv.write(&converted.csv)?;
             let entry = serde_json::to_string(&converted.report).expect("reports serialize");

@@ -432,8 +432,7 @@ fn offices(registry: Option<&Path>, json: bool) -> u8 {
         let line = if json {
             serde_json::to_string(e).unwrap_or_default()
         } else {
-            let kind =
-                serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let kind = e.kind.as_str();
             let mut other: Vec<&str> = e.short_names.iter().map(String::as_str).collect();
             other.extend(e.aliases.iter().map(|a| a.as_str()));
             format!("{:<24} {:<16} {}  {}", e.code, kind, e.name, other.join(" "))

@@ -138,7 +138,9 @@ pub fn read_html(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), HtmlError>
     let html = Html::parse_document(&decoded.text);
     let properties = page_properties(&html);
     let root = article_root(&html);
-    let mut walker = Walker::new(layout_tables(&html), root.is_none());
+    let generator = meta_content(&html, &["generator"]).unwrap_or_default().to_ascii_lowercase();
+    let wraps_at_spaces = generator.contains("libreoffice") || generator.contains("openoffice");
+    let mut walker = Walker::new(layout_tables(&html), root.is_none(), !wraps_at_spaces);
     let start = root.unwrap_or_else(|| html.root_element());
     walker.walk(start);
     let mut blocks = walker.blocks;
@@ -311,19 +313,35 @@ fn is_element(n: &ego_tree::NodeRef<Node>, name: &str) -> bool {
     matches!(n.value(), Node::Element(e) if e.name() == name)
 }
 
-/// Collapses runs of HTML whitespace (not NBSP) to one space.
+/// Collapses runs of HTML whitespace (not NBSP) to one space, except that a run holding a line
+/// break between two CJK characters disappears: producers such as Word wrap long lines of Chinese
+/// in the HTML source, and browsers do not render those breaks as spaces (CSS Text 3, segment
+/// break transformation).
 fn collapse_ws(s: &str) -> String {
+    collapse_whitespace(s, true)
+}
+
+/// [`collapse_ws`], with the removal of line breaks between CJK characters switchable: LibreOffice
+/// wraps its HTML source only at spaces the text has, so there a line break is a typed space.
+fn collapse_whitespace(s: &str, cjk_breaks_vanish: bool) -> String {
+    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
-    let mut in_ws = false;
-    for c in s.chars() {
-        if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0C}') {
-            if !in_ws {
-                out.push(' ');
-            }
-            in_ws = true;
-        } else {
-            out.push(c);
-            in_ws = false;
+    let mut i = 0;
+    while i < chars.len() {
+        if !matches!(chars[i], ' ' | '\t' | '\n' | '\r' | '\u{0C}') {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && matches!(chars[i], ' ' | '\t' | '\n' | '\r' | '\u{0C}') {
+            i += 1;
+        }
+        let segment_break = chars[start..i].iter().any(|&c| c == '\n' || c == '\r');
+        let wide = |c: Option<&char>| c.is_some_and(|&c| crate::normalize::is_cjk(c));
+        let vanishes = cjk_breaks_vanish && segment_break;
+        if !(vanishes && wide(start.checked_sub(1).and_then(|p| chars.get(p))) && wide(chars.get(i))) {
+            out.push(' ');
         }
     }
     out
@@ -382,6 +400,8 @@ struct TableBuild {
 struct Walker {
     layout: HashSet<NodeId>,
     skip_chrome: bool,
+    /// Whether a source line break between CJK characters is dropped (see [`collapse_whitespace`]).
+    cjk_breaks_vanish: bool,
     blocks: Vec<Block>,
     links: Vec<Link>,
     para: Vec<Run>,
@@ -393,10 +413,11 @@ struct Walker {
 }
 
 impl Walker {
-    fn new(layout: HashSet<NodeId>, skip_chrome: bool) -> Self {
+    fn new(layout: HashSet<NodeId>, skip_chrome: bool, cjk_breaks_vanish: bool) -> Self {
         Walker {
             layout,
             skip_chrome,
+            cjk_breaks_vanish,
             blocks: Vec::new(),
             links: Vec::new(),
             para: Vec::new(),
@@ -477,7 +498,7 @@ impl Walker {
     }
 
     fn text(&mut self, t: &scraper::node::Text) {
-        let collapsed = collapse_ws(t);
+        let collapsed = collapse_whitespace(t, self.cjk_breaks_vanish);
         self.push_run(&collapsed);
     }
 
@@ -652,6 +673,14 @@ mod tests {
         assert_eq!(d.links, [Link { text: "台账".into(), href: "/a.xlsx".into() }]);
         assert_eq!(d.properties.date.as_deref(), Some("2023-03-20"));
         assert_eq!(d.properties.title.as_deref(), Some("标题"));
+    }
+
+    #[test]
+    fn source_line_breaks_between_chinese_characters_are_not_spaces() {
+        assert_eq!(collapse_ws("推进习近平\r\n新时代"), "推进习近平新时代");
+        assert_eq!(collapse_ws("教育部 甘肃省"), "教育部 甘肃省", "a typed space stays");
+        assert_eq!(collapse_ws("open\nsource"), "open source");
+        assert_eq!(collapse_ws("2023年\n 9月"), "2023年 9月", "a digit is not wide; clean_text handles the autospace");
     }
 
     #[test]

@@ -11,6 +11,17 @@ fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Asserts two output trees are byte-identical, naming the first difference (not dumping both).
+fn assert_same_tree(a: &Path, b: &Path, what: &str) {
+    let (ta, tb) = (read_tree(a), read_tree(b));
+    let names_a: Vec<&String> = ta.keys().collect();
+    let names_b: Vec<&String> = tb.keys().collect();
+    assert_eq!(names_a, names_b, "{what}: different file lists");
+    for (name, bytes) in &ta {
+        assert!(bytes == &tb[name], "{what}: {name} differs");
+    }
+}
+
 fn report(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
 }
@@ -43,7 +54,7 @@ fn batch_over_fixtures_and_a_generated_corpus() {
     assert!(summary.lines().last().unwrap().contains("tasks"), "a summary ends the run: {summary}");
     let out = run(&["batch", c, "fixtures", "-o", o2.to_str().unwrap(), "--jobs", "2"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(read_tree(&o1), read_tree(&o2), "outputs are byte-identical for --jobs 1 and 2 and any argument order");
+    assert_same_tree(&o1, &o2, "outputs are byte-identical for --jobs 1 and 2 and any argument order");
 
     let r = report(&o1);
     let files = r["files"].as_array().unwrap();
@@ -105,7 +116,7 @@ fn batch_over_fixtures_and_a_generated_corpus() {
     assert!(n0 > 300 && n0 < files.len() - 300, "shards split the work: {n0}");
     let out = run(&["merge", s1.to_str().unwrap(), s0.to_str().unwrap(), "-o", merged.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(read_tree(&merged), read_tree(&o1));
+    assert_same_tree(&merged, &o1, "two shards merged equal one run");
 }
 
 fn query(db: &Path, sql: &str) -> Vec<Vec<String>> {

@@ -57,6 +57,11 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
             diagnostics.extend(d);
             doc
         }
+        Format::Docx => {
+            let (doc, d) = crate::docx::read_docx(&source.bytes)?;
+            diagnostics.extend(d);
+            doc
+        }
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
         other => return Err(ErrorKind::UnsupportedFormat { format: other.as_str() }.into()),
     };

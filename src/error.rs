@@ -22,7 +22,7 @@ pub struct Error {
 pub enum ErrorKind {
     #[error(transparent)]
     Source(#[from] SourceError),
-    #[error("format {format} has no front-end yet; supported: text renditions and HTML pages")]
+    #[error("format {format} has no front-end yet; supported: text renditions, HTML pages and DOCX")]
     UnsupportedFormat { format: &'static str },
     #[error("legacy binary Office file (.doc/.xls/.wps): convert it first, e.g. `soffice --headless --convert-to docx FILE`")]
     LegacyOffice,
@@ -30,6 +30,8 @@ pub enum ErrorKind {
     Text(#[from] TextError),
     #[error("HTML page: {0}")]
     Html(#[from] crate::html::HtmlError),
+    #[error("DOCX: {0}")]
+    Docx(#[from] crate::docx::DocxError),
     #[error(transparent)]
     Table(#[from] TableError),
     #[error(transparent)]

@@ -37,6 +37,7 @@ mod convert;
 pub mod corpus;
 pub mod diag;
 pub mod diff;
+pub mod docx;
 pub mod emit;
 mod error;
 pub mod html;

@@ -95,8 +95,8 @@ fn batch_over_fixtures_and_a_generated_corpus() {
         match reader.read_event().expect("well-formed JUnit XML") {
             quick_xml::events::Event::Start(e) => {
                 depth += 1;
-                cases += usize::from(e.name().as_ref() == b"testcase");
-                errors += usize::from(e.name().as_ref() == b"error");
+                cases += usize::from(e.name().as_ref() == "testcase");
+                errors += usize::from(e.name().as_ref() == "error");
             }
             quick_xml::events::Event::End(_) => depth -= 1,
             quick_xml::events::Event::Eof => break,

@@ -571,3 +571,40 @@ fn malformed_pages_give_clear_errors_or_diagnostics() {
     assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "invalid-bytes"));
 }
 mod batch;
+
+#[test]
+fn broken_office_files_give_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docx = std::fs::read(root().join("fixtures/docx/rowspan-ledger.docx")).unwrap();
+    let truncated = tmp.path().join("truncated.docx");
+    std::fs::write(&truncated, &docx[..docx.len() / 2]).unwrap();
+    let out = run(&["convert", truncated.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not a readable zip archive"), "{}", text(&out.stderr));
+
+    // A zip bomb: a few hundred KiB that would inflate past the part limit.
+    let bomb = tmp.path().join("bomb.docx");
+    {
+        let file = std::fs::File::create(&bomb).unwrap();
+        let mut zip = zip::ZipWriter::new(file);
+        let options = zip::write::SimpleFileOptions::default().compression_level(Some(1)).large_file(true);
+        zip.start_file("word/document.xml", options).unwrap();
+        let zeros = vec![b' '; 1 << 20];
+        for _ in 0..(notice_ingest::docx::MAX_PART_BYTES >> 20) + 1 {
+            std::io::Write::write_all(&mut zip, &zeros).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 4 << 20);
+    let out = run(&["convert", bomb.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("zip bomb"), "{}", text(&out.stderr));
+
+    let doc = tmp.path().join("legacy.doc");
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(4096, 0);
+    std::fs::write(&doc, ole).unwrap();
+    let out = run(&["convert", doc.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("soffice --headless --convert-to docx"), "{}", text(&out.stderr));
+}

@@ -62,6 +62,11 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
             diagnostics.extend(d);
             doc
         }
+        Format::Xlsx => {
+            let (doc, d) = crate::xlsx::read_xlsx(&source.bytes)?;
+            diagnostics.extend(d);
+            doc
+        }
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
         other => return Err(ErrorKind::UnsupportedFormat { format: other.as_str() }.into()),
     };

@@ -22,7 +22,7 @@ pub struct Error {
 pub enum ErrorKind {
     #[error(transparent)]
     Source(#[from] SourceError),
-    #[error("format {format} has no front-end yet; supported: text renditions, HTML pages and DOCX")]
+    #[error("format {format} has no front-end yet; supported: text renditions, HTML pages, DOCX and XLSX")]
     UnsupportedFormat { format: &'static str },
     #[error("legacy binary Office file (.doc/.xls/.wps): convert it first, e.g. `soffice --headless --convert-to docx FILE`")]
     LegacyOffice,
@@ -32,6 +32,8 @@ pub enum ErrorKind {
     Html(#[from] crate::html::HtmlError),
     #[error("DOCX: {0}")]
     Docx(#[from] crate::docx::DocxError),
+    #[error("XLSX: {0}")]
+    Xlsx(#[from] crate::xlsx::XlsxError),
     #[error(transparent)]
     Table(#[from] TableError),
     #[error(transparent)]

@@ -54,6 +54,7 @@ pub mod sqlite;
 pub mod table;
 pub mod text;
 pub mod validate;
+pub mod xlsx;
 
 pub use convert::{convert_path, convert_source, Config};
 pub use diag::{Diagnostic, Location, Severity};

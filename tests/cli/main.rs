@@ -582,6 +582,13 @@ fn broken_office_files_give_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("not a readable zip archive"), "{}", text(&out.stderr));
 
+    let xlsx = std::fs::read(root().join("fixtures/xlsx/seed.xlsx")).unwrap();
+    let truncated = tmp.path().join("truncated.xlsx");
+    std::fs::write(&truncated, &xlsx[..xlsx.len() * 2 / 3]).unwrap();
+    let out = run(&["convert", truncated.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("XLSX: not a readable zip archive"), "{}", text(&out.stderr));
+
     // A zip bomb: a few hundred KiB that would inflate past the part limit.
     let bomb = tmp.path().join("bomb.docx");
     {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Location};
 use crate::normalize::{clean_text, clean_text_single_line};
-use crate::offices::{person_roster, split_person_names, OfficeRegistry};
+use crate::offices::{person_roster, split_person_names, OfficeRegistry, Roster};
 use crate::record::{Deadline, Provenance, Section, Task};
 use crate::table::{Grid, GridRow};
 
@@ -100,7 +100,7 @@ pub struct Ledger {
 
 /// Column roles of one ledger table.
 struct Columns {
-    by_field: HashMap<Field, usize>,
+    by_field: BTreeMap<Field, usize>,
     /// Columns with no canonical field: (index, header text, known field kept in `extra`).
     extra: Vec<(usize, String, Option<Field>)>,
 }
@@ -110,10 +110,41 @@ struct Columns {
 pub fn read_ledger(grids: &[Grid], headers: &HeaderSynonyms, registry: &OfficeRegistry) -> Result<Ledger, LedgerError> {
     let mut ledger = Ledger::default();
     let mut found = 0;
+    let mut last: Option<(usize, Columns)> = None;
     for grid in grids {
-        let Some(columns) = map_columns(grid, headers, &mut ledger.diagnostics) else { continue };
-        found += 1;
-        read_grid(grid, &columns, registry, &mut ledger);
+        if let Some(columns) = map_columns(grid, headers, &mut ledger.diagnostics) {
+            found += 1;
+            read_grid(grid, &columns, registry, &mut ledger);
+            last = Some((grid.columns, columns));
+            continue;
+        }
+        let location = Location { page: Some(grid.header_page), ..Default::default() };
+        match &last {
+            // A table of the ledger's width after it, without a header (a blank line or a
+            // 续表 line cut the ledger): it continues the ledger, its first row included.
+            Some((width, columns)) if *width == grid.columns => {
+                ledger.diagnostics.push(Diagnostic::warning(
+                    "headerless-continuation",
+                    format!(
+                        "a {}-column table on page {} has no ledger header; read as a continuation of the ledger above",
+                        grid.columns, grid.header_page
+                    ),
+                    location,
+                ));
+                read_grid(&grid.with_header_as_row(), columns, registry, &mut ledger);
+            }
+            _ => ledger.diagnostics.push(Diagnostic::warning(
+                "table-not-ledger",
+                format!(
+                    "a {}-column table on page {} with {} row(s) (header: {}) is not a task ledger; its rows are not tasks",
+                    grid.columns,
+                    grid.header_page,
+                    grid.rows.len() + 1,
+                    crate::diag::quote(&grid.header.join(" | "), 60)
+                ),
+                location,
+            )),
+        }
     }
     if found == 0 {
         let headers = grids.iter().map(|g| format!("[{}]", g.header.join(" | "))).collect::<Vec<_>>().join(", ");
@@ -128,7 +159,7 @@ pub fn read_ledger(grids: &[Grid], headers: &HeaderSynonyms, registry: &OfficeRe
 }
 
 fn map_columns(grid: &Grid, headers: &HeaderSynonyms, diags: &mut Vec<Diagnostic>) -> Option<Columns> {
-    let mut by_field = HashMap::new();
+    let mut by_field = BTreeMap::new();
     let mut pending = Vec::new();
     for (i, h) in grid.header.iter().enumerate() {
         match headers.field_of(h) {
@@ -259,7 +290,7 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
             ledger.diagnostics.push(Diagnostic::warning(
                 "empty-task",
                 format!("task {seq:?} has an empty task cell"),
-                loc.clone().with_column(col(Field::Task).map_or(0, |c| c as u32 + 1)),
+                loc.clone().with_column(col(Field::Task).map_or(1, |c| c as u32 + 1)),
             ));
         }
         let mut task = Task {
@@ -302,12 +333,12 @@ fn fill_people_and_offices(
     row: &GridRow,
     cols: &Columns,
     registry: &OfficeRegistry,
-    roster: &[String],
+    roster: &Roster,
     loc: &Location,
     diags: &mut Vec<Diagnostic>,
 ) {
     let col = |f: Field| cols.by_field.get(&f).copied();
-    let at = |f: Field| loc.clone().with_column(col(f).map_or(0, |c| c as u32 + 1));
+    let at = |f: Field| loc.clone().with_column(col(f).map_or(1, |c| c as u32 + 1));
     if let Some(c) = col(Field::Leaders) {
         let (names, d) = split_person_names(&cell_text(row, Some(c)), roster, &at(Field::Leaders));
         task.leaders.extend(names);
@@ -327,7 +358,15 @@ fn fill_people_and_offices(
     if let Some(c) = col(Field::Deadline) {
         let raw = clean_text_single_line(&cell_text(row, Some(c)));
         if !raw.is_empty() {
-            task.deadline = Some(Deadline { raw });
+            match task.deadline.as_mut() {
+                // A continuation row adds to the deadline; it never replaces it.
+                Some(d) if d.raw != raw => {
+                    d.raw.push('\n');
+                    d.raw.push_str(&raw);
+                }
+                Some(_) => {}
+                None => task.deadline = Some(Deadline { raw }),
+            }
         }
     }
     for (i, header, _) in &cols.extra {
@@ -348,7 +387,7 @@ fn append_row(
     row: &GridRow,
     cols: &Columns,
     registry: &OfficeRegistry,
-    roster: &[String],
+    roster: &Roster,
     diags: &mut Vec<Diagnostic>,
 ) {
     let col = cols.by_field.get(&Field::Task).copied();
@@ -505,5 +544,31 @@ mod tests {
         let (grids, _) = crate::table::stitch_pages(&doc).unwrap();
         let err = read_ledger(&grids, &HeaderSynonyms::builtin(), &OfficeRegistry::builtin()).unwrap_err();
         assert!(err.to_string().contains("姓名 | 电话"), "{err}");
+    }
+
+    #[test]
+    fn extra_columns_are_deterministic_and_continuations_without_header_are_read() {
+        let header = "序号\t主要任务\t具体措施\t进度\t备注\t牵头处室\t完成时限\n";
+        let src = format!("{header}1\t甲。\t措施\t进度\t备注\t基教处\t2024年6月底前\n\t续。\t\t\t\t\t长期坚持\n\n2\t乙。\t\t\t\t高教处\t\n3\t丙。\t\t\t\t高教处\t\n");
+        let first = ledger_of(&src);
+        for _ in 0..8 {
+            let again = ledger_of(&src);
+            assert_eq!(format!("{:?}", again.diagnostics), format!("{:?}", first.diagnostics));
+            assert_eq!(format!("{:?}", again.tasks), format!("{:?}", first.tasks));
+        }
+        assert_eq!(first.tasks.len(), 3, "the rows after a blank line are still tasks");
+        assert!(kinds(&first).contains(&"headerless-continuation"));
+        assert_eq!(
+            first.tasks[0].deadline.as_ref().map(|d| d.raw.as_str()),
+            Some("2024年6月底前\n长期坚持"),
+            "appended, not replaced"
+        );
+        assert_eq!(first.tasks[0].extra.keys().collect::<Vec<_>>(), ["具体措施", "备注", "进度"]);
+    }
+
+    #[test]
+    fn a_stray_tab_does_not_make_a_table() {
+        let (doc, _) = crate::text::read_text("\t甘肃省教育厅\n\n## 关于某事的通知\n".as_bytes()).unwrap();
+        assert!(doc.blocks.iter().all(|b| !matches!(b, crate::model::Block::Table(_))));
     }
 }

@@ -201,6 +201,10 @@ fn read_reporting_clause(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ReportingDuty> {
     let clause = clause.trim();
+    // A reporting clause is short; long runs of text are not read for one (and would cost time).
+    if clause.chars().count() > 200 || !clause.contains('向') {
+        return None;
+    }
     let caps = reporting_re().captures(clause)?;
     let who_raw = caps.name("who").map_or("", |m| m.as_str()).trim().trim_start_matches('请');
     let to_raw = caps.name("to").map_or("", |m| m.as_str()).trim();
@@ -228,7 +232,7 @@ fn read_reporting_clause(
 }
 
 fn leading_registry_body(words: &str, registry: &OfficeRegistry) -> Option<crate::offices::OfficeRef> {
-    let chars: Vec<char> = words.chars().collect();
+    let chars: Vec<char> = words.chars().take(40).collect();
     (2..=chars.len()).rev().find_map(|end| {
         let prefix: String = chars[..end].iter().collect();
         let (refs, d) = registry.split(&prefix, &Location::default());

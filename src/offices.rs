@@ -6,7 +6,7 @@
 //! `基教处高教处职成处` into [`OfficeRef`]s in the order written, and reports aliases, unknown
 //! names (with the nearest known names) and duplicates as diagnostics: nothing is dropped silently.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -267,11 +267,14 @@ impl OfficeRegistry {
                 location.clone(),
             ));
         }
+        // Code (or unknown name) → index in `refs`, and the ref the last name went to.
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut last: Option<usize> = None;
         for token in split_separators(cell) {
             let segments = if segmenting { self.segment(&token) } else { vec![token] };
             for segment in segments {
                 if let Some(marker) = role_marker_of_group(&segment) {
-                    match refs.last_mut() {
+                    match last.and_then(|i| refs.get_mut(i)) {
                         Some(prev) if prev.marker.is_none() => {
                             prev.raw.push_str(&segment);
                             prev.marker = Some(marker);
@@ -282,38 +285,39 @@ impl OfficeRegistry {
                             location.clone(),
                         )),
                     }
+                    last = None;
                     continue;
                 }
-                let reference = self.resolve(&segment, location, &mut diags);
-                let duplicate = refs.iter().find(|r| match (&r.code, &reference.code) {
-                    (Some(a), Some(b)) => a == b,
-                    (None, None) => r.name == reference.name,
-                    _ => false,
-                });
-                if let Some(first) = duplicate {
-                    diags.push(Diagnostic::warning(
-                        "duplicate-office",
-                        format!(
-                            "{} names {} again in the same cell (first written {}); it is listed once",
-                            quote(&reference.raw, 40),
-                            quote(&reference.name, 40),
-                            quote(&first.raw, 40)
-                        ),
-                        location.clone(),
-                    ));
-                    continue;
+                for reference in self.resolve(&segment, location, &mut diags) {
+                    let key = reference.code.clone().unwrap_or_else(|| format!("?{}", reference.name));
+                    if let Some(&first) = seen.get(&key) {
+                        diags.push(Diagnostic::warning(
+                            "duplicate-office",
+                            format!(
+                                "{} names {} again in the same cell (first written {}); it is listed once",
+                                quote(&reference.raw, 40),
+                                quote(&reference.name, 40),
+                                quote(&refs[first].raw, 40)
+                            ),
+                            location.clone(),
+                        ));
+                        last = Some(first);
+                        continue;
+                    }
+                    seen.insert(key, refs.len());
+                    last = Some(refs.len());
+                    refs.push(reference);
                 }
-                refs.push(reference);
             }
         }
         (refs, diags)
     }
 
-    /// Resolves one segment (one name, possibly with a bracketed marker or alias) to a reference.
-    fn resolve(&self, raw: &str, location: &Location, diags: &mut Vec<Diagnostic>) -> OfficeRef {
+    /// Resolves one segment (one name, possibly with a bracketed marker or a bracketed second
+    /// name) to references: usually one; two when the brackets hold a different known office.
+    fn resolve(&self, raw: &str, location: &Location, diags: &mut Vec<Diagnostic>) -> Vec<OfficeRef> {
         let (name_part, marker) = split_trailing_marker(raw);
-        let candidates = self.lookup_candidates(&name_part);
-        if let Some((index, usage, written)) = candidates {
+        let known = |index: usize, usage: NameUse, written: &str, diags: &mut Vec<Diagnostic>| {
             let entry = &self.entries[index];
             if usage == NameUse::Alias {
                 diags.push(Diagnostic::info(
@@ -322,13 +326,56 @@ impl OfficeRegistry {
                     location.clone(),
                 ));
             }
-            return OfficeRef {
+            OfficeRef {
                 code: Some(entry.code.clone()),
                 name: entry.name.clone(),
                 raw: raw.to_string(),
                 kind: Some(entry.kind),
-                marker,
-            };
+                marker: marker.clone(),
+            }
+        };
+        if let Some((index, usage, written)) = self.lookup_candidates(&name_part) {
+            return vec![known(index, usage, &written, diags)];
+        }
+        // `组织处（统战处）`: a second name in brackets, usually another name of the same body.
+        if let Some((outer, inner)) = split_trailing_group(&name_part) {
+            match (self.lookup_candidates(&outer), self.lookup_candidates(&inner)) {
+                (Some(o), Some(i)) if o.0 == i.0 => return vec![known(o.0, o.1, &o.2, diags)],
+                (Some(o), Some(i)) => {
+                    diags.push(Diagnostic::warning(
+                        "bracketed-office",
+                        format!(
+                            "{raw:?} names {} and, in brackets, {}: both are listed",
+                            self.entries[o.0].name, self.entries[i.0].name
+                        ),
+                        location.clone(),
+                    ));
+                    return vec![known(o.0, o.1, &o.2, diags), known(i.0, i.1, &i.2, diags)];
+                }
+                (Some(o), None) => {
+                    diags.push(Diagnostic::info(
+                        "bracketed-name",
+                        format!(
+                            "{raw:?}: the bracketed {inner:?} is not in registry {}; read as another name of {}",
+                            self.id, self.entries[o.0].name
+                        ),
+                        location.clone(),
+                    ));
+                    return vec![known(o.0, o.1, &o.2, diags)];
+                }
+                (None, Some(i)) => {
+                    diags.push(Diagnostic::warning(
+                        "bracketed-name",
+                        format!(
+                            "{raw:?}: {outer:?} is not in registry {}; resolved by the bracketed {}",
+                            self.id, self.entries[i.0].name
+                        ),
+                        location.clone(),
+                    ));
+                    return vec![known(i.0, i.1, &i.2, diags)];
+                }
+                (None, None) => {}
+            }
         }
         let nearest = self.nearest_names(&name_part, 3);
         let hint = if nearest.is_empty() {
@@ -341,24 +388,24 @@ impl OfficeRegistry {
             format!("{} is not in registry {}; kept with code null ({hint})", quote(raw, 40), self.id),
             location.clone(),
         ));
-        OfficeRef { code: None, name: name_part, raw: raw.to_string(), kind: None, marker }
+        vec![OfficeRef { code: None, name: name_part, raw: raw.to_string(), kind: None, marker }]
     }
 
-    /// Tries the name as written, without an issuer prefix, and as `name（other name）` either part.
+    /// Tries the name as written and without an issuer prefix.
     fn lookup_candidates(&self, name: &str) -> Option<(usize, NameUse, String)> {
         let key = normalize_name(name);
         let mut tries = vec![key.clone()];
         if let Some(rest) = self.strip_issuer_prefix(&key) {
             tries.push(rest);
         }
-        if let Some((outer, inner)) = split_trailing_group(&key) {
-            tries.push(outer.clone());
-            tries.push(inner);
-            if let Some(rest) = self.strip_issuer_prefix(&outer) {
-                tries.push(rest);
-            }
-        }
         tries.into_iter().find_map(|k| self.names.get(&k).map(|&(i, u)| (i, u, k)))
+    }
+
+    /// Whether `name` resolves, directly or through a bracketed second name.
+    fn resolves(&self, name: &str) -> bool {
+        self.lookup_candidates(name).is_some()
+            || split_trailing_group(name)
+                .is_some_and(|(o, i)| self.lookup_candidates(&o).is_some() || self.lookup_candidates(&i).is_some())
     }
 
     fn strip_issuer_prefix(&self, key: &str) -> Option<String> {
@@ -404,32 +451,31 @@ impl OfficeRegistry {
     fn segment(&self, token: &str) -> Vec<String> {
         let chars: Vec<char> = token.chars().collect();
         let n = chars.len();
-        if n <= 1 || n > MAX_SEGMENTED_CHARS || self.lookup_candidates(token).is_some() {
+        if n <= 1 || n > MAX_SEGMENTED_CHARS || self.resolves(token) {
             return vec![token.to_string()];
         }
-        // An issuer prefix (`甘肃省教育厅…`) belongs to the first name, not a name of its own.
-        let prefix = self.issuer_prefixes.iter().find(|p| n > p.len() && chars.starts_with(p)).map_or(0, Vec::len);
         let cuttable = cut_points(&chars);
-        // best[i]: cheapest segmentation of chars[prefix..i] as (cost, previous cut, glue?).
+        // best[i]: cheapest segmentation of chars[..i] as (cost, previous cut, glue?). Issuer
+        // prefixes (`省教育厅发展规划处`) are handled by the lookup of each piece.
         let mut best: Vec<Option<(Cost, usize, bool)>> = vec![None; n + 1];
-        best[prefix] = Some((Cost::default(), prefix, false));
-        for end in prefix + 1..=n {
+        best[0] = Some((Cost::default(), 0, false));
+        for end in 1..=n {
             if !cuttable[end] {
                 continue;
             }
-            for start in end.saturating_sub(MAX_PIECE_CHARS).max(prefix)..end {
+            for start in end.saturating_sub(MAX_PIECE_CHARS)..end {
                 let Some((base, _, _)) = best[start] else { continue };
                 if !cuttable[start] {
                     continue;
                 }
                 let len = end - start;
-                let glue = len == 1 && GLUE.contains(&chars[start]) && start > prefix && end < n;
+                let glue = len == 1 && GLUE.contains(&chars[start]) && start > 0 && end < n;
                 let cost = if glue {
                     Cost::default()
                 } else {
                     let piece: String = chars[start..end].iter().collect();
                     let name = strip_marker_text(&piece);
-                    let known = len <= self.max_lookup_chars && self.lookup_candidates(&name).is_some();
+                    let known = len <= self.max_lookup_chars && self.resolves(&name);
                     if known || role_marker_of_group(&piece).is_some() {
                         Cost { segments: 1, ..Cost::default() }
                     } else {
@@ -449,7 +495,7 @@ impl OfficeRegistry {
         }
         let mut pieces: Vec<String> = Vec::new();
         let mut end = n;
-        while end > prefix {
+        while end > 0 {
             let (_, start, glue) = best[end].expect("every cut on the best path is reachable");
             if !glue {
                 pieces.push(chars[start..end].iter().collect());
@@ -457,9 +503,6 @@ impl OfficeRegistry {
             end = start;
         }
         pieces.reverse();
-        if let Some(first) = pieces.first_mut() {
-            first.insert_str(0, &chars[..prefix].iter().collect::<String>());
-        }
         pieces
     }
 }
@@ -598,7 +641,7 @@ fn bigrams(s: &str) -> Vec<(char, char)> {
 /// Splits a cell of personal names (leaders). Separators as for offices; a token that is not a
 /// 2–4 character name is cut by the `roster` of names seen elsewhere in the same table when the
 /// roster covers it exactly. Tokens that still look wrong get a warning and are kept whole.
-pub fn split_person_names(cell: &str, roster: &[String], location: &Location) -> (Vec<String>, Vec<Diagnostic>) {
+pub fn split_person_names(cell: &str, roster: &Roster, location: &Location) -> (Vec<String>, Vec<Diagnostic>) {
     let mut names = Vec::new();
     let mut diags = Vec::new();
     for token in split_separators(cell) {
@@ -623,20 +666,18 @@ pub fn split_person_names(cell: &str, roster: &[String], location: &Location) ->
 }
 
 /// Cuts `token` into roster names exactly, preferring fewer pieces; `None` when impossible.
-fn covered_by_roster(token: &str, roster: &[String]) -> Option<Vec<String>> {
+fn covered_by_roster(token: &str, roster: &Roster) -> Option<Vec<String>> {
     let chars: Vec<char> = token.chars().collect();
     let n = chars.len();
     let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
     best[0] = Some((0, 0));
     for end in 1..=n {
-        for name in roster {
-            let len = name.chars().count();
-            if len == 0 || len > end {
-                continue;
-            }
+        // Roster names are 2–4 characters: look the candidate pieces up instead of scanning.
+        for len in 2..=4.min(end) {
             let start = end - len;
             if let Some((count, _)) = best[start] {
-                if chars[start..end].iter().copied().eq(name.chars()) && best[end].is_none_or(|(c, _)| count + 1 < c) {
+                let piece: String = chars[start..end].iter().collect();
+                if roster.contains(&piece) && best[end].is_none_or(|(c, _)| count + 1 < c) {
                     best[end] = Some((count + 1, start));
                 }
             }
@@ -654,25 +695,34 @@ fn covered_by_roster(token: &str, roster: &[String]) -> Option<Vec<String>> {
     Some(parts)
 }
 
+/// Names of people seen in a table, for [`split_person_names`].
+pub type Roster = std::collections::BTreeSet<String>;
+
 /// Names of people seen as whole 2–4 character tokens in `cells`, for [`split_person_names`].
 /// A token that is several other seen names written together (`党勤邓伟`) is not a name.
-pub fn person_roster<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+pub fn person_roster<'a>(cells: impl IntoIterator<Item = &'a str>) -> Roster {
+    let mut all = Roster::new();
     for cell in cells {
         for token in split_separators(cell) {
             if (2..=4).contains(&token.chars().count()) {
-                seen.insert(token, ());
+                all.insert(token);
             }
         }
     }
-    let all: Vec<String> = seen.into_keys().collect();
-    all.iter()
-        .filter(|name| {
-            let others: Vec<String> = all.iter().filter(|o| o != name).cloned().collect();
-            covered_by_roster(name, &others).is_none()
-        })
-        .cloned()
-        .collect()
+    let names: Vec<String> = all.iter().cloned().collect();
+    let mut composite = Vec::new();
+    for name in names {
+        // Covered by the other names alone?
+        all.remove(&name);
+        if covered_by_roster(&name, &all).is_some() {
+            composite.push(name.clone());
+        }
+        all.insert(name);
+    }
+    for name in composite {
+        all.remove(&name);
+    }
+    all
 }
 
 #[cfg(test)]
@@ -680,7 +730,7 @@ mod tests {
     use super::*;
 
     fn names(cell: &str, roster: &[&str]) -> (Vec<String>, Vec<String>) {
-        let roster: Vec<String> = roster.iter().map(|s| s.to_string()).collect();
+        let roster: Roster = roster.iter().map(|s| s.to_string()).collect();
         let (n, d) = split_person_names(cell, &roster, &Location::default());
         (n, d.into_iter().map(|d| d.kind).collect())
     }
@@ -701,8 +751,7 @@ mod tests {
     #[test]
     fn roster_skips_names_written_together() {
         let roster = person_roster(["党勤", "邓伟", "党勤邓伟", "曾华辉 白江平", "党勤曾华辉白江平"]);
-        let mut expected = vec!["党勤", "曾华辉", "白江平", "邓伟"];
-        expected.sort();
+        let expected: Roster = ["党勤", "曾华辉", "白江平", "邓伟"].iter().map(|s| s.to_string()).collect();
         assert_eq!(roster, expected);
     }
 

@@ -11,7 +11,9 @@ use crate::diag::{Diagnostic, Location};
 use crate::model::{Block, Document, RichText, Row, Run};
 
 /// Upper bound on the cells of one grid (rows × columns), so a hostile span cannot exhaust memory.
-pub const MAX_GRID_CELLS: usize = 4_000_000;
+pub const MAX_GRID_CELLS: usize = 1_000_000;
+/// Upper bound on a table's columns; no ledger comes near it.
+pub const MAX_GRID_COLUMNS: usize = 1_000;
 
 /// One position of a grid. `anchor` is the (row, column) of the source cell the text came from:
 /// the cell's own position unless a row or column span copied it here.
@@ -48,8 +50,23 @@ pub struct Grid {
     pub columns: usize,
     /// The header row's cells as plain text, one per column.
     pub header: Vec<String>,
+    /// The header row itself (the table's first row).
+    pub header_row: GridRow,
     pub header_page: u32,
     pub rows: Vec<GridRow>,
+}
+
+impl Grid {
+    /// This grid read as if it had no header: its first row becomes body row 1.
+    pub fn with_header_as_row(&self) -> Grid {
+        let mut rows = Vec::with_capacity(self.rows.len() + 1);
+        rows.push(self.header_row.clone());
+        rows.extend(self.rows.iter().cloned());
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.index = i as u32 + 1;
+        }
+        Grid { rows, ..self.clone() }
+    }
 }
 
 /// Why tables could not be built.
@@ -101,7 +118,10 @@ pub fn is_page_furniture(text: &str) -> bool {
         return true;
     }
     let stripped: String = core.chars().filter(|c| !c.is_ascii_digit() && *c != '/').collect();
-    matches!(stripped.as_str(), "第页" | "第页共页" | "页" | "Page" | "Pageof")
+    matches!(
+        stripped.as_str(),
+        "第页" | "第页共页" | "页" | "Page" | "Pageof" | "续表" | "续上表" | "（续表）" | "(续表)"
+    )
 }
 
 fn plain_row(cells: &[GridCell]) -> Vec<String> {
@@ -116,7 +136,9 @@ fn new_grid(mut rows: Vec<Vec<GridCell>>, src: &[Row]) -> Grid {
     let columns = rows.first().map_or(0, Vec::len);
     let header_cells = rows.remove(0);
     let header = header_cells.iter().map(|c| c.text.to_plain().trim().to_string()).collect();
-    let mut grid = Grid { columns, header, header_page: src[0].origin.page, rows: Vec::new() };
+    let origin = src[0].origin;
+    let header_row = GridRow { cells: header_cells, index: 0, pages: (origin.page, origin.page), line: origin.line };
+    let mut grid = Grid { columns, header, header_row, header_page: origin.page, rows: Vec::new() };
     for (cells, row) in rows.into_iter().zip(&src[1..]) {
         push_row(&mut grid, cells, row);
     }
@@ -176,7 +198,7 @@ fn expand_spans(rows: &[Row], diags: &mut Vec<Diagnostic>) -> Result<Vec<Vec<Gri
     let page = rows[0].origin.page;
     let width =
         rows.iter().map(|r| r.cells.iter().map(|c| c.col_span.max(1) as usize).sum::<usize>()).max().unwrap_or(0);
-    if width.saturating_mul(rows.len()) > MAX_GRID_CELLS {
+    if width > MAX_GRID_COLUMNS || width.saturating_mul(rows.len()) > MAX_GRID_CELLS {
         return Err(TableError::TooLarge { page, rows: rows.len(), columns: width, limit: MAX_GRID_CELLS });
     }
     let mut grid: Vec<Vec<Option<GridCell>>> = vec![vec![None; width]; rows.len()];

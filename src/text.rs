@@ -47,8 +47,18 @@ fn parse_rendition(text: &str) -> Document {
     let mut table: Option<Table> = None;
 
     let flush = |table: &mut Option<Table>, blocks: &mut Vec<Block>| {
-        if let Some(t) = table.take() {
-            blocks.push(Block::Table(t));
+        if let Some(mut t) = table.take() {
+            // A lone line with a stray tab is text, not a one-row table.
+            let lone = t.rows.len() == 1 && t.rows[0].cells.iter().filter(|c| !c.text.is_blank()).count() <= 1;
+            if lone {
+                let row = t.rows.remove(0);
+                let text = row.cells.into_iter().find(|c| !c.text.is_blank()).map(|c| c.text).unwrap_or_default();
+                if !text.is_blank() {
+                    blocks.push(Block::Paragraph { text, origin: row.origin });
+                }
+            } else {
+                blocks.push(Block::Table(t));
+            }
         }
     };
 
@@ -156,7 +166,7 @@ fn decode_entities(s: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         let after = &rest[amp..];
-        let end = after.find(';').filter(|&e| e <= 10);
+        let end = after.bytes().take(12).position(|b| b == b';');
         let decoded = end.and_then(|e| {
             let name = &after[1..e];
             let ch = match name {

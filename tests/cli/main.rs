@@ -434,7 +434,10 @@ fn splitter_spec() {
             ));
         }
         // Nothing is dropped: every non-separator character of the input is in some raw.
-        let kept: String = refs.iter().map(|r| r.raw.as_str()).collect();
+        // Two references read from one bracketed segment share its raw text: count it once.
+        let mut raws: Vec<&str> = refs.iter().map(|r| r.raw.as_str()).collect();
+        raws.dedup();
+        let kept: String = raws.concat();
         let dropped_marker = diags.iter().any(|d| d.kind == "stray-role-marker" || d.kind == "duplicate-office");
         if !dropped_marker {
             let significant: String =

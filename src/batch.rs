@@ -322,6 +322,23 @@ impl Staged {
     }
 }
 
+/// Starts the batch-wide outputs under temporary names: `tasks.jsonl`, `tasks.csv` (BOM and
+/// header written) and the report (its opening written).
+fn start_outputs(out: &Path, report_path: &Path) -> Result<(Staged, Staged, Staged), BatchError> {
+    let jsonl = Staged::create(&out.join("tasks.jsonl"))?;
+    let mut csv = Staged::create(&out.join("tasks.csv"))?;
+    let mut header = CSV_BOM.to_vec();
+    {
+        let mut w = csv_writer(&mut header);
+        w.write_record(CSV_HEADER).map_err(|e| BatchError::Output { path: out.join("tasks.csv"), source: e.into() })?;
+        w.flush().map_err(output_error(out))?;
+    }
+    csv.write(&header)?;
+    let mut report = Staged::create(report_path)?;
+    report.write(format!("{{\n  \"format\": \"{REPORT_FORMAT}\",\n  \"files\": [").as_bytes())?;
+    Ok((jsonl, csv, report))
+}
+
 /// Runs a batch over `inputs` (already in canonical order and sharded). `on_file` sees each
 /// file's report as it is written (for progress display).
 pub fn run_batch(
@@ -338,17 +355,7 @@ pub fn run_batch(
         .num_threads(options.jobs)
         .build()
         .map_err(|e| BatchError::Threads { jobs: options.jobs, message: e.to_string() })?;
-    let mut jsonl = Staged::create(&out.join("tasks.jsonl"))?;
-    let mut csv = Staged::create(&out.join("tasks.csv"))?;
-    let mut header = CSV_BOM.to_vec();
-    {
-        let mut w = csv_writer(&mut header);
-        w.write_record(CSV_HEADER).map_err(|e| BatchError::Output { path: out.join("tasks.csv"), source: e.into() })?;
-        w.flush().map_err(output_error(out))?;
-    }
-    csv.write(&header)?;
-    let mut report = Staged::create(&options.report)?;
-    report.write(format!("{{\n  \"format\": \"{REPORT_FORMAT}\",\n  \"files\": [").as_bytes())?;
+    let (mut jsonl, mut csv, mut report) = start_outputs(out, &options.report)?;
     let mut junit = match &options.junit {
         Some(p) => Some(crate::junit::JunitWriter::create(p)?),
         None => None,
@@ -439,17 +446,7 @@ pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError>
         });
     }
     std::fs::create_dir_all(out).map_err(output_error(out))?;
-    let mut jsonl = Staged::create(&out.join("tasks.jsonl"))?;
-    let mut csv = Staged::create(&out.join("tasks.csv"))?;
-    let mut header = CSV_BOM.to_vec();
-    {
-        let mut w = csv_writer(&mut header);
-        w.write_record(CSV_HEADER).map_err(|e| BatchError::Output { path: out.join("tasks.csv"), source: e.into() })?;
-        w.flush().map_err(output_error(out))?;
-    }
-    csv.write(&header)?;
-    let mut report = Staged::create(&out.join("report.json"))?;
-    report.write(format!("{{\n  \"format\": \"{REPORT_FORMAT}\",\n  \"files\": [").as_bytes())?;
+    let (mut jsonl, mut csv, mut report) = start_outputs(out, &out.join("report.json"))?;
     let mut heads: Vec<Option<FileReport>> = shards.iter_mut().map(|s| s.files.next()).collect();
     let mut totals = Totals::default();
     let mut first = true;

@@ -162,6 +162,8 @@ pub struct OfficeRegistry {
     /// Longest text, in characters, that can name an entry: longest name, issuer prefix and a
     /// bracketed marker or alias. Longer pieces are not looked up.
     max_lookup_chars: usize,
+    /// Last characters of every known name: a piece ending otherwise is not looked up.
+    name_endings: std::collections::HashSet<char>,
 }
 
 impl OfficeRegistry {
@@ -220,6 +222,7 @@ impl OfficeRegistry {
         let longest_name = names.keys().map(|k| k.chars().count()).max().unwrap_or(0);
         let longest_prefix = issuer_prefixes.first().map_or(0, Vec::len);
         let max_lookup_chars = 2 * longest_name + longest_prefix + 2;
+        let name_endings = names.keys().filter_map(|k| k.chars().last()).collect();
         Ok(OfficeRegistry {
             id: file.id,
             issuer: file.issuer,
@@ -227,6 +230,7 @@ impl OfficeRegistry {
             entries: file.entries,
             names,
             max_lookup_chars,
+            name_endings,
         })
     }
 
@@ -470,16 +474,29 @@ impl OfficeRegistry {
                 }
                 let len = end - start;
                 let glue = len == 1 && GLUE.contains(&chars[start]) && start > 0 && end < n;
+                let last = chars[end - 1];
+                let bracketed = matches!(last, '）' | ')');
                 let cost = if glue {
                     Cost::default()
                 } else {
-                    let piece: String = chars[start..end].iter().collect();
-                    let name = strip_marker_text(&piece);
-                    let known = len <= self.max_lookup_chars && self.resolves(&name);
-                    if known || role_marker_of_group(&piece).is_some() {
+                    // Strings are built only for pieces that could name a registry entry or end
+                    // in brackets; everything else is judged on the characters.
+                    let piece = || chars[start..end].iter().collect::<String>();
+                    let could_be_known =
+                        len <= self.max_lookup_chars && (bracketed || self.name_endings.contains(&last));
+                    let known = could_be_known && {
+                        let p = piece();
+                        self.resolves(&strip_marker_text(&p)) || role_marker_of_group(&p).is_some()
+                    };
+                    if known {
                         Cost { segments: 1, ..Cost::default() }
                     } else {
-                        let well_formed = has_name_suffix(&name) && name.chars().count() >= 3;
+                        let well_formed = if bracketed {
+                            let name = strip_marker_text(&piece());
+                            has_name_suffix(&name) && name.chars().count() >= 3
+                        } else {
+                            len >= 3 && ends_with_name_suffix(&chars[start..end])
+                        };
                         Cost { unsuffixed: usize::from(!well_formed), unknown_chars: len, fewer_names: -1, segments: 1 }
                     }
                 };
@@ -553,6 +570,14 @@ fn cut_points(chars: &[char]) -> Vec<bool> {
     }
     cut[chars.len()] = true;
     cut
+}
+
+/// Whether `piece` ends with one of the [`NAME_SUFFIXES`].
+fn ends_with_name_suffix(piece: &[char]) -> bool {
+    NAME_SUFFIXES.iter().any(|s| {
+        let n = s.chars().count();
+        piece.len() >= n && piece[piece.len() - n..].iter().copied().eq(s.chars())
+    })
 }
 
 fn has_name_suffix(name: &str) -> bool {

@@ -45,28 +45,13 @@ pub fn convert_path(path: &Path, config: &Config) -> Result<NoticeDocument> {
 
 /// Converts a notice already read into memory. The result has passed schema validation.
 pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument> {
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let doc = match source.format {
-        Format::Text => {
-            let (doc, d) = crate::text::read_text(&source.bytes)?;
-            diagnostics.extend(d);
-            doc
-        }
-        Format::Html => {
-            let (doc, d) = crate::html::read_html(&source.bytes)?;
-            diagnostics.extend(d);
-            doc
-        }
-        Format::Docx => {
-            let (doc, d) = crate::docx::read_docx(&source.bytes)?;
-            diagnostics.extend(d);
-            doc
-        }
-        Format::Xlsx => {
-            let (doc, d) = crate::xlsx::read_xlsx(&source.bytes)?;
-            diagnostics.extend(d);
-            doc
-        }
+    // Each front-end gives the one document model plus what it noticed on the way.
+    let bytes = &source.bytes;
+    let (doc, mut diagnostics): (_, Vec<Diagnostic>) = match source.format {
+        Format::Text => crate::text::read_text(bytes)?,
+        Format::Html => crate::html::read_html(bytes)?,
+        Format::Docx => crate::docx::read_docx(bytes)?,
+        Format::Xlsx => crate::xlsx::read_xlsx(bytes)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
         other => return Err(ErrorKind::UnsupportedFormat { format: other.as_str() }.into()),
     };

@@ -52,6 +52,7 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
         Format::Html => crate::html::read_html(bytes)?,
         Format::Docx => crate::docx::read_docx(bytes)?,
         Format::Xlsx => crate::xlsx::read_xlsx(bytes)?,
+        Format::Pdf => crate::pdf::read_pdf(bytes)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
         other => return Err(ErrorKind::UnsupportedFormat { format: other.as_str() }.into()),
     };

@@ -32,6 +32,8 @@ pub enum ErrorKind {
     Html(#[from] crate::html::HtmlError),
     #[error("DOCX: {0}")]
     Docx(#[from] crate::docx::DocxError),
+    #[error("PDF: {0}")]
+    Pdf(#[from] crate::pdf::PdfError),
     #[error("XLSX: {0}")]
     Xlsx(#[from] crate::xlsx::XlsxError),
     #[error(transparent)]

@@ -48,6 +48,7 @@ pub mod model;
 pub mod normalize;
 pub mod notice;
 pub mod offices;
+pub mod pdf;
 pub mod record;
 pub mod source;
 pub mod sqlite;

@@ -54,7 +54,6 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
         Format::Xlsx => crate::xlsx::read_xlsx(bytes)?,
         Format::Pdf => crate::pdf::read_pdf(bytes)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
-        other => return Err(ErrorKind::UnsupportedFormat { format: other.as_str() }.into()),
     };
     let (meta, d) = read_notice_meta(&doc, &config.registry);
     diagnostics.extend(d);

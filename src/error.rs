@@ -22,8 +22,6 @@ pub struct Error {
 pub enum ErrorKind {
     #[error(transparent)]
     Source(#[from] SourceError),
-    #[error("format {format} has no front-end yet; supported: text renditions, HTML pages, DOCX and XLSX")]
-    UnsupportedFormat { format: &'static str },
     #[error("legacy binary Office file (.doc/.xls/.wps): convert it first, e.g. `soffice --headless --convert-to docx FILE`")]
     LegacyOffice,
     #[error("text rendition: {0}")]

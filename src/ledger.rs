@@ -15,8 +15,9 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Location};
 use crate::normalize::{clean_text, clean_text_single_line};
-use crate::offices::{person_roster, split_person_names, OfficeRegistry, Roster};
-use crate::record::{Deadline, Provenance, Section, Task};
+use crate::deadline::normalize_deadline;
+use crate::offices::{marker_role, person_roster, split_person_names, MarkerRole, OfficeRef, OfficeRegistry, Roster};
+use crate::record::{Deadline, Measure, Provenance, Section, Task};
 use crate::table::{Grid, GridRow};
 
 /// The synonym table compiled into the binary.
@@ -111,10 +112,12 @@ pub fn read_ledger(grids: &[Grid], headers: &HeaderSynonyms, registry: &OfficeRe
     let mut ledger = Ledger::default();
     let mut found = 0;
     let mut last: Option<(usize, Columns)> = None;
+    let mut cursor = Cursor::default();
     for grid in grids {
         if let Some(columns) = map_columns(grid, headers, &mut ledger.diagnostics) {
             found += 1;
-            read_grid(grid, &columns, registry, &mut ledger);
+            cursor.previous = None;
+            read_grid(grid, &columns, registry, &mut ledger, &mut cursor);
             last = Some((grid.columns, columns));
             continue;
         }
@@ -131,7 +134,7 @@ pub fn read_ledger(grids: &[Grid], headers: &HeaderSynonyms, registry: &OfficeRe
                     ),
                     location,
                 ));
-                read_grid(&grid.with_header_as_row(), columns, registry, &mut ledger);
+                read_grid(&grid.with_header_as_row(), columns, registry, &mut ledger, &mut cursor);
             }
             _ => ledger.diagnostics.push(Diagnostic::warning(
                 "table-not-ledger",
@@ -187,7 +190,7 @@ fn map_columns(grid: &Grid, headers: &HeaderSynonyms, diags: &mut Vec<Diagnostic
         extra.push((i, header, field));
     }
     for (&field, &i) in &by_field {
-        if matches!(field, Field::Measures | Field::Progress | Field::Remarks) {
+        if matches!(field, Field::Progress) {
             extra.push((i, grid.header[i].clone(), Some(field)));
             diags.push(Diagnostic::info(
                 "column-in-extra",
@@ -207,8 +210,10 @@ fn map_columns(grid: &Grid, headers: &HeaderSynonyms, diags: &mut Vec<Diagnostic
 fn section_regex() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"^\s*([一二三四五六七八九十百零〇]+|[0-9]+|[（(][一二三四五六七八九十]+[)）])\s*[、.．]?\s*(.*)$")
-            .unwrap()
+        Regex::new(
+            r"^\s*([一二三四五六七八九十百零〇]+|[0-9]+|[（(]\s*[一二三四五六七八九十]+\s*[)）]|[（(]\s*[0-9]+\s*[)）])\s*[、.．]?\s*(.*)$",
+        )
+        .unwrap()
     })
 }
 
@@ -233,11 +238,66 @@ fn section_title(row: &GridRow) -> Option<String> {
     (!seq_regex().is_match(&text)).then_some(text)
 }
 
-fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mut Ledger) {
+/// How a section numeral is written; each style is one nesting level, in the order the ledger
+/// first uses them (一、 then （一） then 1. then （1） in the usual hierarchy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NumberStyle {
+    Han,
+    BracketedHan,
+    Arabic,
+    BracketedArabic,
+    Unnumbered,
+}
+
+fn number_style(numeral: Option<&str>) -> NumberStyle {
+    let Some(n) = numeral else { return NumberStyle::Unnumbered };
+    let bracketed = n.starts_with(['（', '(']);
+    let arabic = n.chars().any(|c| c.is_ascii_digit());
+    match (bracketed, arabic) {
+        (false, false) => NumberStyle::Han,
+        (true, false) => NumberStyle::BracketedHan,
+        (false, true) => NumberStyle::Arabic,
+        (true, true) => NumberStyle::BracketedArabic,
+    }
+}
+
+/// Where the reader is in the ledger: the open sections (outermost first) and the last row read,
+/// carried across the tables of one ledger.
+#[derive(Default)]
+struct Cursor {
+    open_sections: Vec<(NumberStyle, String)>,
+    /// Index in `Ledger::tasks` of the task the previous row belonged to, and that row.
+    previous: Option<(usize, GridRow)>,
+}
+
+impl Cursor {
+    /// Opens a section: a style already open closes it and everything inside; a new style nests.
+    /// Returns (level, path).
+    fn enter(&mut self, style: NumberStyle, label: &str) -> (u8, String) {
+        if let Some(at) = self.open_sections.iter().position(|(s, _)| *s == style) {
+            self.open_sections.truncate(at);
+        }
+        self.open_sections.push((style, label.to_string()));
+        let path = self.open_sections.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("/");
+        (self.open_sections.len().min(u8::MAX as usize) as u8, path)
+    }
+
+    fn section_path(&self) -> Option<String> {
+        (!self.open_sections.is_empty())
+            .then(|| self.open_sections.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("/"))
+    }
+}
+
+/// True when column `c` of `row` is the same source cell as in `prev` (a row span copied it down).
+fn spanned_from(prev: &GridRow, row: &GridRow, c: usize) -> bool {
+    prev.pages.1 == row.pages.0 && prev.cells.get(c).map(|x| x.anchor) == row.cells.get(c).map(|x| x.anchor)
+}
+
+fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mut Ledger, cursor: &mut Cursor) {
     let col = |f: Field| cols.by_field.get(&f).copied();
     let leader_cells: Vec<String> = grid.rows.iter().map(|r| cell_text(r, col(Field::Leaders))).collect();
     let roster = person_roster(leader_cells.iter().map(String::as_str));
-    let mut current_section: Option<String> = None;
+    let with_measures = col(Field::Measures).is_some();
     for row in &grid.rows {
         if row.cells.iter().all(|c| c.text.is_blank()) {
             continue;
@@ -246,15 +306,36 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
         if let Some(title) = section_title(row).filter(|_| seq_regex().captures(&seq_raw).is_none()) {
             let caps = section_regex().captures(&title).filter(|c| !c[2].is_empty());
             let (numeral, stitle) = match caps {
-                Some(c) => (Some(c[1].to_string()), c[2].trim().to_string()),
+                Some(c) => (Some(c[1].chars().filter(|c| !c.is_whitespace()).collect::<String>()), c[2].trim().to_string()),
                 None => (None, title.clone()),
             };
-            current_section = numeral.clone().or(Some(title.clone()));
-            ledger.sections.push(Section { numeral, title: stitle });
+            let (level, path) = cursor.enter(number_style(numeral.as_deref()), numeral.as_deref().unwrap_or(&title));
+            ledger.sections.push(Section { numeral, title: stitle, level, path });
+            cursor.previous = None;
             continue;
         }
         let base = Location { page: Some(row.pages.0), row: Some(row.index), line: row.line, ..Default::default() };
         let seq = seq_regex().captures(&seq_raw).and_then(|c| c[1].parse::<u32>().ok());
+
+        // A further measure of the task above: its sequence cell is the same merged cell, or it
+        // has neither a number nor a task of its own.
+        if with_measures {
+            if let Some((index, prev)) = &cursor.previous {
+                let task_blank = cell_text(row, col(Field::Task)).trim().is_empty();
+                let same_seq = col(Field::Seq).is_some_and(|c| spanned_from(prev, row, c));
+                let same_task = col(Field::Task).is_some_and(|c| spanned_from(prev, row, c));
+                if same_seq || (seq_raw.is_empty() && (task_blank || same_task)) {
+                    let index = *index;
+                    let prev = prev.clone();
+                    let task = &mut ledger.tasks[index];
+                    let loc = Location { task_seq: task.seq, ..base.clone() };
+                    add_measure_row(task, row, Some(&prev), cols, registry, &roster, &loc, &mut ledger.diagnostics);
+                    cursor.previous = Some((index, row.clone()));
+                    continue;
+                }
+            }
+        }
+
         if seq.is_none() {
             if seq_raw.is_empty() {
                 if let Some(prev) = ledger.tasks.last_mut() {
@@ -267,6 +348,7 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
                         base.clone(),
                     ));
                     append_row(prev, row, cols, registry, &roster, &mut ledger.diagnostics);
+                    cursor.previous = Some((ledger.tasks.len() - 1, row.clone()));
                     continue;
                 }
             }
@@ -296,7 +378,7 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
         let mut task = Task {
             id: String::new(),
             seq,
-            section: current_section.clone(),
+            section: cursor.section_path(),
             title,
             text,
             leaders: Vec::new(),
@@ -304,11 +386,23 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
             support_offices: Vec::new(),
             implementers: Vec::new(),
             deadline: None,
+            measures: Vec::new(),
+            remarks: None,
             extra: BTreeMap::new(),
             provenance: Provenance { pages: [row.pages.0, row.pages.1], row: row.index, line: row.line },
         };
-        fill_people_and_offices(&mut task, row, cols, registry, &roster, &loc, &mut ledger.diagnostics);
+        if with_measures {
+            add_measure_row(&mut task, row, None, cols, registry, &roster, &loc, &mut ledger.diagnostics);
+        } else {
+            let fields = read_row_fields(row, cols, registry, &loc, &mut ledger.diagnostics);
+            task.lead_offices = fields.lead;
+            task.support_offices = fields.support;
+            task.implementers = fields.implementers;
+            task.deadline = fields.deadline.map(|raw| normalize_deadline(&raw));
+            fill_task_level(&mut task, row, None, cols, &roster, &loc, &mut ledger.diagnostics);
+        }
         ledger.tasks.push(task);
+        cursor.previous = Some((ledger.tasks.len() - 1, row.clone()));
     }
 }
 
@@ -328,48 +422,161 @@ fn task_title(bold: Option<&str>, text: &str) -> String {
     source.trim_end_matches(['。', '！', '？', '；', '.', ' ']).to_string()
 }
 
-fn fill_people_and_offices(
+/// The office and deadline cells of one row, split and with role markers applied.
+struct RowFields {
+    lead: Vec<OfficeRef>,
+    support: Vec<OfficeRef>,
+    implementers: Vec<OfficeRef>,
+    /// The deadline cell as written, when not empty.
+    deadline: Option<String>,
+}
+
+/// Splits the office cells of `row` and moves units by their role markers: in the lead column a
+/// unit marked （配合） cooperates, and once any unit there is marked （牵头）, the unmarked ones
+/// cooperate too (`基教处（牵头）、体艺处`); a unit marked （牵头） in the support column leads.
+fn read_row_fields(
+    row: &GridRow,
+    cols: &Columns,
+    registry: &OfficeRegistry,
+    loc: &Location,
+    diags: &mut Vec<Diagnostic>,
+) -> RowFields {
+    let col = |f: Field| cols.by_field.get(&f).copied();
+    let at = |f: Field| loc.clone().with_column(col(f).map_or(1, |c| c as u32 + 1));
+    let mut split = |f: Field| match col(f) {
+        Some(c) => {
+            let (refs, d) = registry.split(&cell_text(row, Some(c)), &at(f));
+            diags.extend(d);
+            refs
+        }
+        None => Vec::new(),
+    };
+    let lead = split(Field::LeadOffices);
+    let support = split(Field::SupportOffices);
+    let implementers = split(Field::Implementers);
+    let role = |r: &OfficeRef| r.marker.as_deref().and_then(marker_role);
+    let marked_lead = lead.iter().any(|r| role(r) == Some(MarkerRole::Lead));
+    let (mut new_lead, mut new_support) = (Vec::new(), Vec::new());
+    let mut moved = Vec::new();
+    for r in lead {
+        let to_support = role(&r) == Some(MarkerRole::Support) || (marked_lead && role(&r) != Some(MarkerRole::Lead));
+        if to_support {
+            moved.push(format!("{} cooperates", r.raw));
+            new_support.push(r);
+        } else {
+            new_lead.push(r);
+        }
+    }
+    for r in support {
+        if role(&r) == Some(MarkerRole::Lead) {
+            moved.push(format!("{} leads", r.raw));
+            new_lead.push(r);
+        } else {
+            new_support.push(r);
+        }
+    }
+    if !moved.is_empty() {
+        diags.push(Diagnostic::info(
+            "role-markers",
+            format!("role markers assign the units of this row: {}", moved.join("; ")),
+            at(Field::LeadOffices),
+        ));
+    }
+    let deadline = col(Field::Deadline).map(|c| clean_text_single_line(&cell_text(row, Some(c)))).filter(|d| !d.is_empty());
+    RowFields { lead: new_lead, support: new_support, implementers, deadline }
+}
+
+/// Appends `refs` to `list`, skipping units already listed (same code, or same name if unknown).
+fn union_refs(list: &mut Vec<OfficeRef>, refs: &[OfficeRef]) {
+    for r in refs {
+        let same = |x: &OfficeRef| match (&x.code, &r.code) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => x.name == r.name,
+            _ => false,
+        };
+        if !list.iter().any(same) {
+            list.push(r.clone());
+        }
+    }
+}
+
+/// Adds one measure row (具体措施) to `task`: the measure gets the row's own text, offices and
+/// deadline; the task's office lists are the union of its measures'. `prev` is the row before
+/// when it belongs to the same task, so cells merged down from it are not counted twice.
+#[allow(clippy::too_many_arguments)]
+fn add_measure_row(
     task: &mut Task,
     row: &GridRow,
+    prev: Option<&GridRow>,
     cols: &Columns,
     registry: &OfficeRegistry,
     roster: &Roster,
     loc: &Location,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let col = |f: Field| cols.by_field.get(&f).copied();
-    let at = |f: Field| loc.clone().with_column(col(f).map_or(1, |c| c as u32 + 1));
+    let fields = read_row_fields(row, cols, registry, loc, diags);
+    let text = clean_text(&cell_text(row, cols.by_field.get(&Field::Measures).copied()));
+    union_refs(&mut task.lead_offices, &fields.lead);
+    union_refs(&mut task.support_offices, &fields.support);
+    union_refs(&mut task.implementers, &fields.implementers);
+    task.measures.push(Measure {
+        text,
+        lead_offices: fields.lead,
+        support_offices: fields.support,
+        implementers: fields.implementers,
+        deadline: fields.deadline.map(|raw| normalize_deadline(&raw)),
+        provenance: Provenance { pages: [row.pages.0, row.pages.1], row: row.index, line: row.line },
+    });
+    task.provenance.pages[1] = task.provenance.pages[1].max(row.pages.1);
+    // The task's deadline is the one all its measures share, if they share one.
+    let first = task.measures[0].deadline.as_ref().map(|d| &d.raw);
+    task.deadline = if task.measures.iter().all(|m| m.deadline.as_ref().map(|d| &d.raw) == first) {
+        task.measures[0].deadline.clone()
+    } else {
+        None
+    };
+    fill_task_level(task, row, prev, cols, roster, loc, diags);
+}
+
+/// Fills the fields that belong to the task as a whole from one of its rows: leaders, remarks and
+/// the columns kept in `extra`. Cells merged down from `prev` are skipped (already read).
+fn fill_task_level(
+    task: &mut Task,
+    row: &GridRow,
+    prev: Option<&GridRow>,
+    cols: &Columns,
+    roster: &Roster,
+    loc: &Location,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let fresh = |c: usize| prev.is_none_or(|p| !spanned_from(p, row, c));
+    let col = |f: Field| cols.by_field.get(&f).copied().filter(|&c| fresh(c));
     if let Some(c) = col(Field::Leaders) {
-        let (names, d) = split_person_names(&cell_text(row, Some(c)), roster, &at(Field::Leaders));
-        task.leaders.extend(names);
+        let (names, d) =
+            split_person_names(&cell_text(row, Some(c)), roster, &loc.clone().with_column(c as u32 + 1));
+        for n in names {
+            if !task.leaders.contains(&n) {
+                task.leaders.push(n);
+            }
+        }
         diags.extend(d);
     }
-    for (field, target) in [
-        (Field::LeadOffices, &mut task.lead_offices),
-        (Field::SupportOffices, &mut task.support_offices),
-        (Field::Implementers, &mut task.implementers),
-    ] {
-        if let Some(c) = col(field) {
-            let (refs, d) = registry.split(&cell_text(row, Some(c)), &at(field));
-            target.extend(refs);
-            diags.extend(d);
-        }
-    }
-    if let Some(c) = col(Field::Deadline) {
-        let raw = clean_text_single_line(&cell_text(row, Some(c)));
-        if !raw.is_empty() {
-            match task.deadline.as_mut() {
-                // A continuation row adds to the deadline; it never replaces it.
-                Some(d) if d.raw != raw => {
-                    d.raw.push('\n');
-                    d.raw.push_str(&raw);
+    if let Some(c) = col(Field::Remarks) {
+        let value = clean_text(&cell_text(row, Some(c)));
+        if !value.is_empty() {
+            match task.remarks.as_mut() {
+                Some(r) => {
+                    r.push('\n');
+                    r.push_str(&value);
                 }
-                Some(_) => {}
-                None => task.deadline = Some(Deadline { raw }),
+                None => task.remarks = Some(value),
             }
         }
     }
     for (i, header, _) in &cols.extra {
+        if !fresh(*i) {
+            continue;
+        }
         let value = clean_text(&cell_text(row, Some(*i)));
         if !value.is_empty() {
             let slot = task.extra.entry(header.clone()).or_default();
@@ -381,7 +588,8 @@ fn fill_people_and_offices(
     }
 }
 
-/// Appends a row without a sequence number to the task above it (text and every list).
+/// Appends a row without a sequence number to the task above it: its task text to the task's,
+/// its measure text to the last measure's, its offices to both, its deadline to the deadline.
 fn append_row(
     task: &mut Task,
     row: &GridRow,
@@ -390,8 +598,8 @@ fn append_row(
     roster: &Roster,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let col = cols.by_field.get(&Field::Task).copied();
-    let more = clean_text(&cell_text(row, col));
+    let col = |f: Field| cols.by_field.get(&f).copied();
+    let more = clean_text(&cell_text(row, col(Field::Task)));
     if !more.is_empty() {
         if !task.text.is_empty() {
             task.text.push('\n');
@@ -406,7 +614,39 @@ fn append_row(
         task_seq: task.seq,
         ..Default::default()
     };
-    fill_people_and_offices(task, row, cols, registry, roster, &loc, diags);
+    let fields = read_row_fields(row, cols, registry, &loc, diags);
+    let append_deadline = |slot: &mut Option<Deadline>, raw: &str| {
+        let joined = match slot.as_ref() {
+            // A continuation row adds to the deadline; it never replaces it.
+            Some(d) if d.raw != raw => format!("{}\n{raw}", d.raw),
+            Some(d) => d.raw.clone(),
+            None => raw.to_string(),
+        };
+        *slot = Some(normalize_deadline(&joined));
+    };
+    if let Some(measure) = task.measures.last_mut() {
+        let more = clean_text(&cell_text(row, col(Field::Measures)));
+        if !more.is_empty() {
+            if !measure.text.is_empty() {
+                measure.text.push('\n');
+            }
+            measure.text.push_str(&more);
+        }
+        measure.lead_offices.extend(fields.lead.iter().cloned());
+        measure.support_offices.extend(fields.support.iter().cloned());
+        measure.implementers.extend(fields.implementers.iter().cloned());
+        if let Some(raw) = &fields.deadline {
+            append_deadline(&mut measure.deadline, raw);
+        }
+        measure.provenance.pages[1] = measure.provenance.pages[1].max(row.pages.1);
+    }
+    task.lead_offices.extend(fields.lead);
+    task.support_offices.extend(fields.support);
+    task.implementers.extend(fields.implementers);
+    if let Some(raw) = &fields.deadline {
+        append_deadline(&mut task.deadline, raw);
+    }
+    fill_task_level(task, row, None, cols, roster, &loc, diags);
 }
 
 /// Sequence numbers are a checksum of the ledger: report gaps, repeats and disorder.
@@ -563,7 +803,10 @@ mod tests {
             Some("2024年6月底前\n长期坚持"),
             "appended, not replaced"
         );
-        assert_eq!(first.tasks[0].extra.keys().collect::<Vec<_>>(), ["具体措施", "备注", "进度"]);
+        assert_eq!(first.tasks[0].extra.keys().collect::<Vec<_>>(), ["进度"], "measures and remarks are fields now");
+        assert_eq!(first.tasks[0].measures.len(), 1);
+        assert_eq!(first.tasks[0].measures[0].text, "措施");
+        assert_eq!(first.tasks[0].remarks.as_deref(), Some("备注"));
     }
 
     #[test]

@@ -35,6 +35,7 @@
 pub mod batch;
 mod convert;
 pub mod corpus;
+pub mod deadline;
 pub mod diag;
 pub mod diff;
 pub mod docx;

@@ -113,22 +113,69 @@ enum NameUse {
     Alias,
 }
 
-/// Role markers that may follow a name in brackets.
-const ROLE_MARKERS: &[&str] = &[
-    "牵头",
-    "牵头负责",
-    "主责",
-    "主办",
-    "负总责",
-    "配合",
-    "协办",
-    "协助",
-    "参与",
-    "负责",
-    "责任单位",
-    "牵头单位",
-    "配合单位",
-];
+/// The role-word table compiled into the binary (see its `description`).
+pub const ROLES_JSON: &str = include_str!("data/roles.json");
+
+/// What a role marker says about the unit it follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkerRole {
+    Lead,
+    Support,
+    /// A marker that names no role (`负责`).
+    Neutral,
+}
+
+#[derive(serde::Deserialize)]
+struct RoleWords {
+    lead_markers: Vec<String>,
+    support_markers: Vec<String>,
+    neutral_markers: Vec<String>,
+    duty_phrases: Vec<String>,
+}
+
+fn role_words() -> &'static RoleWords {
+    static WORDS: std::sync::OnceLock<RoleWords> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut w: RoleWords = serde_json::from_str(ROLES_JSON).expect("the built-in role table is valid");
+        // Longest first, so 按照职责分工负责 wins over 分工负责-like tails.
+        w.duty_phrases.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+        w
+    })
+}
+
+/// The role a marker (the text inside the brackets, e.g. `牵头`) gives; `None` when the text is
+/// not a role marker at all.
+pub fn marker_role(marker: &str) -> Option<MarkerRole> {
+    let w = role_words();
+    let is = |list: &[String]| list.iter().any(|m| m == marker);
+    if is(&w.lead_markers) {
+        Some(MarkerRole::Lead)
+    } else if is(&w.support_markers) {
+        Some(MarkerRole::Support)
+    } else if is(&w.neutral_markers) {
+        Some(MarkerRole::Neutral)
+    } else {
+        None
+    }
+}
+
+/// If `token` ends with a duty phrase (`按职责分工负责`), plain or in brackets, returns (the text
+/// before it, the phrase).
+fn split_duty_phrase(token: &str) -> Option<(String, String)> {
+    let key = normalize_name(token);
+    let bare = key.strip_suffix('）').and_then(|b| b.rfind('（').map(|open| (b, open)));
+    for phrase in &role_words().duty_phrases {
+        if let Some((b, open)) = bare {
+            if &b[open + '（'.len_utf8()..] == phrase.as_str() {
+                return Some((b[..open].to_string(), phrase.clone()));
+            }
+        }
+        if let Some(head) = key.strip_suffix(phrase.as_str()) {
+            return Some((head.to_string(), phrase.clone()));
+        }
+    }
+    None
+}
 
 /// Endings of unit names, used to cut a run of unknown names that has no separators.
 const NAME_SUFFIXES: &[&str] = &[
@@ -275,6 +322,44 @@ impl OfficeRegistry {
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut last: Option<usize> = None;
         for token in split_separators(cell) {
+            // `厅机关各处室按职责分工负责`: the phrase assigns the work by duties and names no lead.
+            if let Some((head, phrase)) = split_duty_phrase(&token) {
+                diags.push(Diagnostic::warning(
+                    "duty-phrase",
+                    format!(
+                        "{} says {phrase:?}: each unit works by its own duties and no single lead is named; {}",
+                        quote(&token, 40),
+                        if head.is_empty() { "the phrase names no unit".to_string() } else { format!("{head:?} is listed with the phrase as its marker") }
+                    ),
+                    location.clone(),
+                ));
+                if head.is_empty() {
+                    last = None;
+                    continue;
+                }
+                for mut reference in self.resolve(&head, location, &mut diags) {
+                    reference.raw = token.clone();
+                    reference.marker = Some(phrase.clone());
+                    let key = reference.code.clone().unwrap_or_else(|| format!("?{}", reference.name));
+                    if let Some(&first) = seen.get(&key) {
+                        diags.push(Diagnostic::warning(
+                            "duplicate-office",
+                            format!(
+                                "{} names {} again in the same cell (first written {}); it is listed once",
+                                quote(&reference.raw, 40),
+                                quote(&reference.name, 40),
+                                quote(&refs[first].raw, 40)
+                            ),
+                            location.clone(),
+                        ));
+                        continue;
+                    }
+                    seen.insert(key, refs.len());
+                    refs.push(reference);
+                }
+                last = None;
+                continue;
+            }
             let segments = if segmenting { self.segment(&token) } else { vec![token] };
             for segment in segments {
                 if let Some(marker) = role_marker_of_group(&segment) {
@@ -640,13 +725,13 @@ fn split_trailing_group(s: &str) -> Option<(String, String)> {
 fn role_marker_of_group(token: &str) -> Option<String> {
     let key = normalize_name(token);
     let inner = key.strip_prefix('（')?.strip_suffix('）')?;
-    ROLE_MARKERS.contains(&inner).then(|| inner.to_string())
+    marker_role(inner).map(|_| inner.to_string())
 }
 
 /// Splits `基教处（牵头）` into (`基教处`, Some(`牵头`)); other text is returned whole.
 fn split_trailing_marker(raw: &str) -> (String, Option<String>) {
     match split_trailing_group(raw) {
-        Some((outer, inner)) if ROLE_MARKERS.contains(&inner.as_str()) => (outer, Some(inner)),
+        Some((outer, inner)) if marker_role(&inner).is_some() => (outer, Some(inner)),
         _ => (raw.trim().to_string(), None),
     }
 }

@@ -11,7 +11,7 @@ use crate::diag::Diagnostic;
 use crate::offices::OfficeRef;
 
 /// Version of the record contract; bumped when a field changes meaning or shape.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 /// One converted notice.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,11 +73,35 @@ pub struct ReportingDuty {
 pub struct Section {
     pub numeral: Option<String>,
     pub title: String,
+    /// Nesting depth, 1 for the outermost numbering style (一、), 2 for the next (（一）) …
+    pub level: u8,
+    /// Numerals (or titles) of the enclosing sections and this one, joined with `/`: `一/（二）`.
+    /// Tasks name their section by this path.
+    pub path: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Deadline {
     pub raw: String,
+    /// `by-date`, `recurring`, `ongoing` or `unparsed` (see [`crate::deadline`]).
+    pub kind: String,
+    /// For `by-date`: the last day allowed, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// For `recurring`: `quarterly`, `monthly`, `semiannual`, `annual`, `per-term` or `weekly`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<String>,
+}
+
+/// One measure (具体措施) of a task in a hierarchical ledger: its own text, offices and deadline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measure {
+    pub text: String,
+    pub lead_offices: Vec<OfficeRef>,
+    pub support_offices: Vec<OfficeRef>,
+    pub implementers: Vec<OfficeRef>,
+    pub deadline: Option<Deadline>,
+    pub provenance: Provenance,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -100,6 +124,12 @@ pub struct Task {
     pub support_offices: Vec<OfficeRef>,
     pub implementers: Vec<OfficeRef>,
     pub deadline: Option<Deadline>,
+    /// The measures of a ledger with a measures column (具体措施), in order; empty otherwise.
+    #[serde(default)]
+    pub measures: Vec<Measure>,
+    /// The remarks column (备注), when the ledger has one and the cell is not empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
     pub provenance: Provenance,

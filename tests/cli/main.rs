@@ -275,7 +275,7 @@ fn clear_errors_and_exit_codes_for_bad_inputs() {
     std::fs::write(&pdf, b"%PDF-1.7\n%%EOF\n").unwrap();
     let out = run(&["convert", pdf.to_str().unwrap(), "-o", out_dir]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("format pdf has no front-end yet"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("notice.pdf: PDF: "), "{}", text(&out.stderr));
 
     let twin = tmp.path().join("000_289293f812862803.txt");
     std::fs::copy(root().join(SEED), &twin).unwrap();

@@ -11,19 +11,34 @@ use crate::record::{Notice, NoticeDocument, SourceInfo, SCHEMA_VERSION};
 use crate::source::{read_source, Format, Source, DEFAULT_MAX_INPUT_BYTES};
 use crate::validate::SchemaValidator;
 
+/// Which office registry resolves a notice's names.
+#[derive(Clone, Debug)]
+pub enum RegistryChoice {
+    /// The registry whose issuer the notice names (see [`choose_registry`]); a notice from any
+    /// other issuer gets the unregistered stand-in.
+    ByIssuer(Vec<OfficeRegistry>),
+    /// This registry for every notice (`--registry FILE`).
+    Fixed(OfficeRegistry),
+}
+
 /// Everything a conversion needs, validated once before work starts.
 pub struct Config {
-    pub registry: OfficeRegistry,
+    pub registries: RegistryChoice,
     pub headers: HeaderSynonyms,
     pub max_input_bytes: u64,
     schema: SchemaValidator,
 }
 
 impl Config {
-    /// The built-in registry, header table and limits.
+    /// One registry for every notice, with the built-in header table and limits.
     pub fn new(registry: OfficeRegistry) -> Self {
+        Config::with_registries(RegistryChoice::Fixed(registry))
+    }
+
+    /// The given registry choice, with the built-in header table and limits.
+    pub fn with_registries(registries: RegistryChoice) -> Self {
         Config {
-            registry,
+            registries,
             headers: HeaderSynonyms::builtin(),
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             schema: SchemaValidator::notice(),
@@ -32,8 +47,31 @@ impl Config {
 }
 
 impl Default for Config {
+    /// The built-in registries, chosen by each notice's issuer.
     fn default() -> Self {
-        Config::new(OfficeRegistry::builtin())
+        Config::with_registries(RegistryChoice::ByIssuer(OfficeRegistry::builtin_all()))
+    }
+}
+
+/// Picks the registry for a notice: a fixed one, else the one whose issuer the notice names.
+/// Without an issuer line, the registry that resolves the most office names of the ledger wins
+/// (at least one). `None` means no registry covers the notice.
+fn choose_registry<'a>(
+    choice: &'a RegistryChoice,
+    issuer: Option<&str>,
+    resolved_names: impl Fn(&OfficeRegistry) -> usize,
+) -> Option<&'a OfficeRegistry> {
+    match choice {
+        RegistryChoice::Fixed(r) => Some(r),
+        RegistryChoice::ByIssuer(all) => match issuer {
+            Some(issuer) => all.iter().find(|r| r.covers_issuer(issuer)),
+            None => all
+                .iter()
+                .map(|r| (resolved_names(r), r))
+                .filter(|(n, _)| *n > 0)
+                .max_by_key(|(n, r)| (*n, std::cmp::Reverse(r.id().to_string())))
+                .map(|(_, r)| r),
+        },
     }
 }
 
@@ -55,12 +93,38 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
         Format::Pdf => crate::pdf::read_pdf(bytes)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
     };
-    let (meta, d) = read_notice_meta(&doc, &config.registry);
+    let (grids, table_diagnostics) = crate::table::stitch_pages(&doc)?;
+    // The issuer decides the registry, and the registry resolves the recipients: read the issuer
+    // first with any registry (issuer detection does not use it).
+    let stand_in = OfficeRegistry::unregistered(None);
+    let issuer = read_notice_meta(&doc, &stand_in).0.issuer;
+    let resolved_names = |r: &OfficeRegistry| {
+        read_ledger(&grids, &config.headers, r)
+            .map(|l| {
+                l.tasks
+                    .iter()
+                    .flat_map(|t| t.lead_offices.iter().chain(&t.support_offices))
+                    .filter(|o| o.code.is_some())
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let unregistered;
+    let registry = match choose_registry(&config.registries, issuer.as_deref(), resolved_names) {
+        Some(r) => r,
+        None => {
+            unregistered = OfficeRegistry::unregistered(issuer.as_deref());
+            &unregistered
+        }
+    };
+    let (meta, d) = read_notice_meta(&doc, registry);
     diagnostics.extend(d);
-    let (grids, d) = crate::table::stitch_pages(&doc)?;
-    diagnostics.extend(d);
-    let mut ledger = read_ledger(&grids, &config.headers, &config.registry)?;
+    diagnostics.extend(table_diagnostics);
+    let mut ledger = read_ledger(&grids, &config.headers, registry)?;
     diagnostics.append(&mut ledger.diagnostics);
+    if registry.is_unregistered() {
+        diagnostics.push(no_registry_diagnostic(&config.registries, issuer.as_deref(), &ledger.tasks));
+    }
 
     let notice_id = crate::ids::notice_id(meta.issuer.as_deref(), meta.doc_number.as_deref(), meta.title.as_deref());
     for task in &mut ledger.tasks {
@@ -76,7 +140,7 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
                 sha256: source.sha256.clone(),
                 pages: doc.pages,
             },
-            registry: config.registry.id().to_string(),
+            registry: registry.id().to_string(),
             issuer: meta.issuer,
             title: meta.title,
             doc_number: meta.doc_number,
@@ -95,4 +159,66 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
         return Err(ErrorKind::SchemaViolations(violations).into());
     }
     Ok(document)
+}
+
+/// The one diagnostic for a notice no registry covers: how many names stayed unresolved and what
+/// to do about it.
+fn no_registry_diagnostic(choice: &RegistryChoice, issuer: Option<&str>, tasks: &[crate::Task]) -> Diagnostic {
+    let names: usize =
+        tasks.iter().map(|t| t.lead_offices.len() + t.support_offices.len() + t.implementers.len()).sum();
+    let known = match choice {
+        RegistryChoice::ByIssuer(all) => {
+            all.iter().map(|r| format!("{} ({})", r.id(), r.issuer())).collect::<Vec<_>>().join(", ")
+        }
+        RegistryChoice::Fixed(r) => r.id().to_string(),
+    };
+    Diagnostic::warning(
+        "no-registry",
+        format!(
+            "no office registry covers the issuer {}; {names} office name(s) of the ledger are kept as written with code null, split at separators and unit-name endings (registries: {known}; pass --registry FILE to resolve them)",
+            issuer.map_or_else(|| "(none found)".to_string(), |i| format!("{i:?}")),
+        ),
+        crate::Location::default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::source_from_bytes;
+
+    fn convert_text(text: &str, config: &Config) -> NoticeDocument {
+        let source = source_from_bytes(Path::new("notice.txt"), text.as_bytes().to_vec()).unwrap();
+        convert_source(&source, config).unwrap()
+    }
+
+    const LEDGER: &str = "序号\t主要任务\t责任单位\t配合单位\n1\t甲。\t医政医管处疾控处\t规划信息处、各市州卫生健康委\n2\t乙。\t基教处\t\n";
+
+    #[test]
+    fn a_notice_from_an_issuer_without_registry_keeps_every_name_with_one_summary() {
+        let doc = convert_text(&format!("# 甘肃省卫生健康委员会\n\n## 关于某事的通知\n\n{LEDGER}"), &Config::default());
+        assert_eq!(doc.notice.registry, "none");
+        assert_eq!(doc.tasks.len(), 2);
+        let leads: Vec<_> = doc.tasks[0].lead_offices.iter().map(|o| (o.raw.as_str(), o.code.is_none())).collect();
+        assert_eq!(leads, [("医政医管处", true), ("疾控处", true)], "split at the unit-name ending");
+        assert_eq!(doc.tasks[0].support_offices.len(), 2);
+        assert_eq!(doc.tasks[1].lead_offices[0].code, None, "another issuer's 基教处 is not the education department's");
+        let kinds: Vec<_> = doc.diagnostics.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "no-registry").count(), 1, "{kinds:?}");
+        assert!(!kinds.contains(&"unknown-office"), "one summary, not one warning per name: {kinds:?}");
+        assert!(doc.diagnostics.iter().any(|d| d.message.contains("5 office name(s)")), "{:?}", doc.diagnostics);
+    }
+
+    #[test]
+    fn the_issuer_picks_the_registry_and_a_fixed_registry_overrides_it() {
+        let doc = convert_text(&format!("# 甘肃省教育厅\n\n## 关于某事的通知\n\n{LEDGER}"), &Config::default());
+        assert_eq!(doc.notice.registry, "gansu-jyt");
+        assert_eq!(doc.tasks[1].lead_offices[0].code.as_deref(), Some("gsjyt.jijiao"));
+        let fixed = Config::new(OfficeRegistry::builtin());
+        let doc = convert_text(&format!("# 甘肃省卫生健康委员会\n\n## 关于某事的通知\n\n{LEDGER}"), &fixed);
+        assert_eq!(doc.notice.registry, "gansu-jyt", "--registry applies whatever the issuer");
+        // Without an issuer line, the registry that resolves the ledger's names is used.
+        let doc = convert_text(&format!("## 关于某事的通知\n\n{LEDGER}"), &Config::default());
+        assert_eq!(doc.notice.registry, "gansu-jyt");
+    }
 }

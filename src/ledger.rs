@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::deadline::normalize_deadline;
 use crate::diag::{Diagnostic, Location};
 use crate::normalize::{clean_text, clean_text_single_line};
-use crate::deadline::normalize_deadline;
 use crate::offices::{marker_role, person_roster, split_person_names, MarkerRole, OfficeRef, OfficeRegistry, Roster};
 use crate::record::{Deadline, Measure, Provenance, Section, Task};
 use crate::table::{Grid, GridRow};
@@ -306,7 +306,9 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
         if let Some(title) = section_title(row).filter(|_| seq_regex().captures(&seq_raw).is_none()) {
             let caps = section_regex().captures(&title).filter(|c| !c[2].is_empty());
             let (numeral, stitle) = match caps {
-                Some(c) => (Some(c[1].chars().filter(|c| !c.is_whitespace()).collect::<String>()), c[2].trim().to_string()),
+                Some(c) => {
+                    (Some(c[1].chars().filter(|c| !c.is_whitespace()).collect::<String>()), c[2].trim().to_string())
+                }
                 None => (None, title.clone()),
             };
             let (level, path) = cursor.enter(number_style(numeral.as_deref()), numeral.as_deref().unwrap_or(&title));
@@ -482,7 +484,8 @@ fn read_row_fields(
             at(Field::LeadOffices),
         ));
     }
-    let deadline = col(Field::Deadline).map(|c| clean_text_single_line(&cell_text(row, Some(c)))).filter(|d| !d.is_empty());
+    let deadline =
+        col(Field::Deadline).map(|c| clean_text_single_line(&cell_text(row, Some(c)))).filter(|d| !d.is_empty());
     RowFields { lead: new_lead, support: new_support, implementers, deadline }
 }
 
@@ -552,8 +555,7 @@ fn fill_task_level(
     let fresh = |c: usize| prev.is_none_or(|p| !spanned_from(p, row, c));
     let col = |f: Field| cols.by_field.get(&f).copied().filter(|&c| fresh(c));
     if let Some(c) = col(Field::Leaders) {
-        let (names, d) =
-            split_person_names(&cell_text(row, Some(c)), roster, &loc.clone().with_column(c as u32 + 1));
+        let (names, d) = split_person_names(&cell_text(row, Some(c)), roster, &loc.clone().with_column(c as u32 + 1));
         for n in names {
             if !task.leaders.contains(&n) {
                 task.leaders.push(n);
@@ -813,5 +815,105 @@ mod tests {
     fn a_stray_tab_does_not_make_a_table() {
         let (doc, _) = crate::text::read_text("\t甘肃省教育厅\n\n## 关于某事的通知\n".as_bytes()).unwrap();
         assert!(doc.blocks.iter().all(|b| !matches!(b, crate::model::Block::Table(_))));
+    }
+
+    fn ledger_of_html(html: &str) -> Ledger {
+        let (doc, _) = crate::html::read_html(html.as_bytes()).unwrap();
+        let (grids, _) = crate::table::stitch_pages(&doc).unwrap();
+        read_ledger(&grids, &HeaderSynonyms::builtin(), &OfficeRegistry::builtin()).unwrap()
+    }
+
+    fn raws(refs: &[OfficeRef]) -> Vec<&str> {
+        refs.iter().map(|r| r.raw.as_str()).collect()
+    }
+
+    #[test]
+    fn a_key_task_over_several_rows_has_one_measure_per_row() {
+        let l = ledger_of_html(concat!(
+            "<table><tr><th>序号</th><th>重点任务</th><th>具体措施</th><th>牵头处室</th><th>配合处室</th><th>完成时限</th></tr>",
+            "<tr><td colspan=6>一、深化改革</td></tr>",
+            "<tr><td rowspan=3>1</td><td rowspan=3>推进甲工作</td><td>措施一</td><td rowspan=3>基教处</td><td>高教处</td><td>2024年6月底前</td></tr>",
+            "<tr><td>措施二</td><td>职教处、发展处</td><td>每季度末</td></tr>",
+            "<tr><td>措施三</td><td></td><td>长期坚持</td></tr>",
+            "<tr><td>2</td><td>推进乙工作</td><td>唯一措施</td><td>科技处</td><td>人事处</td><td>2024年12月</td></tr>",
+            "</table>"
+        ));
+        assert_eq!(l.tasks.len(), 2, "merged rows are measures, not tasks");
+        let t = &l.tasks[0];
+        assert_eq!(t.measures.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["措施一", "措施二", "措施三"]);
+        for m in &t.measures {
+            assert_eq!(raws(&m.lead_offices), ["基教处"], "a lead merged down belongs to every measure");
+        }
+        assert_eq!(raws(&t.measures[1].support_offices), ["职教处", "发展处"]);
+        assert!(t.measures[2].support_offices.is_empty());
+        let kinds: Vec<_> = t.measures.iter().map(|m| m.deadline.as_ref().unwrap().kind.as_str()).collect();
+        assert_eq!(kinds, ["by-date", "recurring", "ongoing"]);
+        assert_eq!(t.deadline, None, "the measures' deadlines differ");
+        assert_eq!(raws(&t.lead_offices), ["基教处"], "the union lists a merged lead once");
+        assert_eq!(raws(&t.support_offices), ["高教处", "职教处", "发展处"]);
+        assert_eq!(t.measures[2].provenance.row, 4);
+        let t2 = &l.tasks[1];
+        assert_eq!(t2.measures.len(), 1);
+        assert_eq!(t2.deadline.as_ref().and_then(|d| d.by.as_deref()), Some("2024-12-31"));
+        assert!(!kinds_of(&l).contains(&"row-without-seq"), "{:?}", kinds_of(&l));
+    }
+
+    fn kinds_of(l: &Ledger) -> Vec<&str> {
+        l.diagnostics.iter().map(|d| d.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn role_markers_in_one_responsibility_column() {
+        let l = ledger_of(concat!(
+            "序号\t工作任务\t责任单位\t完成时限\n",
+            "1\t甲。\t基教处（牵头）、体艺处、各市（州）教育局\t2024年6月底前\n",
+            "2\t乙。\t基教处（牵头）、高教处（牵头）、职成处\t\n",
+            "3\t丙。\t厅机关各处室按职责分工负责\t持续推进\n",
+            "4\t丁。\t科技处、人事处\t\n",
+            "5\t戊。\t人事处（配合）、财务处\t\n",
+        ));
+        let t = &l.tasks;
+        assert_eq!(raws(&t[0].lead_offices), ["基教处（牵头）"]);
+        assert_eq!(raws(&t[0].support_offices), ["体艺处", "各市（州）教育局"]);
+        assert_eq!(raws(&t[1].lead_offices), ["基教处（牵头）", "高教处（牵头）"], "several markers, several leads");
+        assert_eq!(raws(&t[1].support_offices), ["职成处"]);
+        assert_eq!(raws(&t[2].lead_offices), ["厅机关各处室按职责分工负责"]);
+        assert_eq!(t[2].lead_offices[0].marker.as_deref(), Some("按职责分工负责"));
+        assert!(kinds_of(&l).contains(&"duty-phrase"));
+        assert_eq!(raws(&t[3].lead_offices), ["科技处", "人事处"], "no marker: every unit leads");
+        assert_eq!(raws(&t[4].lead_offices), ["财务处"]);
+        assert_eq!(raws(&t[4].support_offices), ["人事处（配合）"]);
+        assert_eq!(t[2].deadline.as_ref().map(|d| d.kind.as_str()), Some("ongoing"));
+    }
+
+    #[test]
+    fn sections_nest_by_numbering_style() {
+        let l = ledger_of(concat!(
+            "序号\t工作任务\t牵头处室\n",
+            "一、总体\t\t\n",
+            "（一）第一组\t\t\n",
+            "1\t甲。\t基教处\n",
+            "（二）第二组\t\t\n",
+            "2\t乙。\t基教处\n",
+            "二、其他\t\t\n",
+            "（一）又一组\t\t\n",
+            "3\t丙。\t基教处\n",
+            "（1）细目\t\t\n",
+            "4\t丁。\t基教处\n",
+        ));
+        let shape: Vec<_> = l.sections.iter().map(|s| (s.level, s.path.as_str(), s.title.as_str())).collect();
+        assert_eq!(
+            shape,
+            [
+                (1, "一", "总体"),
+                (2, "一/（一）", "第一组"),
+                (2, "一/（二）", "第二组"),
+                (1, "二", "其他"),
+                (2, "二/（一）", "又一组"),
+                (3, "二/（一）/（1）", "细目")
+            ]
+        );
+        let sections: Vec<_> = l.tasks.iter().map(|t| t.section.as_deref().unwrap()).collect();
+        assert_eq!(sections, ["一/（一）", "一/（二）", "二/（一）", "二/（一）/（1）"]);
     }
 }

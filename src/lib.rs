@@ -58,7 +58,7 @@ pub mod text;
 pub mod validate;
 pub mod xlsx;
 
-pub use convert::{convert_path, convert_source, Config};
+pub use convert::{convert_path, convert_source, Config, RegistryChoice};
 pub use diag::{Diagnostic, Location, Severity};
 pub use emit::{render, write_atomic, OutputFormat};
 pub use error::{Error, ErrorKind, Result};

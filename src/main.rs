@@ -36,7 +36,7 @@ enum Command {
         output: PathBuf,
         #[arg(long, value_enum, default_value_t = FormatArg::Json)]
         format: FormatArg,
-        /// Office registry JSON file to use instead of the built-in one.
+        /// Office registry JSON file used for every notice, instead of choosing a built-in registry by the notice's issuer.
         #[arg(long)]
         registry: Option<PathBuf>,
         /// Also print info diagnostics.
@@ -168,6 +168,15 @@ fn main() -> ExitCode {
     })
 }
 
+/// The configuration for converting: `--registry FILE` fixes the registry; without it, each
+/// notice's issuer picks one of the built-in registries.
+fn load_config(path: Option<&Path>) -> Result<Config, u8> {
+    Ok(match path {
+        None => Config::default(),
+        Some(p) => Config::new(load_registry(Some(p))?),
+    })
+}
+
 fn load_registry(path: Option<&Path>) -> Result<OfficeRegistry, u8> {
     match path {
         None => Ok(OfficeRegistry::builtin()),
@@ -179,11 +188,10 @@ fn load_registry(path: Option<&Path>) -> Result<OfficeRegistry, u8> {
 }
 
 fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, registry: Option<&Path>, verbose: bool) -> u8 {
-    let registry = match load_registry(registry) {
-        Ok(r) => r,
+    let config = match load_config(registry) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let config = Config::new(registry);
     let to_stdout = output == Path::new("-");
     let target_of = |file: &Path| {
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("notice");
@@ -259,8 +267,8 @@ fn batch(
 ) -> u8 {
     use notice_ingest::batch::{discover_inputs, run_batch, BatchOptions, Shard};
     use std::io::IsTerminal;
-    let registry = match load_registry(registry) {
-        Ok(r) => r,
+    let config = match load_config(registry) {
+        Ok(c) => c,
         Err(code) => return code,
     };
     let shard = match shard.map(Shard::parse).transpose() {
@@ -289,7 +297,6 @@ fn batch(
         sqlite,
         shard,
     };
-    let config = Config::new(registry);
     let fancy = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let bar = fancy.then(|| {
         let bar = indicatif::ProgressBar::new(files.len() as u64);

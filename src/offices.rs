@@ -16,6 +16,9 @@ use crate::diag::{quote, Diagnostic, Location};
 /// The registry compiled into the binary: the Education Department of Gansu Province.
 pub const DEFAULT_REGISTRY_JSON: &str = include_str!("data/registries/gansu-jyt.json");
 
+/// Every registry compiled into the binary, as (id, JSON). A notice's issuer picks one.
+pub const BUILTIN_REGISTRIES: &[(&str, &str)] = &[("gansu-jyt", DEFAULT_REGISTRY_JSON)];
+
 /// What kind of body a registry entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -211,10 +214,21 @@ pub struct OfficeRegistry {
     max_lookup_chars: usize,
     /// Last characters of every known name: a piece ending otherwise is not looked up.
     name_endings: std::collections::HashSet<char>,
+    /// True for the stand-in used when no registry covers the notice's issuer: names are split
+    /// at separators and unit-name endings and kept with code null, without one diagnostic each.
+    unregistered: bool,
 }
 
 impl OfficeRegistry {
-    /// The registry compiled into the binary.
+    /// Every registry compiled into the binary (see [`BUILTIN_REGISTRIES`]).
+    pub fn builtin_all() -> Vec<Self> {
+        BUILTIN_REGISTRIES
+            .iter()
+            .map(|(id, json)| Self::from_json(json, &format!("builtin:{id}")).expect("built-in registries are valid"))
+            .collect()
+    }
+
+    /// The default built-in registry (甘肃省教育厅).
     pub fn builtin() -> Self {
         Self::from_json(DEFAULT_REGISTRY_JSON, "builtin:gansu-jyt").expect("the built-in registry is valid")
     }
@@ -278,7 +292,34 @@ impl OfficeRegistry {
             names,
             max_lookup_chars,
             name_endings,
+            unregistered: false,
         })
+    }
+
+    /// The stand-in registry for an issuer no registry covers (id `none`): every name is kept
+    /// with code null. The caller reports that once for the notice.
+    pub fn unregistered(issuer: Option<&str>) -> Self {
+        let file = serde_json::json!({
+            "id": "none",
+            "issuer": issuer.unwrap_or(""),
+            "issuer_names": issuer.into_iter().collect::<Vec<_>>(),
+            "entries": [],
+        });
+        let mut registry =
+            Self::from_json(&file.to_string(), "unregistered").expect("an empty registry is always valid");
+        registry.unregistered = true;
+        registry
+    }
+
+    /// True for the stand-in made by [`OfficeRegistry::unregistered`].
+    pub fn is_unregistered(&self) -> bool {
+        self.unregistered
+    }
+
+    /// Whether this registry covers notices from `issuer` as written at the head of a notice: the
+    /// issuer line names this registry's issuer (whitespace ignored), alone or among joint issuers.
+    pub fn covers_issuer(&self, issuer: &str) -> bool {
+        !self.unregistered && !self.issuer.is_empty() && normalize_name(issuer).contains(&normalize_name(&self.issuer))
     }
 
     /// The registry's identifier, e.g. `gansu-jyt`.
@@ -329,7 +370,11 @@ impl OfficeRegistry {
                     format!(
                         "{} says {phrase:?}: each unit works by its own duties and no single lead is named; {}",
                         quote(&token, 40),
-                        if head.is_empty() { "the phrase names no unit".to_string() } else { format!("{head:?} is listed with the phrase as its marker") }
+                        if head.is_empty() {
+                            "the phrase names no unit".to_string()
+                        } else {
+                            format!("{head:?} is listed with the phrase as its marker")
+                        }
                     ),
                     location.clone(),
                 ));
@@ -465,6 +510,9 @@ impl OfficeRegistry {
                 }
                 (None, None) => {}
             }
+        }
+        if self.unregistered {
+            return vec![OfficeRef { code: None, name: name_part, raw: raw.to_string(), kind: None, marker }];
         }
         let nearest = self.nearest_names(&name_part, 3);
         let hint = if nearest.is_empty() {

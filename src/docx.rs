@@ -415,7 +415,7 @@ impl Builder {
                 }
                 // A continuation with nothing to continue: keep it as an ordinary cell.
                 t.cell_cols.push(col);
-                row.push(Cell { text: RichText { runs: cell.runs }, col_span: cell.col_span, row_span: 1 });
+                row.push(Cell { text: RichText { runs: cell.runs }, col_span: cell.col_span, row_span: 1, bbox: None });
             }
             vmerge => {
                 for c in col..col + cell.col_span as usize {
@@ -425,7 +425,7 @@ impl Builder {
                     t.open_merges.insert(col, (row_index, row.len()));
                 }
                 t.cell_cols.push(col);
-                row.push(Cell { text: RichText { runs: cell.runs }, col_span: cell.col_span, row_span: 1 });
+                row.push(Cell { text: RichText { runs: cell.runs }, col_span: cell.col_span, row_span: 1, bbox: None });
             }
         }
     }

@@ -615,6 +615,7 @@ impl Walker {
                     text: RichText { runs },
                     col_span: cell.col_span,
                     row_span: cell.row_span,
+                    bbox: None,
                 });
             }
         }

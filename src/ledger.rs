@@ -391,7 +391,7 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
             measures: Vec::new(),
             remarks: None,
             extra: BTreeMap::new(),
-            provenance: Provenance { pages: [row.pages.0, row.pages.1], row: row.index, line: row.line },
+            provenance: Provenance::of_row(row),
         };
         if with_measures {
             add_measure_row(&mut task, row, None, cols, registry, &roster, &loc, &mut ledger.diagnostics);
@@ -528,9 +528,10 @@ fn add_measure_row(
         support_offices: fields.support,
         implementers: fields.implementers,
         deadline: fields.deadline.map(|raw| normalize_deadline(&raw)),
-        provenance: Provenance { pages: [row.pages.0, row.pages.1], row: row.index, line: row.line },
+        provenance: Provenance::of_row(row),
     });
     task.provenance.pages[1] = task.provenance.pages[1].max(row.pages.1);
+    task.provenance.add_cells(row);
     // The task's deadline is the one all its measures share, if they share one.
     let first = task.measures[0].deadline.as_ref().map(|d| &d.raw);
     task.deadline = if task.measures.iter().all(|m| m.deadline.as_ref().map(|d| &d.raw) == first) {
@@ -609,6 +610,7 @@ fn append_row(
         task.text.push_str(&more);
     }
     task.provenance.pages[1] = task.provenance.pages[1].max(row.pages.1);
+    task.provenance.add_cells(row);
     let loc = Location {
         page: Some(row.pages.0),
         row: Some(row.index),
@@ -641,6 +643,7 @@ fn append_row(
             append_deadline(&mut measure.deadline, raw);
         }
         measure.provenance.pages[1] = measure.provenance.pages[1].max(row.pages.1);
+        measure.provenance.add_cells(row);
     }
     task.lead_offices.extend(fields.lead);
     task.support_offices.extend(fields.support);

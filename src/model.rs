@@ -87,18 +87,44 @@ pub struct Origin {
     pub line: Option<u32>,
 }
 
+/// A rectangle on a page in tenths of a PDF point (1/720 inch), origin at the page's lower left,
+/// as sources with geometry (PDF) place a cell. Integers keep the model comparable and the output
+/// byte-stable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BBox {
+    pub x0: i32,
+    pub y0: i32,
+    pub x1: i32,
+    pub y1: i32,
+}
+
+impl BBox {
+    /// A box from coordinates in points, rounded to tenths.
+    pub fn from_points(x0: f64, y0: f64, x1: f64, y1: f64) -> Self {
+        let t = |v: f64| (v * 10.0).round().clamp(i32::MIN as f64, i32::MAX as f64) as i32;
+        BBox { x0: t(x0.min(x1)), y0: t(y0.min(y1)), x1: t(x0.max(x1)), y1: t(y0.max(y1)) }
+    }
+
+    /// The corners in points: `[x0, y0, x1, y1]`.
+    pub fn to_points(self) -> [f64; 4] {
+        [self.x0, self.y0, self.x1, self.y1].map(|v| f64::from(v) / 10.0)
+    }
+}
+
 /// One table cell. A cell covering several grid positions has spans above 1; the positions it
-/// covers are not repeated in the row.
+/// covers are not repeated in the row. `bbox` is where the cell sits on its row's page, for sources
+/// with geometry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cell {
     pub text: RichText,
     pub col_span: u32,
     pub row_span: u32,
+    pub bbox: Option<BBox>,
 }
 
 impl Cell {
     pub fn new(text: RichText) -> Self {
-        Cell { text, col_span: 1, row_span: 1 }
+        Cell { text, col_span: 1, row_span: 1, bbox: None }
     }
 }
 

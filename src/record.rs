@@ -110,6 +110,42 @@ pub struct Provenance {
     pub row: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Where each cell fragment of the row(s) sits, for sources with geometry (PDF); a cell cut by
+    /// a page break has one fragment per page. Empty (and absent in JSON) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<CellBox>,
+}
+
+/// One cell fragment's place in the source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CellBox {
+    /// 1-based table column.
+    pub column: u32,
+    pub page: u32,
+    /// `[x0, y0, x1, y1]` in PDF points, origin at the page's lower left.
+    pub bbox: [f64; 4],
+}
+
+impl Provenance {
+    /// Provenance of a task or measure that starts at `row`.
+    pub fn of_row(row: &crate::table::GridRow) -> Self {
+        let mut p = Provenance { pages: [row.pages.0, row.pages.1], row: row.index, line: row.line, cells: Vec::new() };
+        p.add_cells(row);
+        p
+    }
+
+    /// Adds the cell fragments of `row` not already listed (a cell merged down over several rows
+    /// is listed once).
+    pub fn add_cells(&mut self, row: &crate::table::GridRow) {
+        for (i, cell) in row.cells.iter().enumerate() {
+            for f in &cell.fragments {
+                let b = CellBox { column: i as u32 + 1, page: f.page, bbox: f.bbox.to_points() };
+                if !self.cells.contains(&b) {
+                    self.cells.push(b);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 //! separator (the splitter and the ledger handle a join without separators).
 
 use crate::diag::{Diagnostic, Location};
-use crate::model::{Block, Document, RichText, Row, Run};
+use crate::model::{BBox, Block, Document, RichText, Row, Run};
 
 /// Upper bound on the cells of one grid (rows × columns), so a hostile span cannot exhaust memory.
 pub const MAX_GRID_CELLS: usize = 1_000_000;
@@ -16,11 +16,21 @@ pub const MAX_GRID_CELLS: usize = 1_000_000;
 pub const MAX_GRID_COLUMNS: usize = 1_000;
 
 /// One position of a grid. `anchor` is the (row, column) of the source cell the text came from:
-/// the cell's own position unless a row or column span copied it here.
+/// the cell's own position unless a row or column span copied it here. `fragments` are the
+/// page boxes the text came from, for sources with geometry: one, or more when a page break cut
+/// the cell and stitching joined the parts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GridCell {
     pub text: RichText,
     pub anchor: (usize, usize),
+    pub fragments: Vec<Fragment>,
+}
+
+/// A part of a cell on one page: the page and the cell's box there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    pub page: u32,
+    pub bbox: BBox,
 }
 
 /// A body row of a stitched table.
@@ -170,6 +180,7 @@ fn append_continuation(prev: &mut Grid, rows: Vec<Vec<GridCell>>, src: &[Row], d
             let last = prev.rows.last_mut().expect("checked non-empty");
             for (into, from) in last.cells.iter_mut().zip(cells) {
                 into.text.runs.extend(from.text.runs);
+                into.fragments.extend(from.fragments);
             }
             last.pages.1 = row.origin.page;
             diags.push(Diagnostic::info(
@@ -225,7 +236,9 @@ fn expand_spans(rows: &[Row], diags: &mut Vec<Diagnostic>) -> Result<Vec<Vec<Gri
             for grid_row in &mut grid[r..r + row_span] {
                 for slot in &mut grid_row[c..c + col_span] {
                     if slot.is_none() {
-                        *slot = Some(GridCell { text: cell.text.clone(), anchor: (r, c) });
+                        let fragments =
+                            cell.bbox.map(|bbox| Fragment { page: row.origin.page, bbox }).into_iter().collect();
+                        *slot = Some(GridCell { text: cell.text.clone(), anchor: (r, c), fragments });
                     }
                 }
             }
@@ -238,7 +251,7 @@ fn expand_spans(rows: &[Row], diags: &mut Vec<Diagnostic>) -> Result<Vec<Vec<Gri
         .map(|(r, row)| {
             row.into_iter()
                 .enumerate()
-                .map(|(c, cell)| cell.unwrap_or(GridCell { text: RichText::default(), anchor: (r, c) }))
+                .map(|(c, cell)| cell.unwrap_or(GridCell { text: RichText::default(), anchor: (r, c), fragments: Vec::new() }))
                 .collect()
         })
         .collect())

@@ -100,7 +100,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), XlsxError>
                 }
                 let text = range.get((r, c)).map(cell_text).unwrap_or_default();
                 let (row_span, col_span) = spans.get(&(r, c)).copied().unwrap_or((1, 1));
-                cells.push(Cell { text: RichText::plain(text), col_span, row_span });
+                cells.push(Cell { text: RichText::plain(text), col_span, row_span, bbox: None });
             }
             rows.push(Row { cells, origin });
         }

@@ -5,10 +5,11 @@ use std::path::Path;
 use crate::diag::Diagnostic;
 use crate::error::{ErrorKind, Result};
 use crate::ledger::{read_ledger, HeaderSynonyms};
+use crate::limits::{Budget, Limits};
 use crate::notice::read_notice_meta;
 use crate::offices::OfficeRegistry;
 use crate::record::{Notice, NoticeDocument, SourceInfo, SCHEMA_VERSION};
-use crate::source::{read_source, Format, Source, DEFAULT_MAX_INPUT_BYTES};
+use crate::source::{read_source, Format, Source};
 use crate::validate::SchemaValidator;
 
 /// Which office registry resolves a notice's names.
@@ -25,7 +26,7 @@ pub enum RegistryChoice {
 pub struct Config {
     pub registries: RegistryChoice,
     pub headers: HeaderSynonyms,
-    pub max_input_bytes: u64,
+    pub limits: Limits,
     schema: SchemaValidator,
 }
 
@@ -40,7 +41,7 @@ impl Config {
         Config {
             registries,
             headers: HeaderSynonyms::builtin(),
-            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            limits: Limits::default(),
             schema: SchemaValidator::notice(),
         }
     }
@@ -77,7 +78,7 @@ fn choose_registry<'a>(
 
 /// Reads and converts the notice at `path`.
 pub fn convert_path(path: &Path, config: &Config) -> Result<NoticeDocument> {
-    let source = read_source(path, config.max_input_bytes).map_err(|e| crate::Error::from(e).with_path(path))?;
+    let source = read_source(path, config.limits.max_input_bytes).map_err(|e| crate::Error::from(e).with_path(path))?;
     convert_source(&source, config).map_err(|e| e.with_path(path))
 }
 
@@ -85,14 +86,17 @@ pub fn convert_path(path: &Path, config: &Config) -> Result<NoticeDocument> {
 pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument> {
     // Each front-end gives the one document model plus what it noticed on the way.
     let bytes = &source.bytes;
+    let limits = &config.limits;
+    let budget = Budget::start(limits);
     let (doc, mut diagnostics): (_, Vec<Diagnostic>) = match source.format {
         Format::Text => crate::text::read_text(bytes)?,
-        Format::Html => crate::html::read_html(bytes)?,
-        Format::Docx => crate::docx::read_docx(bytes)?,
-        Format::Xlsx => crate::xlsx::read_xlsx(bytes)?,
+        Format::Html => crate::html::read_html_with(bytes, limits)?,
+        Format::Docx => crate::docx::read_docx_with(bytes, limits)?,
+        Format::Xlsx => crate::xlsx::read_xlsx_with(bytes, limits)?,
         Format::Pdf => crate::pdf::read_pdf(bytes)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
     };
+    budget.check("the front-end")?;
     let (grids, table_diagnostics) = crate::table::stitch_pages(&doc)?;
     // The issuer decides the registry, and the registry resolves the recipients: read the issuer
     // first with any registry (issuer detection does not use it).
@@ -120,7 +124,9 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
     let (meta, d) = read_notice_meta(&doc, registry);
     diagnostics.extend(d);
     diagnostics.extend(table_diagnostics);
+    budget.check("the office registry choice")?;
     let mut ledger = read_ledger(&grids, &config.headers, registry)?;
+    budget.check("the ledger")?;
     diagnostics.append(&mut ledger.diagnostics);
     if registry.is_unregistered() {
         diagnostics.push(no_registry_diagnostic(&config.registries, issuer.as_deref(), &ledger.tasks));
@@ -202,7 +208,10 @@ mod tests {
         let leads: Vec<_> = doc.tasks[0].lead_offices.iter().map(|o| (o.raw.as_str(), o.code.is_none())).collect();
         assert_eq!(leads, [("医政医管处", true), ("疾控处", true)], "split at the unit-name ending");
         assert_eq!(doc.tasks[0].support_offices.len(), 2);
-        assert_eq!(doc.tasks[1].lead_offices[0].code, None, "another issuer's 基教处 is not the education department's");
+        assert_eq!(
+            doc.tasks[1].lead_offices[0].code, None,
+            "another issuer's 基教处 is not the education department's"
+        );
         let kinds: Vec<_> = doc.diagnostics.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds.iter().filter(|k| **k == "no-registry").count(), 1, "{kinds:?}");
         assert!(!kinds.contains(&"unknown-office"), "one summary, not one warning per name: {kinds:?}");

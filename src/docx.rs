@@ -21,8 +21,6 @@ use quick_xml::Reader;
 use crate::diag::Diagnostic;
 use crate::model::{Block, Cell, DocProperties, Document, Link, Origin, RichText, Row, Run, Table};
 
-/// Largest decompressed size of one part read from the archive.
-pub const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
 /// Most entries an archive may have.
 pub const MAX_ENTRIES: usize = 20_000;
 
@@ -35,8 +33,10 @@ pub enum DocxError {
     TooManyEntries { entries: usize, limit: usize },
     #[error("the archive has no {part}: not a Word document")]
     MissingPart { part: String },
-    #[error("{part} decompresses to more than {limit} bytes (a zip bomb?)")]
+    #[error("{part} decompresses to more than {limit} bytes (a zip bomb? see --max-inflated-mib)")]
     TooLarge { part: String, limit: u64 },
+    #[error("the archive decompresses to more than {limit} bytes in all by {part} (a zip bomb? see --max-inflated-total-mib)")]
+    TooLargeInTotal { part: String, limit: u64 },
     #[error("{part} is not valid UTF-8 XML")]
     NotUtf8 { part: String },
     #[error("{part}: malformed XML at byte {offset}: {message}")]
@@ -55,18 +55,37 @@ pub fn open_archive(bytes: &[u8]) -> Result<Archive, DocxError> {
     Ok(archive)
 }
 
-/// Reads one part as UTF-8 text, refusing more than [`MAX_PART_BYTES`] decompressed (checked on
-/// the bytes actually inflated, not on the size the archive claims). `Ok(None)` when absent.
-pub fn read_part(archive: &mut Archive, name: &str) -> Result<Option<String>, DocxError> {
+/// Decompressed bytes read from one archive so far, against the limits.
+pub struct Inflation<'a> {
+    limits: &'a crate::Limits,
+    total: u64,
+}
+
+impl<'a> Inflation<'a> {
+    pub fn new(limits: &'a crate::Limits) -> Self {
+        Inflation { limits, total: 0 }
+    }
+}
+
+/// Reads one part as UTF-8 text, refusing more than `Limits::max_inflated_bytes` decompressed for
+/// the part and `Limits::max_inflated_total_bytes` for the archive (checked on the bytes actually
+/// inflated, not on the sizes the archive claims). `Ok(None)` when absent.
+pub fn read_part(archive: &mut Archive, name: &str, inflation: &mut Inflation) -> Result<Option<String>, DocxError> {
     let entry = match archive.by_name(name) {
         Ok(e) => e,
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(e) => return Err(DocxError::Zip(e.to_string())),
     };
+    let limits = inflation.limits;
+    let room = limits.max_inflated_bytes.min(limits.max_inflated_total_bytes.saturating_sub(inflation.total));
     let mut bytes = Vec::new();
-    entry.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes).map_err(|e| DocxError::Zip(format!("{name}: {e}")))?;
-    if bytes.len() as u64 > MAX_PART_BYTES {
-        return Err(DocxError::TooLarge { part: name.to_string(), limit: MAX_PART_BYTES });
+    entry.take(room + 1).read_to_end(&mut bytes).map_err(|e| DocxError::Zip(format!("{name}: {e}")))?;
+    if bytes.len() as u64 > limits.max_inflated_bytes {
+        return Err(DocxError::TooLarge { part: name.to_string(), limit: limits.max_inflated_bytes });
+    }
+    inflation.total += bytes.len() as u64;
+    if inflation.total > limits.max_inflated_total_bytes {
+        return Err(DocxError::TooLargeInTotal { part: name.to_string(), limit: limits.max_inflated_total_bytes });
     }
     String::from_utf8(bytes).map(Some).map_err(|_| DocxError::NotUtf8 { part: name.to_string() })
 }
@@ -89,11 +108,19 @@ fn xml_error(part: &str, reader: &Reader<&[u8]>, e: impl std::fmt::Display) -> D
 
 /// Reads a DOCX into the document model.
 pub fn read_docx(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), DocxError> {
+    read_docx_with(bytes, &crate::Limits::default())
+}
+
+/// [`read_docx`] with explicit limits on decompressed sizes.
+pub fn read_docx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document, Vec<Diagnostic>), DocxError> {
+    let mut inflation = Inflation::new(limits);
     let mut archive = open_archive(bytes)?;
-    let xml = read_part(&mut archive, "word/document.xml")?
+    let xml = read_part(&mut archive, "word/document.xml", &mut inflation)?
         .ok_or_else(|| DocxError::MissingPart { part: "word/document.xml".into() })?;
-    let rels = read_part(&mut archive, "word/_rels/document.xml.rels")?.map(|r| relationships(&r)).unwrap_or_default();
-    let title = read_part(&mut archive, "docProps/core.xml")?.and_then(|c| core_title(&c));
+    let rels = read_part(&mut archive, "word/_rels/document.xml.rels", &mut inflation)?
+        .map(|r| relationships(&r))
+        .unwrap_or_default();
+    let title = read_part(&mut archive, "docProps/core.xml", &mut inflation)?.and_then(|c| core_title(&c));
     let mut builder = Builder { rels, ..Builder::default() };
     builder.parse(&xml)?;
     let doc = Document {

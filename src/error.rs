@@ -35,6 +35,8 @@ pub enum ErrorKind {
     #[error("XLSX: {0}")]
     Xlsx(#[from] crate::xlsx::XlsxError),
     #[error(transparent)]
+    Budget(#[from] crate::limits::BudgetExceeded),
+    #[error(transparent)]
     Table(#[from] TableError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),

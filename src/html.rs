@@ -27,10 +27,6 @@ use crate::diag::{Diagnostic, Location};
 use crate::model::{Block, Cell, DocProperties, Document, Link, Origin, RichText, Row, Run, Table};
 use crate::source::decode_html_bytes;
 
-/// Deepest element nesting accepted, measured before parsing. HTML5 tree construction is
-/// quadratic in the depth of nested blocks, and no real notice comes near this.
-pub const MAX_HTML_DEPTH: usize = 4096;
-
 /// Why a page could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum HtmlError {
@@ -97,8 +93,13 @@ const BLOCKS: &[&str] = &[
 /// Reads a web page. Invalid bytes become U+FFFD with a warning; a wrong charset declaration is
 /// overruled with a warning.
 pub fn read_html(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), HtmlError> {
+    read_html_with(bytes, &crate::Limits::default())
+}
+
+/// [`read_html`] with explicit limits (`max_depth` bounds element nesting).
+pub fn read_html_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document, Vec<Diagnostic>), HtmlError> {
     let mut diags = Vec::new();
-    check_depth(bytes)?;
+    check_depth(bytes, limits.max_depth)?;
     let decoded = decode_html_bytes(bytes);
     if decoded.chosen_by == "detected-over-declared" {
         diags.push(Diagnostic::warning(
@@ -159,7 +160,10 @@ pub fn read_html(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), HtmlError>
 
 /// Measures element nesting with a cheap scan of the raw bytes (elements that HTML closes by
 /// itself, such as `<p>` and `<td>`, and void elements are not counted).
-fn check_depth(bytes: &[u8]) -> Result<(), HtmlError> {
+/// Refuses element nesting deeper than `max_depth` (`Limits::max_depth`), measured before
+/// parsing: HTML5 tree construction is quadratic in the depth of nested blocks, and no real notice
+/// comes near the default.
+fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), HtmlError> {
     const SELF_CLOSING: &[&[u8]] = &[
         b"p",
         b"li",
@@ -225,8 +229,8 @@ fn check_depth(bytes: &[u8]) -> Result<(), HtmlError> {
                 continue;
             }
             depth += 1;
-            if depth > MAX_HTML_DEPTH {
-                return Err(HtmlError::TooDeep { depth, offset: i - 1, limit: MAX_HTML_DEPTH });
+            if depth > max_depth {
+                return Err(HtmlError::TooDeep { depth, offset: i - 1, limit: max_depth });
             }
         }
     }

@@ -28,7 +28,7 @@ struct Cli {
 enum Command {
     /// Convert notices into canonical JSON (or JSONL / CSV), validated against the schema.
     Convert {
-        /// Notice files (text rendition; more formats to come).
+        /// Notice files: text renditions, HTML pages, PDF, DOCX and XLSX.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output directory, or `-` for standard output.
@@ -39,6 +39,8 @@ enum Command {
         /// Office registry JSON file used for every notice, instead of choosing a built-in registry by the notice's issuer.
         #[arg(long)]
         registry: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Also print info diagnostics.
         #[arg(short, long)]
         verbose: bool,
@@ -75,8 +77,11 @@ enum Command {
         /// Process only shard I of N (0-based), chosen by a hash of each input's key.
         #[arg(long, value_name = "I/N")]
         shard: Option<String>,
+        /// Office registry JSON file used for every notice, instead of choosing a built-in registry by the notice's issuer.
         #[arg(long)]
         registry: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Join the output directories of shard runs into what one run would have written.
     Merge {
@@ -150,16 +155,22 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(match cli.command {
-        Command::Convert { files, output, format, registry, verbose } => {
-            convert(&files, &output, format.into(), registry.as_deref(), verbose)
+        Command::Convert { files, output, format, registry, limits, verbose } => {
+            match load_config(registry.as_deref(), &limits) {
+                Ok(config) => convert(&files, &output, format.into(), &config, verbose),
+                Err(code) => code,
+            }
         }
         Command::Validate { files } => validate(&files),
-        Command::Batch { inputs, output, jobs, fail_on, report, junit, sqlite, shard, registry } => {
+        Command::Batch { inputs, output, jobs, fail_on, report, junit, sqlite, shard, registry, limits } => {
             let fail_on = match fail_on {
                 FailOn::Error => Severity::Error,
                 FailOn::Warning => Severity::Warning,
             };
-            batch(&inputs, output, jobs, fail_on, report, junit, sqlite, shard.as_deref(), registry.as_deref())
+            match load_config(registry.as_deref(), &limits) {
+                Ok(config) => batch(&inputs, output, jobs, fail_on, report, junit, sqlite, shard.as_deref(), &config),
+                Err(code) => code,
+            }
         }
         Command::Merge { dirs, output } => merge(&dirs, &output),
         Command::Diff { old, new, format } => diff(&old, &new, format),
@@ -168,13 +179,71 @@ fn main() -> ExitCode {
     })
 }
 
+/// Resource limits of one input (defaults: `notice_ingest::Limits::default()`; README, reliability).
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
+    /// Largest input file, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    max_input_mib: u64,
+    /// Largest decompressed PDF stream or DOCX/XLSX part, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    max_inflated_mib: u64,
+    /// Largest decompressed size of all streams or parts of one file together, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    max_inflated_total_mib: u64,
+    /// Most pages a PDF may have.
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    max_pages: u32,
+    /// Deepest nesting of HTML elements or PDF Form XObjects.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    max_depth: usize,
+    /// Seconds one file may take; a file over budget fails with an error naming the stage.
+    #[arg(long, value_name = "SECONDS")]
+    time_budget: Option<f64>,
+}
+
+impl LimitArgs {
+    /// The validated limits, or a usage message.
+    fn to_limits(&self) -> Result<notice_ingest::Limits, String> {
+        let mib = |v: u64, flag: &str| {
+            if v == 0 {
+                Err(format!("--{flag} must be at least 1"))
+            } else {
+                v.checked_mul(notice_ingest::limits::MIB).ok_or_else(|| format!("--{flag} {v} is too large"))
+            }
+        };
+        let time_budget = match self.time_budget {
+            None => None,
+            Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Some(std::time::Duration::from_secs_f64(s)),
+            Some(s) => return Err(format!("--time-budget must be a positive number of seconds, not {s}")),
+        };
+        if self.max_pages == 0 || self.max_depth == 0 {
+            return Err("--max-pages and --max-depth must be at least 1".into());
+        }
+        Ok(notice_ingest::Limits {
+            max_input_bytes: mib(self.max_input_mib, "max-input-mib")?,
+            max_inflated_bytes: mib(self.max_inflated_mib, "max-inflated-mib")?,
+            max_inflated_total_bytes: mib(self.max_inflated_total_mib, "max-inflated-total-mib")?,
+            max_pages: self.max_pages,
+            max_depth: self.max_depth,
+            time_budget,
+        })
+    }
+}
+
 /// The configuration for converting: `--registry FILE` fixes the registry; without it, each
 /// notice's issuer picks one of the built-in registries.
-fn load_config(path: Option<&Path>) -> Result<Config, u8> {
-    Ok(match path {
+fn load_config(path: Option<&Path>, limits: &LimitArgs) -> Result<Config, u8> {
+    let limits = limits.to_limits().map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE_OR_IO
+    })?;
+    let mut config = match path {
         None => Config::default(),
         Some(p) => Config::new(load_registry(Some(p))?),
-    })
+    };
+    config.limits = limits;
+    Ok(config)
 }
 
 fn load_registry(path: Option<&Path>) -> Result<OfficeRegistry, u8> {
@@ -187,11 +256,7 @@ fn load_registry(path: Option<&Path>) -> Result<OfficeRegistry, u8> {
     }
 }
 
-fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, registry: Option<&Path>, verbose: bool) -> u8 {
-    let config = match load_config(registry) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, config: &Config, verbose: bool) -> u8 {
     let to_stdout = output == Path::new("-");
     let target_of = |file: &Path| {
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("notice");
@@ -263,14 +328,10 @@ fn batch(
     junit: Option<PathBuf>,
     sqlite: Option<PathBuf>,
     shard: Option<&str>,
-    registry: Option<&Path>,
+    config: &Config,
 ) -> u8 {
     use notice_ingest::batch::{discover_inputs, run_batch, BatchOptions, Shard};
     use std::io::IsTerminal;
-    let config = match load_config(registry) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
     let shard = match shard.map(Shard::parse).transpose() {
         Ok(s) => s,
         Err(e) => {

@@ -61,9 +61,6 @@ pub enum SourceError {
     UnknownFormat { path: PathBuf, head: String },
 }
 
-/// Largest input read by default: 256 MiB.
-pub const DEFAULT_MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
-
 /// Reads `path` (refusing files above `max_bytes`) and sniffs its format.
 pub fn read_source(path: &Path, max_bytes: u64) -> Result<Source, SourceError> {
     let io = |source| SourceError::Io { path: path.to_path_buf(), source };

@@ -251,7 +251,9 @@ fn expand_spans(rows: &[Row], diags: &mut Vec<Diagnostic>) -> Result<Vec<Vec<Gri
         .map(|(r, row)| {
             row.into_iter()
                 .enumerate()
-                .map(|(c, cell)| cell.unwrap_or(GridCell { text: RichText::default(), anchor: (r, c), fragments: Vec::new() }))
+                .map(|(c, cell)| {
+                    cell.unwrap_or(GridCell { text: RichText::default(), anchor: (r, c), fragments: Vec::new() })
+                })
                 .collect()
         })
         .collect())

@@ -40,12 +40,18 @@ fn cell_text(data: &Data) -> String {
 
 /// Reads a workbook into the document model.
 pub fn read_xlsx(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), XlsxError> {
+    read_xlsx_with(bytes, &crate::Limits::default())
+}
+
+/// [`read_xlsx`] with explicit limits on decompressed sizes.
+pub fn read_xlsx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document, Vec<Diagnostic>), XlsxError> {
     // Inflate every part once with the archive limits before calamine reads it: a zip bomb is
     // refused here instead of exhausting memory there.
     let mut archive = open_archive(bytes)?;
     let names: Vec<String> = archive.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect();
+    let mut inflation = crate::docx::Inflation::new(limits);
     for name in names.iter().filter(|n| n.ends_with(".xml")) {
-        read_part(&mut archive, name)?;
+        read_part(&mut archive, name, &mut inflation)?;
     }
     let mut book =
         calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| XlsxError::Workbook(e.to_string()))?;

@@ -277,6 +277,13 @@ fn clear_errors_and_exit_codes_for_bad_inputs() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("notice.pdf: PDF: "), "{}", text(&out.stderr));
 
+    // A file over its time budget fails with an error naming the budget and the stage.
+    let out = run(&["convert", SEED, "-o", out_dir, "--time-budget", "0.000001"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("the time budget of 0.0 s ran out"), "{}", text(&out.stderr));
+    let out = run(&["convert", SEED, "-o", out_dir, "--time-budget", "-3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
     let twin = tmp.path().join("000_289293f812862803.txt");
     std::fs::copy(root().join(SEED), &twin).unwrap();
     let out = run(&["convert", SEED, twin.to_str().unwrap(), "-o", out_dir]);
@@ -592,23 +599,35 @@ fn broken_office_files_give_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("XLSX: not a readable zip archive"), "{}", text(&out.stderr));
 
-    // A zip bomb: a few hundred KiB that would inflate past the part limit.
-    let bomb = tmp.path().join("bomb.docx");
-    {
-        let file = std::fs::File::create(&bomb).unwrap();
+    // Zip bombs: a few hundred KiB that inflate past the part limit, and parts each under it that
+    // together pass the per-archive limit. The limits are lowered by flag so the test stays quick.
+    let bomb = |name: &str, parts: &[(&str, usize)]| {
+        let path = tmp.path().join(name);
+        let file = std::fs::File::create(&path).unwrap();
         let mut zip = zip::ZipWriter::new(file);
         let options = zip::write::SimpleFileOptions::default().compression_level(Some(1)).large_file(true);
-        zip.start_file("word/document.xml", options).unwrap();
-        let zeros = vec![b' '; 1 << 20];
-        for _ in 0..(notice_ingest::docx::MAX_PART_BYTES >> 20) + 1 {
-            std::io::Write::write_all(&mut zip, &zeros).unwrap();
+        let spaces = vec![b' '; 1 << 20];
+        for (part, mib) in parts {
+            zip.start_file(*part, options).unwrap();
+            for _ in 0..*mib {
+                std::io::Write::write_all(&mut zip, &spaces).unwrap();
+            }
         }
         zip.finish().unwrap();
-    }
-    assert!(std::fs::metadata(&bomb).unwrap().len() < 4 << 20);
-    let out = run(&["convert", bomb.to_str().unwrap(), "-o", "-"]);
+        assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+        path
+    };
+    let one = bomb("bomb.docx", &[("word/document.xml", 33)]);
+    let out = run(&["convert", one.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "32"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("zip bomb"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("zip bomb? see --max-inflated-mib"), "{}", text(&out.stderr));
+    let two = bomb("bomb2.docx", &[("word/document.xml", 20), ("word/_rels/document.xml.rels", 20)]);
+    let args = ["convert", two.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "32"];
+    let out = run(&[&args[..], &["--max-inflated-total-mib", "32"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("see --max-inflated-total-mib"), "{}", text(&out.stderr));
+    let out = run(&["convert", one.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "0"]);
+    assert_eq!(out.status.code(), Some(2), "a limit of 0 is a usage error");
 
     let doc = tmp.path().join("legacy.doc");
     let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];

@@ -278,7 +278,7 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, config: &Conf
     }
     let mut status = OK;
     for file in files {
-        let doc = match convert_path(file, &config) {
+        let doc = match convert_path(file, config) {
             Ok(doc) => doc,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -367,7 +367,7 @@ fn batch(
         );
         bar
     });
-    let result = run_batch(&files, &config, &options, fail_on, |r| match &bar {
+    let result = run_batch(&files, config, &options, fail_on, |r| match &bar {
         Some(bar) => {
             bar.inc(1);
             if r.status != "ok" {

@@ -97,6 +97,21 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
     };
     budget.check("the front-end")?;
+    if let Some(named) = Format::of_extension(&source.path).filter(|&f| f != source.format) {
+        diagnostics.insert(
+            0,
+            Diagnostic::warning(
+                "format-mismatch",
+                format!(
+                    "the file is named as {} but its bytes are {}; it was read as {}",
+                    named.as_str(),
+                    source.format.as_str(),
+                    source.format.as_str()
+                ),
+                crate::Location::default(),
+            ),
+        );
+    }
     let (grids, table_diagnostics) = crate::table::stitch_pages(&doc)?;
     // The issuer decides the registry, and the registry resolves the recipients: read the issuer
     // first with any registry (issuer detection does not use it).

@@ -514,7 +514,10 @@ impl OfficeRegistry {
         if self.unregistered {
             return vec![OfficeRef { code: None, name: name_part, raw: raw.to_string(), kind: None, marker }];
         }
-        let nearest = self.nearest_names(&name_part, 3);
+        // A piece far longer than any name is not compared with every name (that would cost
+        // its length times the registry's size for nothing).
+        let nearest =
+            if name_part.chars().count() <= MAX_PIECE_CHARS { self.nearest_names(&name_part, 3) } else { Vec::new() };
         let hint = if nearest.is_empty() {
             "no similar name is known".to_string()
         } else {

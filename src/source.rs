@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-/// The formats a notice can arrive in. Only some have a front-end yet; the others are still
-/// recognised so that the error can name them.
+/// The formats a notice can arrive in. Legacy Office files are recognised only so that the error
+/// can name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// The plain-text rendition: markdown headings, tab-separated table rows, inline `<b>`/`<p>`.
@@ -32,6 +32,20 @@ impl Format {
             Format::Xlsx => "xlsx",
             Format::LegacyOffice => "legacy-office",
         }
+    }
+
+    /// The format a file name's extension claims, if it names one.
+    pub fn of_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "txt" | "text" | "md" => Format::Text,
+            "html" | "htm" | "shtml" | "xhtml" => Format::Html,
+            "pdf" => Format::Pdf,
+            "docx" => Format::Docx,
+            "xlsx" => Format::Xlsx,
+            "doc" | "xls" | "wps" | "et" => Format::LegacyOffice,
+            _ => return None,
+        })
     }
 }
 

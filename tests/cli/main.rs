@@ -581,6 +581,7 @@ fn malformed_pages_give_clear_errors_or_diagnostics() {
     assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "invalid-bytes"));
 }
 mod batch;
+mod malformed;
 
 #[test]
 fn broken_office_files_give_clear_errors() {

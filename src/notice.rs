@@ -46,7 +46,16 @@ fn reporting_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     re(
         &RE,
-        r"^(?P<who>.*?)(?:要|应当|应|须|需)?(?:于|在)?(?P<when>每季度末|每季度|每月底|每月|每半年|每年底|每年|年底前|年底|及时|定期)?前?(?:于|在)?向(?P<to>.+?)(?:报送|上报|报告|提交|汇报)(?P<what>.*)$",
+        concat!(
+            r"^(?P<who>.*?)(?:要|应当|应|须|需)?(?:于|在)?",
+            r"(?P<when>(?:每季度末|每季度|每月底|每月|每半年|每年底|每年|年底前|年底|及时|定期)(?:\d{1,2}\s*日)?)?前?",
+            r"(?:于|在)?(?:",
+            // 向发展规划处报送推进情况
+            r"向(?P<to>.+?)(?:报送|上报|报告|提交|汇报)(?P<what>.*)",
+            // 将推进情况报送发展规划处
+            r"|将(?P<what2>.+?)(?:报送|上报|报告|提交|汇报)(?:至|给)?(?P<to2>.+)",
+            r")$"
+        ),
     )
 }
 
@@ -182,6 +191,8 @@ fn attach_links(list: &mut Vec<Attachment>, links: &[crate::model::Link]) {
 }
 
 fn frequency_of(when: &str) -> Option<&'static str> {
+    // `每月25日` is monthly: the day does not change the period.
+    let when = when.trim_end_matches(|c: char| c.is_ascii_digit() || c == '日' || c.is_whitespace());
     Some(match when {
         "每季度末" | "每季度" => "quarterly",
         "每月底" | "每月" => "monthly",
@@ -202,12 +213,12 @@ fn read_reporting_clause(
 ) -> Option<ReportingDuty> {
     let clause = clause.trim();
     // A reporting clause is short; long runs of text are not read for one (and would cost time).
-    if clause.chars().count() > 200 || !clause.contains('向') {
+    if clause.chars().count() > 200 || !(clause.contains('向') || clause.contains('将')) {
         return None;
     }
     let caps = reporting_re().captures(clause)?;
     let who_raw = caps.name("who").map_or("", |m| m.as_str()).trim().trim_start_matches('请');
-    let to_raw = caps.name("to").map_or("", |m| m.as_str()).trim();
+    let to_raw = caps.name("to").or_else(|| caps.name("to2")).map_or("", |m| m.as_str()).trim();
     if to_raw.is_empty() {
         return None;
     }
@@ -226,7 +237,7 @@ fn read_reporting_clause(
         to,
         frequency: when.as_deref().and_then(frequency_of).map(str::to_string),
         frequency_raw: when,
-        content: caps.name("what").map_or("", |m| m.as_str()).trim().to_string(),
+        content: caps.name("what").or_else(|| caps.name("what2")).map_or("", |m| m.as_str()).trim().to_string(),
         text: clause.to_string(),
     })
 }
@@ -236,8 +247,10 @@ fn leading_registry_body(words: &str, registry: &OfficeRegistry) -> Option<crate
     (2..=chars.len()).rev().find_map(|end| {
         let prefix: String = chars[..end].iter().collect();
         let (refs, d) = registry.split(&prefix, &Location::default());
-        (refs.len() == 1 && refs[0].code.is_some() && d.iter().all(|x| x.kind != "unknown-office"))
-            .then(|| refs.into_iter().next().unwrap())
+        // Without a registry, a prefix that is one unit name by its ending is the body.
+        let known = refs.len() == 1
+            && (refs[0].code.is_some() || (registry.is_unregistered() && crate::offices::has_name_suffix(&prefix)));
+        (known && d.iter().all(|x| x.kind != "unknown-office")).then(|| refs.into_iter().next().unwrap())
     })
 }
 

@@ -187,7 +187,10 @@ const NAME_SUFFIXES: &[&str] = &[
 ];
 
 /// Words a cut between unit names never splits, although they contain a unit-name ending.
-const UNBREAKABLE_WORDS: &[&str] = &["办公室", "院校", "委员会", "处室"];
+const UNBREAKABLE_WORDS: &[&str] = &[
+    "办公室", "院校", "委员会", "处室", // a unit ending inside a word
+    "委属", "委管", "厅属", "厅管", "局属", "部属", "省属", "市属", "校属", // 委属委管各单位: belonging to, not a name's end
+];
 
 /// Connectives that may stand between two names without being part of either.
 const GLUE: &[char] = &['和', '及', '与'];
@@ -716,7 +719,8 @@ fn ends_with_name_suffix(piece: &[char]) -> bool {
     })
 }
 
-fn has_name_suffix(name: &str) -> bool {
+/// Whether `name` ends like a unit name (处, 办, 中心, …), a bracketed alias aside.
+pub fn has_name_suffix(name: &str) -> bool {
     let bare = split_trailing_group(name).map_or_else(|| name.to_string(), |(outer, _)| outer);
     NAME_SUFFIXES.iter().any(|s| bare.ends_with(s))
 }

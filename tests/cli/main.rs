@@ -497,6 +497,53 @@ fn every_rendition_of_the_seed_gives_the_same_tasks() {
     }
 }
 
+/// `fixtures/pdf/pages.tsv` gives, for every task of each PDF rendition, the pages its row is on
+/// (read from the rendered pages, not from our parser): `provenance.pages` must span exactly them,
+/// and a split task must list a cell fragment on each of its pages.
+#[test]
+fn pdf_tasks_know_the_pages_they_span() {
+    let truth = std::fs::read_to_string(root().join("fixtures/pdf/pages.tsv")).unwrap();
+    let mut by_file: std::collections::BTreeMap<&str, Vec<(u64, Vec<u64>)>> = Default::default();
+    for line in truth.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let pages = f[2].split(',').map(|p| p.parse().unwrap()).collect();
+        by_file.entry(f[0]).or_default().push((f[1].parse().unwrap(), pages));
+    }
+    assert_eq!(by_file.len(), 4, "four PDF renditions have page truth");
+    let mut split_tasks = 0;
+    for (file, tasks) in by_file {
+        let path = format!("fixtures/pdf/{file}");
+        let out = run(&["convert", &path, "-o", "-"]);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got = doc["tasks"].as_array().unwrap();
+        assert_eq!(got.len(), tasks.len(), "{path}: task count");
+        for (t, (seq, pages)) in got.iter().zip(&tasks) {
+            assert_eq!(t["seq"], *seq, "{path}");
+            let span = [pages[0], *pages.last().unwrap()];
+            assert_eq!(t["provenance"]["pages"], serde_json::json!(span), "{path}: task {seq} pages");
+            let fragment_pages: std::collections::BTreeSet<u64> =
+                t["provenance"]["cells"].as_array().unwrap().iter().map(|c| c["page"].as_u64().unwrap()).collect();
+            for p in pages {
+                assert!(fragment_pages.contains(p), "{path}: task {seq} has no cell fragment on page {p}");
+            }
+            split_tasks += usize::from(pages.len() > 1);
+        }
+    }
+    assert!(split_tasks >= 10, "the fixtures split rows across pages ({split_tasks} split tasks)");
+}
+
+#[test]
+fn a_scanned_pdf_or_one_without_ledger_gives_a_clear_error() {
+    let out = run(&["convert", "fixtures/pdf/scanned.pdf", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("scanned.pdf") && err.contains("no text layer") && err.contains("OCR"), "{err}");
+    let out = run(&["convert", "fixtures/pdf/no-ledger.pdf", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no task ledger table found"), "{}", text(&out.stderr));
+}
+
 #[test]
 fn rowspan_cells_belong_to_every_row_they_span() {
     let page = std::fs::read_to_string(root().join("fixtures/html/rowspan-ledger.html")).unwrap();
@@ -581,6 +628,7 @@ fn malformed_pages_give_clear_errors_or_diagnostics() {
     assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "invalid-bytes"));
 }
 mod batch;
+mod ledgers;
 mod malformed;
 
 #[test]

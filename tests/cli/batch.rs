@@ -73,10 +73,11 @@ fn batch_over_fixtures_and_a_generated_corpus() {
             assert!(o1.join(f["output"].as_str().unwrap()).is_file(), "{f}");
         } else if f["key"] == "batch-004/corrupt.pdf" {
             assert!(message.contains("unrecognised format"), "{f}");
-        } else if f["key"] == "fixtures/pdf/scanned.pdf" {
+        } else if f["key"].as_str().unwrap().ends_with("pdf/scanned.pdf") {
             assert!(message.contains("no text layer"), "{f}");
         } else {
-            assert_eq!(f["key"], "fixtures/pdf/no-ledger.pdf", "only the corrupt, scanned and ledger-less files fail: {f}");
+            let key = f["key"].as_str().unwrap();
+            assert!(key.ends_with("pdf/no-ledger.pdf"), "only the corrupt, scanned and ledger-less files fail: {f}");
             assert!(message.contains("no task ledger table found"), "{f}");
         }
     }

@@ -1,0 +1,694 @@
+//! Layout: a page's glyphs and rulings into blocks — tables, paragraphs and headings.
+//!
+//! Coordinates here grow downward from the top of the page ("down"), so sorting by them is reading
+//! order. Tables come from rulings (lattice): segments are snapped and merged ([`merge_rulings`]),
+//! connected horizontal and vertical lines form a table whose column and row positions are the
+//! lines' positions, and a grid region not split by a line is one cell spanning several positions
+//! ([`build_grid`]). A page without rulings is searched for text aligned in columns (stream). Glyphs
+//! go to cells by their centre (binary search over the grid positions), are grouped into lines by
+//! baseline and joined with the CJK rules of [`LineJoiner`]. Text outside tables becomes paragraphs
+//! split at vertical gaps, indents and short lines; a clearly larger font makes a heading.
+
+use crate::diag::{Diagnostic, Location};
+use crate::model::{Block, Cell, Origin, RichText, Row, Run, Table};
+
+use super::content::{Glyph, PageContent};
+
+/// Distance (points) within which ruling positions are the same line.
+pub const SNAP: f32 = 2.0;
+/// Shortest ruling segment considered (points).
+const MIN_RULING: f32 = 3.0;
+
+/// A horizontal ruling, down coordinates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HLine {
+    pub y: f32,
+    pub x0: f32,
+    pub x1: f32,
+}
+
+/// A vertical ruling, down coordinates (`y0 < y1`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VLine {
+    pub x: f32,
+    pub y0: f32,
+    pub y1: f32,
+}
+
+/// Whether a character is written without spaces around it in Chinese text: CJK ideographs and
+/// punctuation, fullwidth forms, kana, hangul, and general punctuation such as quotes and dashes.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2010..=0x206F | 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF
+        | 0x20000..=0x3FFFF)
+}
+
+/// Merges collinear runs of `(position, start, end)` that lie within [`SNAP`] of each other and
+/// overlap or touch; positions are averaged.
+fn merge_runs(mut runs: Vec<(f32, f32, f32)>) -> Vec<(f32, f32, f32)> {
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let mut j = i + 1;
+        while j < runs.len() && runs[j].0 - runs[j - 1].0 <= SNAP / 2.0 {
+            j += 1;
+        }
+        let group = &mut runs[i..j];
+        let pos = group.iter().map(|r| r.0).sum::<f32>() / group.len() as f32;
+        group.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let (mut start, mut end) = (group[0].1, group[0].2);
+        for r in &group[1..] {
+            if r.1 <= end + SNAP {
+                end = end.max(r.2);
+            } else {
+                out.push((pos, start, end));
+                (start, end) = (r.1, r.2);
+            }
+        }
+        out.push((pos, start, end));
+        i = j;
+    }
+    out.retain(|r| r.2 - r.1 >= MIN_RULING);
+    out
+}
+
+/// Snaps and merges ruling segments (already in down coordinates) into horizontal and vertical
+/// lines.
+pub fn merge_rulings(h: Vec<(f32, f32, f32)>, v: Vec<(f32, f32, f32)>) -> (Vec<HLine>, Vec<VLine>) {
+    let h = merge_runs(h).into_iter().map(|(y, x0, x1)| HLine { y, x0, x1 }).collect();
+    let v = merge_runs(v).into_iter().map(|(x, y0, y1)| VLine { x, y0, y1 }).collect();
+    (h, v)
+}
+
+/// One cell of a lattice grid: its first grid position and spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GridCell {
+    pub row: usize,
+    pub col: usize,
+    pub row_span: usize,
+    pub col_span: usize,
+}
+
+/// A table found from rulings: column edges `xs`, row edges `ys` (both ascending, down
+/// coordinates), its cells and which cell owns each grid position.
+#[derive(Debug)]
+pub struct Grid {
+    pub xs: Vec<f32>,
+    pub ys: Vec<f32>,
+    pub cells: Vec<GridCell>,
+    /// `owner[row * columns + col]` is an index into `cells`.
+    pub owner: Vec<usize>,
+}
+
+impl Grid {
+    pub fn columns(&self) -> usize {
+        self.xs.len() - 1
+    }
+
+    pub fn rows(&self) -> usize {
+        self.ys.len() - 1
+    }
+
+    /// The cell whose region holds the point, if the point is inside the table.
+    pub fn cell_at(&self, x: f32, y: f32) -> Option<usize> {
+        if x < self.xs[0] || x > *self.xs.last()? || y < self.ys[0] || y > *self.ys.last()? {
+            return None;
+        }
+        let col = self.xs.partition_point(|&e| e <= x).saturating_sub(1).min(self.columns() - 1);
+        let row = self.ys.partition_point(|&e| e <= y).saturating_sub(1).min(self.rows() - 1);
+        Some(self.owner[row * self.columns() + col])
+    }
+}
+
+fn cluster_positions(mut values: Vec<f32>) -> Vec<f32> {
+    values.sort_by(f32::total_cmp);
+    let mut out: Vec<f32> = Vec::new();
+    let mut group: Vec<f32> = Vec::new();
+    for v in values {
+        if let Some(&last) = group.last() {
+            if v - last > SNAP {
+                out.push(group.iter().sum::<f32>() / group.len() as f32);
+                group.clear();
+            }
+        }
+        group.push(v);
+    }
+    if !group.is_empty() {
+        out.push(group.iter().sum::<f32>() / group.len() as f32);
+    }
+    out
+}
+
+/// Builds the grid of one connected set of rulings. Column edges are the vertical lines'
+/// positions, row edges the horizontal ones'; a boundary between two grid positions without a line
+/// through its middle joins them into one spanning cell. `None` when the lines do not make at least
+/// two cells (a frame around text is not a table).
+pub fn build_grid(h: &[HLine], v: &[VLine]) -> Option<Grid> {
+    let xs = cluster_positions(v.iter().map(|l| l.x).collect());
+    let ys = cluster_positions(h.iter().map(|l| l.y).collect());
+    if xs.len() < 2 || ys.len() < 2 || (xs.len() - 1) * (ys.len() - 1) < 2 {
+        return None;
+    }
+    let (rows, cols) = (ys.len() - 1, xs.len() - 1);
+    if rows * cols > crate::table::MAX_GRID_CELLS {
+        return None;
+    }
+    // A vertical line at column edge `edge` through the middle of row `row`.
+    let has_v = |edge: usize, row: usize| {
+        let mid = (ys[row] + ys[row + 1]) / 2.0;
+        v.iter().any(|l| (l.x - xs[edge]).abs() <= SNAP && l.y0 - SNAP <= mid && mid <= l.y1 + SNAP)
+    };
+    let has_h = |edge: usize, col: usize| {
+        let mid = (xs[col] + xs[col + 1]) / 2.0;
+        h.iter().any(|l| (l.y - ys[edge]).abs() <= SNAP && l.x0 - SNAP <= mid && mid <= l.x1 + SNAP)
+    };
+    let mut owner = vec![usize::MAX; rows * cols];
+    let mut cells = Vec::new();
+    for row in 0..rows {
+        for col in 0..cols {
+            if owner[row * cols + col] != usize::MAX {
+                continue;
+            }
+            let mut last_col = col;
+            while last_col + 1 < cols && !has_v(last_col + 1, row) && owner[row * cols + last_col + 1] == usize::MAX {
+                last_col += 1;
+            }
+            let mut last_row = row;
+            while last_row + 1 < rows
+                && (col..=last_col).all(|c| !has_h(last_row + 1, c) && owner[(last_row + 1) * cols + c] == usize::MAX)
+            {
+                last_row += 1;
+            }
+            let id = cells.len();
+            cells.push(GridCell { row, col, row_span: last_row - row + 1, col_span: last_col - col + 1 });
+            for r in row..=last_row {
+                for c in col..=last_col {
+                    owner[r * cols + c] = id;
+                }
+            }
+        }
+    }
+    Some(Grid { xs, ys, cells, owner })
+}
+
+/// Groups horizontal and vertical lines that touch or cross into connected sets (candidate
+/// tables), each as its lines.
+fn connected_rulings(h: &[HLine], v: &[VLine]) -> Vec<(Vec<HLine>, Vec<VLine>)> {
+    let n = h.len() + v.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (i, hl) in h.iter().enumerate() {
+        for (j, vl) in v.iter().enumerate() {
+            let touches = vl.x >= hl.x0 - SNAP && vl.x <= hl.x1 + SNAP && hl.y >= vl.y0 - SNAP && hl.y <= vl.y1 + SNAP;
+            if touches {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, h.len() + j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, (Vec<HLine>, Vec<VLine>)> = Default::default();
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        let entry = groups.entry(root).or_default();
+        if i < h.len() {
+            entry.0.push(h[i]);
+        } else {
+            entry.1.push(v[i - h.len()]);
+        }
+    }
+    groups.into_values().filter(|(h, v)| h.len() >= 2 && v.len() >= 2).collect()
+}
+
+/// A glyph in down coordinates with what layout needs.
+#[derive(Clone, Copy, Debug)]
+struct Placed {
+    x0: f32,
+    x1: f32,
+    base: f32,
+    size: f32,
+    bold: bool,
+    index: u32,
+}
+
+/// A line of text: glyphs left to right on one baseline.
+#[derive(Debug)]
+struct Line {
+    glyphs: Vec<Placed>,
+    x0: f32,
+    x1: f32,
+    base: f32,
+    size: f32,
+}
+
+/// Groups glyphs into lines by baseline, then orders each line by x. A glyph drawn twice at
+/// (almost) the same place — fake bold by overprinting — is kept once, as bold.
+fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec<Line> {
+    glyphs.sort_by(|a, b| a.base.total_cmp(&b.base));
+    let mut lines: Vec<Line> = Vec::new();
+    for g in glyphs {
+        match lines.last_mut() {
+            Some(line) if g.base - line.base <= 0.45 * line.size.max(g.size) => line.glyphs.push(g),
+            _ => lines.push(Line { glyphs: vec![g], x0: 0.0, x1: 0.0, base: g.base, size: g.size }),
+        }
+    }
+    for line in &mut lines {
+        line.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        let mut kept: Vec<Placed> = Vec::with_capacity(line.glyphs.len());
+        for g in line.glyphs.drain(..) {
+            let text = content.glyph_text(glyph_of(content, &g));
+            let duplicate = kept.iter().rev().take(3).position(|k| {
+                (k.x0 - g.x0).abs() < 0.2 * g.size.max(1.0) && content.glyph_text(glyph_of(content, k)) == text
+            });
+            match duplicate {
+                Some(back) if !text.trim().is_empty() => {
+                    let at = kept.len() - 1 - back;
+                    kept[at].bold = true;
+                }
+                _ => kept.push(g),
+            }
+        }
+        line.glyphs = kept;
+        line.x0 = line.glyphs.iter().map(|g| g.x0).fold(f32::MAX, f32::min);
+        line.x1 = line.glyphs.iter().map(|g| g.x1).fold(f32::MIN, f32::max);
+        let mut sizes: Vec<f32> = line.glyphs.iter().map(|g| g.size).collect();
+        sizes.sort_by(f32::total_cmp);
+        line.size = sizes[sizes.len() / 2];
+    }
+    lines.retain(|l| l.glyphs.iter().any(|g| !content.glyph_text(glyph_of(content, g)).trim().is_empty()));
+    lines
+}
+
+fn glyph_of<'c>(content: &'c PageContent, p: &Placed) -> &'c Glyph {
+    &content.glyphs[p.index as usize]
+}
+
+/// Builds rich text from glyphs and lines with the spacing rules of Chinese text: no space next
+/// to a CJK character (which also removes the "autospace" gap producers put between CJK and Latin
+/// or digits), one space between two Latin words (a space glyph or a gap of a quarter em).
+#[derive(Default)]
+pub struct LineJoiner {
+    runs: Vec<Run>,
+    last: Option<char>,
+    pending_space: bool,
+}
+
+impl LineJoiner {
+    fn push(&mut self, text: &str, bold: bool) {
+        match self.runs.last_mut() {
+            Some(run) if run.bold == bold => run.text.push_str(text),
+            _ => self.runs.push(Run { text: text.to_string(), bold }),
+        }
+    }
+
+    /// Adds the text of one glyph. `gap_before` says the glyph stands apart from the previous one
+    /// (a word gap).
+    pub fn glyph(&mut self, text: &str, bold: bool, gap_before: bool) {
+        if text.chars().all(char::is_whitespace) {
+            self.pending_space = true;
+            return;
+        }
+        let first = text.chars().next().unwrap_or(' ');
+        if (self.pending_space || gap_before) && self.last.is_some_and(|p| !is_cjk(p) && !is_cjk(first)) {
+            self.push(" ", bold);
+        }
+        self.pending_space = false;
+        self.push(text, bold);
+        self.last = text.chars().last();
+    }
+
+    /// Ends a line. `hard` makes it a line break kept as `'\n'`; otherwise the next line continues
+    /// the text (a space only between two Latin words).
+    pub fn line_break(&mut self, hard: bool) {
+        if self.last.is_none() {
+            return;
+        }
+        if hard {
+            self.push("\n", false);
+            self.last = None;
+            self.pending_space = false;
+        } else {
+            self.pending_space = true;
+        }
+    }
+
+    pub fn finish(mut self) -> RichText {
+        if let Some(run) = self.runs.last_mut() {
+            let trimmed = run.text.trim_end().len();
+            run.text.truncate(trimmed);
+        }
+        self.runs.retain(|r| !r.text.is_empty());
+        // A hard break inside a bold stretch is written in its own non-bold run; fold it back so
+        // the bold lead-in stays one run.
+        let mut merged: Vec<Run> = Vec::with_capacity(self.runs.len());
+        for run in self.runs {
+            match merged.last_mut() {
+                Some(prev) if prev.bold == run.bold => prev.text.push_str(&run.text),
+                _ => merged.push(run),
+            }
+        }
+        RichText { runs: merged }
+    }
+}
+
+/// Joins lines into one text. A line that ends more than two ems before the longest line ends
+/// (a paragraph end inside a cell) is followed by a kept `'\n'` when `keep_breaks`.
+fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool) -> RichText {
+    let mut joiner = LineJoiner::default();
+    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
+    for (i, line) in lines.iter().enumerate() {
+        let mut prev_end: Option<f32> = None;
+        for g in &line.glyphs {
+            let text = content.glyph_text(glyph_of(content, g));
+            let gap = prev_end.is_some_and(|end| g.x0 - end > 0.25 * g.size);
+            joiner.glyph(text, g.bold, gap);
+            if !text.trim().is_empty() {
+                prev_end = Some(g.x1);
+            }
+        }
+        if i + 1 < lines.len() {
+            let short = right - line.x1 > 2.0 * line.size;
+            joiner.line_break(keep_breaks && short);
+        }
+    }
+    joiner.finish()
+}
+
+fn placed(content: &PageContent, top: f32) -> Vec<Placed> {
+    content
+        .glyphs
+        .iter()
+        .enumerate()
+        .map(|(i, g)| Placed {
+            x0: g.x,
+            x1: g.x + g.width.max(0.0),
+            base: top - g.y,
+            size: g.size.max(0.1),
+            bold: g.bold,
+            index: i as u32,
+        })
+        .collect()
+}
+
+/// Turns one page into blocks in reading order, with the diagnostics of the table method used.
+/// `media` is the page's MediaBox `[x0, y0, x1, y1]`; `page` its 1-based number.
+pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Block>, Vec<Diagnostic>) {
+    let top = media[3];
+    let mut diags = Vec::new();
+    let mut h_runs = Vec::new();
+    let mut v_runs = Vec::new();
+    for s in &content.segments {
+        if s.y0 == s.y1 {
+            h_runs.push((top - s.y0, s.x0, s.x1));
+        } else {
+            v_runs.push((s.x0, top - s.y1, top - s.y0));
+        }
+    }
+    let (h, v) = merge_rulings(h_runs, v_runs);
+    let grids: Vec<Grid> = connected_rulings(&h, &v).iter().filter_map(|(h, v)| build_grid(h, v)).collect();
+
+    let glyphs = placed(content, top);
+    let mut free = Vec::new();
+    let mut cell_glyphs: Vec<Vec<Vec<Placed>>> = grids.iter().map(|g| vec![Vec::new(); g.cells.len()]).collect();
+    'glyphs: for g in glyphs {
+        let (cx, cy) = ((g.x0 + g.x1) / 2.0, g.base - 0.35 * g.size);
+        for (t, grid) in grids.iter().enumerate() {
+            if let Some(cell) = grid.cell_at(cx, cy) {
+                cell_glyphs[t][cell].push(g);
+                continue 'glyphs;
+            }
+        }
+        free.push(g);
+    }
+
+    // (top of the block, block)
+    let mut placed_blocks: Vec<(f32, Block)> = Vec::new();
+    for (grid, glyphs) in grids.iter().zip(cell_glyphs) {
+        let texts: Vec<RichText> = glyphs.into_iter().map(|g| join_lines(&group_lines(g, content), content, true)).collect();
+        let mut rows: Vec<Row> = (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page, line: None } }).collect();
+        for (cell, text) in grid.cells.iter().zip(texts) {
+            rows[cell.row].cells.push(Cell { text, col_span: cell.col_span as u32, row_span: cell.row_span as u32 });
+        }
+        diags.push(Diagnostic::info(
+            "pdf-table-method",
+            format!("page {page}: lattice (from rulings), {} columns × {} rows", grid.columns(), grid.rows()),
+            Location::page(page),
+        ));
+        placed_blocks.push((grid.ys[0], Block::Table(Table { rows })));
+    }
+    let table_tops: Vec<f32> = placed_blocks.iter().map(|(t, _)| *t).collect();
+
+    let lines = group_lines(free, content);
+    let mut paragraph_lines = lines;
+    if grids.is_empty() && h.is_empty() && v.is_empty() {
+        if let Some((table, first, last, diag)) = stream_table(&paragraph_lines, content, page) {
+            let table_top = paragraph_lines[first].base - paragraph_lines[first].size;
+            placed_blocks.push((table_top, Block::Table(table)));
+            diags.push(diag);
+            paragraph_lines.drain(first..=last);
+        }
+    }
+    let table_tops: Vec<f32> =
+        table_tops.into_iter().chain(placed_blocks.iter().skip(grids.len()).map(|(t, _)| *t)).collect();
+    for (top_of, block) in paragraphs(&paragraph_lines, content, media, top, page, &table_tops) {
+        placed_blocks.push((top_of, block));
+    }
+    placed_blocks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    (placed_blocks.into_iter().map(|(_, b)| b).collect(), diags)
+}
+
+/// Splits the lines outside tables into paragraphs and headings: a new paragraph starts after a
+/// gap larger than the usual line pitch, at an indented line, after a line that ends short of
+/// the right margin, when the font size changes, or across a table. Page numbers at the very top
+/// or bottom are dropped.
+fn paragraphs(
+    lines: &[Line], content: &PageContent, media: [f32; 4], top: f32, page: u32, table_tops: &[f32],
+) -> Vec<(f32, Block)> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
+    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
+    let centre = (media[0] + media[2]) / 2.0;
+    let mut sizes: Vec<f32> = lines.iter().map(|l| l.size).collect();
+    sizes.sort_by(f32::total_cmp);
+    let body_size = sizes[sizes.len() / 2];
+    let mut pitches: Vec<f32> = lines.windows(2).map(|w| w[1].base - w[0].base).filter(|p| *p > 0.0).collect();
+    pitches.sort_by(f32::total_cmp);
+    let pitch = pitches.get(pitches.len() / 3).copied().unwrap_or(body_size * 1.8).max(body_size);
+    let page_height = media[3] - media[1];
+
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let new = match i.checked_sub(1).map(|p| &lines[p]) {
+            None => true,
+            Some(prev) => {
+                let gap = line.base - prev.base;
+                let indented = line.x0 - left > 1.2 * line.size;
+                let prev_short = right - prev.x1 > 2.0 * prev.size;
+                let size_change = (line.size - prev.size).abs() > 0.15 * prev.size;
+                let centred = |l: &Line| ((l.x0 + l.x1) / 2.0 - centre).abs() < l.size && l.x0 - left > 2.0 * l.size;
+                let table_between = table_tops.iter().any(|&t| t > prev.base && t < line.base);
+                let title_continues = centred(prev) && centred(line) && !size_change && gap <= pitch * 1.3;
+                !title_continues && (gap > pitch * 1.3 || indented || prev_short || size_change || table_between)
+            }
+        };
+        if new {
+            groups.push(Vec::new());
+        }
+        groups.last_mut().expect("a group was started").push(i);
+    }
+    let mut out = Vec::new();
+    for group in groups {
+        let group_lines: Vec<&Line> = group.iter().map(|&i| &lines[i]).collect();
+        let first = group_lines[0];
+        let mut joiner = LineJoiner::default();
+        for (k, line) in group_lines.iter().enumerate() {
+            let mut prev_end: Option<f32> = None;
+            for g in &line.glyphs {
+                let text = content.glyph_text(glyph_of(content, g));
+                joiner.glyph(text, g.bold, prev_end.is_some_and(|end| g.x0 - end > 0.25 * g.size));
+                if !text.trim().is_empty() {
+                    prev_end = Some(g.x1);
+                }
+            }
+            if k + 1 < group_lines.len() {
+                joiner.line_break(false);
+            }
+        }
+        let text = joiner.finish();
+        if text.is_blank() {
+            continue;
+        }
+        let at_edge = first.base < page_height * 0.1 || first.base > page_height * 0.88;
+        if at_edge && group_lines.len() == 1 && crate::table::is_page_furniture(&text.to_plain()) {
+            continue;
+        }
+        let origin = Origin { page, line: None };
+        let block_top = first.base - first.size;
+        let _ = top;
+        if first.size >= body_size * 1.2 {
+            out.push((block_top, Block::Heading { level: 1, text, origin }));
+        } else {
+            out.push((block_top, Block::Paragraph { text, origin }));
+        }
+    }
+    out
+}
+
+/// A borderless table on a page without rulings: lines whose text falls into several chunks
+/// separated by wide gaps, with the chunks' starts aligned in columns across at least three
+/// lines. Returns the table, the first and last line it covers and the diagnostic naming the
+/// method. Rows start at lines that have text in the first column.
+fn stream_table(lines: &[Line], content: &PageContent, page: u32) -> Option<(Table, usize, usize, Diagnostic)> {
+    // Chunks of each line: (x0, glyph range).
+    let chunks: Vec<Vec<(f32, usize, usize)>> = lines
+        .iter()
+        .map(|line| {
+            let mut out = Vec::new();
+            let mut start = 0;
+            for k in 1..=line.glyphs.len() {
+                let split = k == line.glyphs.len() || line.glyphs[k].x0 - line.glyphs[k - 1].x1 > 1.5 * line.size;
+                if split {
+                    out.push((line.glyphs[start].x0, start, k));
+                    start = k;
+                }
+            }
+            out
+        })
+        .collect();
+    let multi: Vec<usize> = (0..lines.len()).filter(|&i| chunks[i].len() >= 3).collect();
+    if multi.len() < 3 {
+        return None;
+    }
+    let (first, last) = (multi[0], *multi.last()?);
+    let starts = cluster_positions(multi.iter().flat_map(|&i| chunks[i].iter().map(|c| c.0)).collect());
+    let columns: Vec<f32> = starts
+        .into_iter()
+        .filter(|&s| multi.iter().filter(|&&i| chunks[i].iter().any(|c| (c.0 - s).abs() <= SNAP)).count() >= 2)
+        .collect();
+    if columns.len() < 2 {
+        return None;
+    }
+    let column_of = |x: f32| columns.partition_point(|&c| c <= x + SNAP).saturating_sub(1);
+    let mut rows: Vec<Vec<LineJoiner>> = Vec::new();
+    for i in first..=last {
+        let starts_row = chunks[i].iter().any(|c| column_of(c.0) == 0) || rows.is_empty();
+        if starts_row {
+            rows.push((0..columns.len()).map(|_| LineJoiner::default()).collect());
+        }
+        let row = rows.last_mut()?;
+        for &(x0, a, b) in &chunks[i] {
+            let cell = &mut row[column_of(x0)];
+            cell.line_break(false);
+            for g in &lines[i].glyphs[a..b] {
+                cell.glyph(content.glyph_text(glyph_of(content, g)), g.bold, false);
+            }
+        }
+    }
+    let n_rows = rows.len();
+    let table = Table {
+        rows: rows
+            .into_iter()
+            .map(|cells| Row {
+                cells: cells.into_iter().map(|j| Cell::new(j.finish())).collect(),
+                origin: Origin { page, line: None },
+            })
+            .collect(),
+    };
+    let diag = Diagnostic::info(
+        "pdf-table-method",
+        format!("page {page}: stream (no rulings; columns from text alignment), {} columns × {n_rows} rows", columns.len()),
+        Location::page(page),
+    );
+    Some((table, first, last, diag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(parts: &[(&str, bool)]) -> String {
+        let mut j = LineJoiner::default();
+        for (t, gap) in parts {
+            j.glyph(t, false, *gap);
+        }
+        j.finish().to_plain()
+    }
+
+    #[test]
+    fn no_space_next_to_cjk_one_between_latin_words() {
+        assert_eq!(joined(&[("2", false), ("0", false), ("2", false), ("4", false), (" ", false), ("年", false)]), "2024年");
+        assert_eq!(joined(&[("年", false), ("A", true), ("I", false)]), "年AI");
+        assert_eq!(joined(&[("A", false), ("I", false), ("x", true)]), "AI x");
+        assert_eq!(joined(&[("A", false), (" ", false), (" ", false), ("B", false)]), "A B");
+    }
+
+    #[test]
+    fn line_breaks_join_cjk_without_space() {
+        let mut j = LineJoiner::default();
+        j.glyph("高", false, false);
+        j.glyph("教", false, false);
+        j.line_break(false);
+        j.glyph("处", false, false);
+        j.line_break(false);
+        j.glyph("A", false, false);
+        j.line_break(false);
+        j.glyph("B", false, false);
+        assert_eq!(j.finish().to_plain(), "高教处A B");
+    }
+
+    #[test]
+    fn bold_runs_survive() {
+        let mut j = LineJoiner::default();
+        j.glyph("标", true, false);
+        j.glyph("题", true, false);
+        j.line_break(true);
+        j.glyph("正", false, false);
+        let text = j.finish();
+        assert_eq!(text.leading_bold().as_deref(), Some("标题"));
+        assert_eq!(text.to_plain(), "标题\n正");
+    }
+
+    #[test]
+    fn missing_internal_line_makes_spans() {
+        // 3 columns × 2 rows; the vertical line between columns 1 and 2 is missing in row 0
+        // (a header cell spanning two columns), and the horizontal line between rows 0 and 1 is
+        // missing under column 0 (a cell spanning two rows).
+        let h = vec![HLine { y: 0.0, x0: 0.0, x1: 30.0 }, HLine { y: 10.0, x0: 10.0, x1: 30.0 }, HLine {
+            y: 20.0,
+            x0: 0.0,
+            x1: 30.0,
+        }];
+        let v = vec![
+            VLine { x: 0.0, y0: 0.0, y1: 20.0 },
+            VLine { x: 10.0, y0: 0.0, y1: 20.0 },
+            VLine { x: 20.0, y0: 10.0, y1: 20.0 },
+            VLine { x: 30.0, y0: 0.0, y1: 20.0 },
+        ];
+        let grid = build_grid(&h, &v).unwrap();
+        assert_eq!((grid.columns(), grid.rows()), (3, 2));
+        assert_eq!(grid.cells, vec![
+            GridCell { row: 0, col: 0, row_span: 2, col_span: 1 },
+            GridCell { row: 0, col: 1, row_span: 1, col_span: 2 },
+            GridCell { row: 1, col: 1, row_span: 1, col_span: 1 },
+            GridCell { row: 1, col: 2, row_span: 1, col_span: 1 },
+        ]);
+        assert_eq!(grid.cell_at(25.0, 5.0), Some(1));
+        assert_eq!(grid.cell_at(5.0, 15.0), Some(0));
+        assert_eq!(grid.cell_at(35.0, 15.0), None);
+    }
+
+    #[test]
+    fn rulings_snap_and_merge() {
+        let (h, _) = merge_rulings(vec![(10.0, 0.0, 50.0), (10.6, 50.5, 100.0), (40.0, 0.0, 2.0)], vec![]);
+        assert_eq!(h.len(), 1);
+        assert!((h[0].x0 - 0.0).abs() < 1e-3 && (h[0].x1 - 100.0).abs() < 1e-3);
+    }
+}

@@ -289,14 +289,23 @@ fn glyph_of<'c>(content: &'c PageContent, p: &Placed) -> &'c Glyph {
     &content.glyphs[p.index as usize]
 }
 
-/// Builds rich text from glyphs and lines with the spacing rules of Chinese text: no space next
-/// to a CJK character (which also removes the "autospace" gap producers put between CJK and Latin
-/// or digits), one space between two Latin words (a space glyph or a gap of a quarter em).
+/// Builds rich text from glyphs and lines with the spacing rules of Chinese text: no space between
+/// CJK and Latin or digits (which removes the "autospace" gap producers put there), one space
+/// between two Latin words (a space glyph or a gap of a quarter em), and a space glyph between two
+/// CJK characters kept as one space (a deliberate one, as in "教育部 甘肃省人民政府"). A soft line
+/// break adds a space only between two Latin words.
 #[derive(Default)]
 pub struct LineJoiner {
     runs: Vec<Run>,
     last: Option<char>,
-    pending_space: bool,
+    /// A space glyph was seen since the last character.
+    space_glyph: bool,
+    /// A word gap or a soft line break was seen since the last character.
+    soft_gap: bool,
+}
+
+fn is_ideograph(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
 impl LineJoiner {
@@ -311,14 +320,19 @@ impl LineJoiner {
     /// (a word gap).
     pub fn glyph(&mut self, text: &str, bold: bool, gap_before: bool) {
         if text.chars().all(char::is_whitespace) {
-            self.pending_space = true;
+            self.space_glyph = true;
             return;
         }
         let first = text.chars().next().unwrap_or(' ');
-        if (self.pending_space || gap_before) && self.last.is_some_and(|p| !is_cjk(p) && !is_cjk(first)) {
-            self.push(" ", bold);
+        if let Some(prev) = self.last {
+            let latin_pair = !is_cjk(prev) && !is_cjk(first);
+            let ideograph_pair = is_ideograph(prev) && is_ideograph(first);
+            if (latin_pair && (self.space_glyph || self.soft_gap || gap_before)) || (ideograph_pair && self.space_glyph) {
+                self.push(" ", bold);
+            }
         }
-        self.pending_space = false;
+        self.space_glyph = false;
+        self.soft_gap = false;
         self.push(text, bold);
         self.last = text.chars().last();
     }
@@ -329,12 +343,13 @@ impl LineJoiner {
         if self.last.is_none() {
             return;
         }
+        self.space_glyph = false;
         if hard {
             self.push("\n", false);
             self.last = None;
-            self.pending_space = false;
+            self.soft_gap = false;
         } else {
-            self.pending_space = true;
+            self.soft_gap = true;
         }
     }
 
@@ -357,11 +372,13 @@ impl LineJoiner {
     }
 }
 
-/// Joins lines into one text. A line that ends more than two ems before the longest line ends
-/// (a paragraph end inside a cell) is followed by a kept `'\n'` when `keep_breaks`.
+/// Joins lines into one text. A line that ends clearly before the longest line ends (more than
+/// 3.5 ems and 30% of the text width: a paragraph end inside a cell, not a wrap that kinsoku
+/// shortened) is followed by a kept `'\n'` when `keep_breaks`.
 fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool) -> RichText {
     let mut joiner = LineJoiner::default();
     let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
+    let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
     for (i, line) in lines.iter().enumerate() {
         let mut prev_end: Option<f32> = None;
         for g in &line.glyphs {
@@ -373,7 +390,7 @@ fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool) -> RichT
             }
         }
         if i + 1 < lines.len() {
-            let short = right - line.x1 > 2.0 * line.size;
+            let short = right - line.x1 > (3.5 * line.size).max(0.3 * (right - left));
             joiner.line_break(keep_breaks && short);
         }
     }
@@ -628,6 +645,7 @@ mod tests {
         assert_eq!(joined(&[("年", false), ("A", true), ("I", false)]), "年AI");
         assert_eq!(joined(&[("A", false), ("I", false), ("x", true)]), "AI x");
         assert_eq!(joined(&[("A", false), (" ", false), (" ", false), ("B", false)]), "A B");
+        assert_eq!(joined(&[("部", false), (" ", false), ("甘", false), ("肃", true)]), "部 甘肃");
     }
 
     #[test]

@@ -231,8 +231,10 @@ impl ToUnicode {
                         continue;
                     }
                     // The destination's last UTF-16 unit is incremented through the range.
-                    let mut units: Vec<u16> =
-                        dst.chunks(2).map(|c| if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { c[0] as u16 }).collect();
+                    let mut units: Vec<u16> = dst
+                        .chunks(2)
+                        .map(|c| if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { c[0] as u16 })
+                        .collect();
                     let base = *units.last().unwrap_or(&0) as u32;
                     for offset in 0..=(hi_code - lo_code) {
                         if self.map.len() >= MAX_CMAP_ENTRIES {
@@ -242,7 +244,8 @@ impl ToUnicode {
                         if let Some(last) = units.last_mut() {
                             *last = unit as u16;
                         }
-                        let text: String = char::decode_utf16(units.iter().copied()).map(|r| r.unwrap_or('\u{FFFD}')).collect();
+                        let text: String =
+                            char::decode_utf16(units.iter().copied()).map(|r| r.unwrap_or('\u{FFFD}')).collect();
                         self.insert_code(len, lo_code + offset, text.into_boxed_str());
                     }
                 }

@@ -192,8 +192,7 @@ impl<'a> Interpreter<'a> {
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
         let mut path: Vec<Subpath> = Vec::new();
-        let mut count = 0usize;
-        for op in Content::decode_iter(data) {
+        for (count, op) in Content::decode_iter(data).enumerate() {
             let op = match op {
                 Ok(op) => op,
                 Err(e) => {
@@ -201,19 +200,15 @@ impl<'a> Interpreter<'a> {
                     break;
                 }
             };
-            count += 1;
+            let depth = states.len();
             let gs = states.last_mut().expect("the state stack is never empty");
             match op.operator.as_str() {
-                "q" => {
-                    if states.len() < 256 {
-                        let top = states.last().cloned().expect("non-empty");
-                        states.push(top);
-                    }
+                "q" if depth < 256 => {
+                    let top = gs.clone();
+                    states.push(top);
                 }
-                "Q" => {
-                    if states.len() > 1 {
-                        states.pop();
-                    }
+                "Q" if depth > 1 => {
+                    states.pop();
                 }
                 "cm" => gs.ctm = multiply(&matrix_of(&op), &gs.ctm),
                 "BT" => {
@@ -418,8 +413,9 @@ impl<'a> Interpreter<'a> {
                 x1 = x1.max(x);
                 y1 = y1.max(y);
             }
-            let on_corner =
-                |&(x, y): &(f32, f32)| ((x - x0).abs() < 0.5 || (x - x1).abs() < 0.5) && ((y - y0).abs() < 0.5 || (y - y1).abs() < 0.5);
+            let on_corner = |&(x, y): &(f32, f32)| {
+                ((x - x0).abs() < 0.5 || (x - x1).abs() < 0.5) && ((y - y0).abs() < 0.5 || (y - y1).abs() < 0.5)
+            };
             if !sp.points.iter().all(on_corner) {
                 continue;
             }
@@ -435,7 +431,8 @@ impl<'a> Interpreter<'a> {
     }
 
     fn draw_xobject(&mut self, resources: Option<&'a Dictionary>, name: &[u8], ctm: Matrix) {
-        let Some(Object::Reference(id)) = resource(self.doc, resources, b"XObject").and_then(|d| d.get(name).ok()) else {
+        let Some(Object::Reference(id)) = resource(self.doc, resources, b"XObject").and_then(|d| d.get(name).ok())
+        else {
             return;
         };
         let Ok(stream) = self.doc.get_object(*id).and_then(Object::as_stream) else { return };

@@ -22,18 +22,71 @@ const MAX_CID_WIDTHS: usize = 1 << 17;
 
 /// The common Adobe Glyph List names (letters and digits are handled apart).
 const AGL_BASICS: &[(&str, char)] = &[
-    ("space", ' '), ("exclam", '!'), ("quotedbl", '"'), ("numbersign", '#'), ("dollar", '$'), ("percent", '%'),
-    ("ampersand", '&'), ("quotesingle", '\''), ("quoteright", '’'), ("parenleft", '('), ("parenright", ')'),
-    ("asterisk", '*'), ("plus", '+'), ("comma", ','), ("hyphen", '-'), ("period", '.'), ("slash", '/'),
-    ("colon", ':'), ("semicolon", ';'), ("less", '<'), ("equal", '='), ("greater", '>'), ("question", '?'),
-    ("at", '@'), ("bracketleft", '['), ("backslash", '\\'), ("bracketright", ']'), ("asciicircum", '^'),
-    ("underscore", '_'), ("grave", '`'), ("quoteleft", '‘'), ("braceleft", '{'), ("bar", '|'),
-    ("braceright", '}'), ("asciitilde", '~'), ("bullet", '•'), ("endash", '–'), ("emdash", '—'),
-    ("quotedblleft", '“'), ("quotedblright", '”'), ("ellipsis", '…'), ("periodcentered", '·'),
-    ("middot", '·'), ("degree", '°'), ("multiply", '×'), ("divide", '÷'), ("section", '§'),
-    ("copyright", '©'), ("registered", '®'), ("trademark", '™'), ("nbspace", '\u{A0}'), ("uni00A0", '\u{A0}'),
-    ("fi", '\u{FB01}'), ("fl", '\u{FB02}'), ("minus", '−'), ("plusminus", '±'), ("zero", '0'), ("one", '1'),
-    ("two", '2'), ("three", '3'), ("four", '4'), ("five", '5'), ("six", '6'), ("seven", '7'), ("eight", '8'),
+    ("space", ' '),
+    ("exclam", '!'),
+    ("quotedbl", '"'),
+    ("numbersign", '#'),
+    ("dollar", '$'),
+    ("percent", '%'),
+    ("ampersand", '&'),
+    ("quotesingle", '\''),
+    ("quoteright", '’'),
+    ("parenleft", '('),
+    ("parenright", ')'),
+    ("asterisk", '*'),
+    ("plus", '+'),
+    ("comma", ','),
+    ("hyphen", '-'),
+    ("period", '.'),
+    ("slash", '/'),
+    ("colon", ':'),
+    ("semicolon", ';'),
+    ("less", '<'),
+    ("equal", '='),
+    ("greater", '>'),
+    ("question", '?'),
+    ("at", '@'),
+    ("bracketleft", '['),
+    ("backslash", '\\'),
+    ("bracketright", ']'),
+    ("asciicircum", '^'),
+    ("underscore", '_'),
+    ("grave", '`'),
+    ("quoteleft", '‘'),
+    ("braceleft", '{'),
+    ("bar", '|'),
+    ("braceright", '}'),
+    ("asciitilde", '~'),
+    ("bullet", '•'),
+    ("endash", '–'),
+    ("emdash", '—'),
+    ("quotedblleft", '“'),
+    ("quotedblright", '”'),
+    ("ellipsis", '…'),
+    ("periodcentered", '·'),
+    ("middot", '·'),
+    ("degree", '°'),
+    ("multiply", '×'),
+    ("divide", '÷'),
+    ("section", '§'),
+    ("copyright", '©'),
+    ("registered", '®'),
+    ("trademark", '™'),
+    ("nbspace", '\u{A0}'),
+    ("uni00A0", '\u{A0}'),
+    ("fi", '\u{FB01}'),
+    ("fl", '\u{FB02}'),
+    ("minus", '−'),
+    ("plusminus", '±'),
+    ("zero", '0'),
+    ("one", '1'),
+    ("two", '2'),
+    ("three", '3'),
+    ("four", '4'),
+    ("five", '5'),
+    ("six", '6'),
+    ("seven", '7'),
+    ("eight", '8'),
     ("nine", '9'),
 ];
 
@@ -199,11 +252,9 @@ impl Font {
         if weight >= 600.0 || flags & (1 << 18) != 0 {
             self.bold = true;
         }
-        if let Some(family) = desc.get(b"FontFamily").ok().and_then(|o| deref(doc, o)) {
-            if let Object::String(bytes, _) = family {
-                if name_says_bold(&name_text(bytes)) {
-                    self.bold = true;
-                }
+        if let Some(Object::String(family, _)) = desc.get(b"FontFamily").ok().and_then(|o| deref(doc, o)) {
+            if name_says_bold(&name_text(family)) {
+                self.bold = true;
             }
         }
         self.missing_width = desc.get(b"MissingWidth").ok().and_then(number).unwrap_or(0.0);
@@ -279,12 +330,13 @@ impl Font {
             .and_then(|o| o.as_dict().ok());
         let Some(cid_font) = descendant else { return };
         self.read_descriptor(doc, cid_font);
-        if let Some(base) = cid_font.get(b"BaseFont").and_then(Object::as_name).ok() {
+        if let Ok(base) = cid_font.get(b"BaseFont").and_then(Object::as_name) {
             if name_says_bold(&name_text(base)) {
                 self.bold = true;
             }
         }
-        if let Some(info) = cid_font.get(b"CIDSystemInfo").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok())
+        if let Some(info) =
+            cid_font.get(b"CIDSystemInfo").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok())
         {
             if let Some(Object::String(ordering, _)) = info.get(b"Ordering").ok().and_then(|o| deref(doc, o)) {
                 self.gb1 = ordering.as_slice() == b"GB1";
@@ -307,7 +359,8 @@ impl Font {
                     i += 2;
                 }
                 Some(last) => {
-                    let (Some(last), Some(width)) = (number(last), w.get(i + 2).and_then(|o| deref(doc, o)).and_then(number))
+                    let (Some(last), Some(width)) =
+                        (number(last), w.get(i + 2).and_then(|o| deref(doc, o)).and_then(number))
                     else {
                         break;
                     };

@@ -327,7 +327,8 @@ impl LineJoiner {
         if let Some(prev) = self.last {
             let latin_pair = !is_cjk(prev) && !is_cjk(first);
             let ideograph_pair = is_ideograph(prev) && is_ideograph(first);
-            if (latin_pair && (self.space_glyph || self.soft_gap || gap_before)) || (ideograph_pair && self.space_glyph) {
+            if (latin_pair && (self.space_glyph || self.soft_gap || gap_before)) || (ideograph_pair && self.space_glyph)
+            {
                 self.push(" ", bold);
             }
         }
@@ -447,8 +448,10 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
     // (top of the block, block)
     let mut placed_blocks: Vec<(f32, Block)> = Vec::new();
     for (grid, glyphs) in grids.iter().zip(cell_glyphs) {
-        let texts: Vec<RichText> = glyphs.into_iter().map(|g| join_lines(&group_lines(g, content), content, true)).collect();
-        let mut rows: Vec<Row> = (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page, line: None } }).collect();
+        let texts: Vec<RichText> =
+            glyphs.into_iter().map(|g| join_lines(&group_lines(g, content), content, true)).collect();
+        let mut rows: Vec<Row> =
+            (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page, line: None } }).collect();
         for (cell, text) in grid.cells.iter().zip(texts) {
             rows[cell.row].cells.push(Cell { text, col_span: cell.col_span as u32, row_span: cell.row_span as u32 });
         }
@@ -485,7 +488,12 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
 /// the right margin, when the font size changes, or across a table. Page numbers at the very top
 /// or bottom are dropped.
 fn paragraphs(
-    lines: &[Line], content: &PageContent, media: [f32; 4], top: f32, page: u32, table_tops: &[f32],
+    lines: &[Line],
+    content: &PageContent,
+    media: [f32; 4],
+    top: f32,
+    page: u32,
+    table_tops: &[f32],
 ) -> Vec<(f32, Block)> {
     if lines.is_empty() {
         return Vec::new();
@@ -621,7 +629,10 @@ fn stream_table(lines: &[Line], content: &PageContent, page: u32) -> Option<(Tab
     };
     let diag = Diagnostic::info(
         "pdf-table-method",
-        format!("page {page}: stream (no rulings; columns from text alignment), {} columns × {n_rows} rows", columns.len()),
+        format!(
+            "page {page}: stream (no rulings; columns from text alignment), {} columns × {n_rows} rows",
+            columns.len()
+        ),
         Location::page(page),
     );
     Some((table, first, last, diag))
@@ -641,7 +652,10 @@ mod tests {
 
     #[test]
     fn no_space_next_to_cjk_one_between_latin_words() {
-        assert_eq!(joined(&[("2", false), ("0", false), ("2", false), ("4", false), (" ", false), ("年", false)]), "2024年");
+        assert_eq!(
+            joined(&[("2", false), ("0", false), ("2", false), ("4", false), (" ", false), ("年", false)]),
+            "2024年"
+        );
         assert_eq!(joined(&[("年", false), ("A", true), ("I", false)]), "年AI");
         assert_eq!(joined(&[("A", false), ("I", false), ("x", true)]), "AI x");
         assert_eq!(joined(&[("A", false), (" ", false), (" ", false), ("B", false)]), "A B");
@@ -679,11 +693,11 @@ mod tests {
         // 3 columns × 2 rows; the vertical line between columns 1 and 2 is missing in row 0
         // (a header cell spanning two columns), and the horizontal line between rows 0 and 1 is
         // missing under column 0 (a cell spanning two rows).
-        let h = vec![HLine { y: 0.0, x0: 0.0, x1: 30.0 }, HLine { y: 10.0, x0: 10.0, x1: 30.0 }, HLine {
-            y: 20.0,
-            x0: 0.0,
-            x1: 30.0,
-        }];
+        let h = vec![
+            HLine { y: 0.0, x0: 0.0, x1: 30.0 },
+            HLine { y: 10.0, x0: 10.0, x1: 30.0 },
+            HLine { y: 20.0, x0: 0.0, x1: 30.0 },
+        ];
         let v = vec![
             VLine { x: 0.0, y0: 0.0, y1: 20.0 },
             VLine { x: 10.0, y0: 0.0, y1: 20.0 },
@@ -692,12 +706,15 @@ mod tests {
         ];
         let grid = build_grid(&h, &v).unwrap();
         assert_eq!((grid.columns(), grid.rows()), (3, 2));
-        assert_eq!(grid.cells, vec![
-            GridCell { row: 0, col: 0, row_span: 2, col_span: 1 },
-            GridCell { row: 0, col: 1, row_span: 1, col_span: 2 },
-            GridCell { row: 1, col: 1, row_span: 1, col_span: 1 },
-            GridCell { row: 1, col: 2, row_span: 1, col_span: 1 },
-        ]);
+        assert_eq!(
+            grid.cells,
+            vec![
+                GridCell { row: 0, col: 0, row_span: 2, col_span: 1 },
+                GridCell { row: 0, col: 1, row_span: 1, col_span: 2 },
+                GridCell { row: 1, col: 1, row_span: 1, col_span: 1 },
+                GridCell { row: 1, col: 2, row_span: 1, col_span: 1 },
+            ]
+        );
         assert_eq!(grid.cell_at(25.0, 5.0), Some(1));
         assert_eq!(grid.cell_at(5.0, 15.0), Some(0));
         assert_eq!(grid.cell_at(35.0, 15.0), None);

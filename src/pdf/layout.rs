@@ -638,6 +638,128 @@ fn stream_table(lines: &[Line], content: &PageContent, page: u32) -> Option<(Tab
     Some((table, first, last, diag))
 }
 
+/// The grid column each cell of each row starts at, after the row spans from rows above.
+fn cell_columns(rows: &[Row]) -> Vec<Vec<usize>> {
+    let mut covered: Vec<usize> = Vec::new(); // rows still covered by a span, per column
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut starts = Vec::with_capacity(row.cells.len());
+        let mut col = 0;
+        for cell in &row.cells {
+            while covered.get(col).is_some_and(|&n| n > 0) {
+                col += 1;
+            }
+            starts.push(col);
+            let end = col + cell.col_span.max(1) as usize;
+            if covered.len() < end {
+                covered.resize(end, 0);
+            }
+            for slot in &mut covered[col..end] {
+                *slot = cell.row_span.max(1) as usize;
+            }
+            col = end;
+        }
+        for slot in &mut covered {
+            *slot = slot.saturating_sub(1);
+        }
+        out.push(starts);
+    }
+    out
+}
+
+/// What covers each grid column of a table's last row: the row the covering cell starts in (a
+/// cell of that row or a row span from above) and its text.
+fn last_row_cover(rows: &[Row]) -> Vec<Option<(usize, RichText)>> {
+    let columns = cell_columns(rows);
+    let mut covering: Vec<Option<(usize, usize, &RichText)>> = Vec::new(); // (first row, last row, text)
+    for (r, (row, starts)) in rows.iter().zip(&columns).enumerate() {
+        for (cell, &col) in row.cells.iter().zip(starts) {
+            let end = col + cell.col_span.max(1) as usize;
+            if covering.len() < end {
+                covering.resize(end, None);
+            }
+            for slot in &mut covering[col..end] {
+                *slot = Some((r, r + cell.row_span.max(1) as usize - 1, &cell.text));
+            }
+        }
+    }
+    let last = rows.len().saturating_sub(1);
+    covering
+        .into_iter()
+        .map(|c| c.filter(|(_, end, _)| *end >= last).map(|(first, _, text)| (first, text.clone())))
+        .collect()
+}
+
+/// Carries a vertically merged cell across page breaks. When a table continues the previous
+/// page's table and its first body row continues the previous page's last row (empty sequence
+/// cell), an empty cell there that spans further rows is the rest of a merged cell whose text was
+/// printed on an earlier page: it is split into the continuation part (left empty, because the
+/// `table` stage appends it to the previous row) and the rows below, which get the text. The text
+/// is followed back over pages the merged cell crosses entirely.
+pub fn carry_spans_across_pages(blocks: &mut [Block]) {
+    // Per grid column, the text of the merged cell open at the bottom of the previous table.
+    let mut open: Option<Vec<Option<RichText>>> = None;
+    for block in blocks.iter_mut() {
+        match block {
+            Block::Table(t) if !t.rows.is_empty() => {
+                let body = open.as_ref().and_then(|texts| carry_into(texts, t));
+                let cover = last_row_cover(&t.rows);
+                let previous = open.take().unwrap_or_default();
+                open = Some(
+                    cover
+                        .into_iter()
+                        .enumerate()
+                        .map(|(col, c)| match c {
+                            Some((first, text)) if text.is_blank() && Some(first) == body => {
+                                previous.get(col).cloned().flatten()
+                            }
+                            Some((_, text)) => Some(text),
+                            None => None,
+                        })
+                        .collect(),
+                );
+            }
+            Block::Paragraph { text, .. } | Block::Heading { text, .. }
+                if !crate::table::is_page_furniture(&text.to_plain()) =>
+            {
+                open = None
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Splits the empty merged cells of `next`'s continuation row (see
+/// [`carry_spans_across_pages`]); returns the index of that row when `next` starts with one.
+fn carry_into(texts: &[Option<RichText>], next: &mut Table) -> Option<usize> {
+    let first = next.rows.first()?;
+    let plain = |row: &Row| {
+        row.cells.iter().map(|c| c.text.to_plain().split_whitespace().collect::<String>()).collect::<Vec<_>>()
+    };
+    let is_header = plain(first).first().is_some_and(|c| !c.is_empty() && !c.chars().all(|ch| ch.is_ascii_digit()))
+        && first.cells.iter().all(|c| !c.text.is_blank());
+    let body = usize::from(is_header);
+    if next.rows.get(body)?.cells.first().is_none_or(|c| !c.text.is_blank()) {
+        return None;
+    }
+    let columns = cell_columns(&next.rows);
+    let mut moves: Vec<(usize, usize, u32, RichText)> = Vec::new(); // (cell index, column, rows left, text)
+    for (k, (cell, &col)) in next.rows[body].cells.iter().zip(&columns[body]).enumerate() {
+        if cell.row_span >= 2 && cell.text.is_blank() && cell.col_span == 1 && body + 1 < next.rows.len() {
+            if let Some(Some(text)) = texts.get(col).filter(|t| t.as_ref().is_some_and(|t| !t.is_blank())) {
+                moves.push((k, col, cell.row_span - 1, text.clone()));
+            }
+        }
+    }
+    for (k, col, rows_left, text) in moves.into_iter().rev() {
+        next.rows[body].cells[k].row_span = 1;
+        let below = &columns[body + 1];
+        let at = below.iter().position(|&c| c > col).unwrap_or(below.len());
+        next.rows[body + 1].cells.insert(at, Cell { text, col_span: 1, row_span: rows_left });
+    }
+    Some(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -718,6 +840,37 @@ mod tests {
         assert_eq!(grid.cell_at(25.0, 5.0), Some(1));
         assert_eq!(grid.cell_at(5.0, 15.0), Some(0));
         assert_eq!(grid.cell_at(35.0, 15.0), None);
+    }
+
+    fn row(page: u32, cells: Vec<Cell>) -> Row {
+        Row { cells, origin: Origin { page, line: None } }
+    }
+
+    fn cell(text: &str, row_span: u32) -> Cell {
+        Cell { text: RichText::plain(text), col_span: 1, row_span }
+    }
+
+    #[test]
+    fn merged_cell_carried_across_a_page_break() {
+        // Page 1: task 1 with leader "甲" in a merged cell that continues on page 2, where the
+        // continuation row and task 2 share the (empty) rest of it.
+        let page1 = Table {
+            rows: vec![row(1, vec![cell("序号", 1), cell("领导", 1)]), row(1, vec![cell("1", 1), cell("甲", 1)])],
+        };
+        let page2 = Table {
+            rows: vec![
+                row(2, vec![cell("序号", 1), cell("领导", 1)]),
+                row(2, vec![cell("", 1), cell("", 2)]),
+                row(2, vec![cell("2", 1)]),
+            ],
+        };
+        let mut blocks = vec![Block::Table(page1), Block::Table(page2)];
+        carry_spans_across_pages(&mut blocks);
+        let Block::Table(t) = &blocks[1] else { panic!("a table") };
+        assert_eq!(t.rows[1].cells[1].row_span, 1);
+        assert!(t.rows[1].cells[1].text.is_blank());
+        assert_eq!(t.rows[2].cells.len(), 2);
+        assert_eq!(t.rows[2].cells[1].text.to_plain(), "甲");
     }
 
     #[test]

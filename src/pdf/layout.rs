@@ -501,7 +501,8 @@ fn paragraphs(
     let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
     let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
     let centre = (media[0] + media[2]) / 2.0;
-    let mut sizes: Vec<f32> = lines.iter().map(|l| l.size).collect();
+    // The body size is the median size of the glyphs (not of the lines: a title is few glyphs).
+    let mut sizes: Vec<f32> = lines.iter().flat_map(|l| l.glyphs.iter().map(|g| g.size)).collect();
     sizes.sort_by(f32::total_cmp);
     let body_size = sizes[sizes.len() / 2];
     let mut pitches: Vec<f32> = lines.windows(2).map(|w| w[1].base - w[0].base).filter(|p| *p > 0.0).collect();

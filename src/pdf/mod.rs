@@ -105,26 +105,41 @@ fn info_title(doc: &PdfDocument) -> Option<String> {
     }
 }
 
-/// Opens the file: lopdf parses it (repairing a broken xref when it can) and decrypts it when the
-/// user password is empty.
-fn open(bytes: &[u8]) -> Result<PdfDocument, PdfError> {
+/// Parses the file with lopdf, catching a parser panic as an error.
+fn load(bytes: &[u8], options: lopdf::LoadOptions) -> Result<PdfDocument, PdfError> {
+    let loaded = std::panic::catch_unwind(|| PdfDocument::load_mem_with_options(bytes, options))
+        .map_err(|_| PdfError::Unreadable("the PDF parser failed on this file".into()))?;
+    match loaded {
+        Ok(doc) => Ok(doc),
+        Err(lopdf::Error::InvalidPassword) => {
+            Err(PdfError::Encrypted("the empty user password does not open it".into()))
+        }
+        Err(lopdf::Error::Decryption(e)) => Err(PdfError::Encrypted(e.to_string())),
+        Err(e) => Err(PdfError::Unreadable(e.to_string())),
+    }
+}
+
+/// Opens the file: lopdf parses it and decrypts it when the user password is empty. When the
+/// cross-reference table is broken (a truncated download), the objects are found again by scanning
+/// the file; the second value then says so, for a diagnostic.
+fn open(bytes: &[u8]) -> Result<(PdfDocument, Option<String>), PdfError> {
     if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Err(PdfError::Unreadable("no %PDF- header in the first kilobyte".into()));
     }
-    let opened = std::panic::catch_unwind(|| PdfDocument::load_mem(bytes))
-        .map_err(|_| PdfError::Unreadable("the PDF parser failed on this file".into()))?;
-    let doc = match opened {
-        Ok(doc) => doc,
-        Err(lopdf::Error::InvalidPassword) => {
-            return Err(PdfError::Encrypted("the empty user password does not open it".into()))
+    let options = || lopdf::LoadOptions { max_decompressed_size: Some(MAX_STREAM_BYTES), ..Default::default() };
+    let (doc, repaired) = match load(bytes, options()) {
+        Ok(doc) => (doc, None),
+        Err(PdfError::Unreadable(first)) => {
+            let doc = load(bytes, lopdf::LoadOptions { force_reconstruct: true, ..options() })
+                .map_err(|_| PdfError::Unreadable(first.clone()))?;
+            (doc, Some(first))
         }
-        Err(lopdf::Error::Decryption(e)) => return Err(PdfError::Encrypted(e.to_string())),
-        Err(e) => return Err(PdfError::Unreadable(e.to_string())),
+        Err(e) => return Err(e),
     };
     if doc.trailer.get(b"Encrypt").is_ok() && doc.encryption_state.is_none() {
         return Err(PdfError::Encrypted("the empty user password does not open it".into()));
     }
-    Ok(doc)
+    Ok((doc, repaired))
 }
 
 /// Reads a PDF held in memory into the document model, with what was noticed on the way.
@@ -133,15 +148,29 @@ fn open(bytes: &[u8]) -> Result<PdfDocument, PdfError> {
 /// password, and on a PDF with no text at all (a scan: run OCR first). Problems of single pages
 /// (an undecodable content stream, glyphs without Unicode) are diagnostics.
 pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
-    let doc = open(bytes)?;
+    let (doc, repaired) = open(bytes)?;
     let pages = doc.get_pages();
     if pages.is_empty() {
-        return Err(PdfError::NoPages);
+        return Err(match repaired {
+            Some(why) => PdfError::Unreadable(format!("{why}; no page could be recovered")),
+            None => PdfError::NoPages,
+        });
     }
     if pages.len() > MAX_PAGES {
         return Err(PdfError::TooManyPages { pages: pages.len(), limit: MAX_PAGES });
     }
     let mut diags = Vec::new();
+    if let Some(why) = repaired {
+        diags.push(Diagnostic::warning(
+            "pdf-repaired",
+            format!(
+                "the file is damaged ({why}); its objects were recovered by scanning it and {} pages were found: \
+                 pages or text may be missing (truncated download?)",
+                pages.len()
+            ),
+            Location::default(),
+        ));
+    }
     let mut fonts = FontCache::default();
     let mut budget = MAX_DOCUMENT_BYTES;
     let mut blocks = Vec::new();

@@ -431,6 +431,14 @@ impl Font {
                     None if text.chars().all(|c| (c as u32) < 0x2E80) => self.default_width / 2.0,
                     None => self.default_width,
                 }
+            } else if self.simple_widths.is_empty() && self.missing_width == 0.0 {
+                // No widths at all (a standard-14 font written without them): an estimate keeps
+                // glyphs apart, half an em for narrow characters.
+                if text.chars().all(|c| (c as u32) < 0x2E80) {
+                    500.0 / 1000.0 / self.width_scale
+                } else {
+                    1.0 / self.width_scale
+                }
             } else {
                 code.checked_sub(self.first_char)
                     .and_then(|k| self.simple_widths.get(k as usize).copied())

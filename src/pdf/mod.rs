@@ -19,6 +19,8 @@ pub mod layout;
 use lopdf::{Dictionary, Document as PdfDocument, Object};
 
 use crate::diag::{Diagnostic, Location};
+#[cfg(test)]
+use crate::model::Block;
 use crate::model::{DocProperties, Document};
 use content::{FontCache, Interpreter};
 
@@ -244,6 +246,77 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
         properties: DocProperties { title: info_title(&doc), ..Default::default() },
     };
     Ok((document, diags))
+}
+
+#[cfg(test)]
+mod tests {
+    use lopdf::{dictionary, Object, Stream};
+
+    use super::*;
+
+    /// A one-page PDF whose content shows `text` in Helvetica (WinAnsi) and draws Form XObject
+    /// `/Fm1`, which draws itself.
+    fn pdf_with_self_drawing_form(text: &str, title: &[u8]) -> Vec<u8> {
+        let mut doc = PdfDocument::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font_id = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica-Bold", "Encoding" => "WinAnsiEncoding",
+        });
+        let form_id = doc.new_object_id();
+        let form = Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+                "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => form_id } },
+            },
+            b"/Fm1 Do".to_vec(),
+        );
+        doc.objects.insert(form_id, Object::Stream(form));
+        let content = format!("BT /F1 12 Tf 72 700 Td ({text}) Tj ET /Fm1 Do");
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                "Resources" => dictionary! {
+                    "Font" => dictionary! { "F1" => font_id },
+                    "XObject" => dictionary! { "Fm1" => form_id },
+                },
+            }),
+        );
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        let info_id = doc.add_object(dictionary! { "Title" => Object::string_literal(title.to_vec()) });
+        doc.trailer.set("Info", info_id);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).expect("saved");
+        out
+    }
+
+    #[test]
+    fn inherited_resources_simple_font_and_a_form_drawing_itself() {
+        let bytes = pdf_with_self_drawing_form("Task list 2024", b"\xFE\xFF\x90\x1A\x77\xE5");
+        let (doc, diags) = read_pdf(&bytes).expect("readable");
+        assert_eq!(doc.pages, 1);
+        assert_eq!(doc.properties.title.as_deref(), Some("通知"));
+        let (text, origin, _) = doc.text_blocks().next().expect("one paragraph");
+        assert_eq!(text, "Task list 2024");
+        assert_eq!(origin.page, 1);
+        assert!(
+            matches!(&doc.blocks[0], Block::Paragraph { text, .. } | Block::Heading { text, .. } if text.is_all_bold())
+        );
+        assert!(diags.iter().any(|d| d.kind == "pdf-content-unreadable" && d.message.contains("inside itself")));
+    }
+
+    #[test]
+    fn not_a_pdf_and_truncated_files_are_errors() {
+        assert!(matches!(read_pdf(b"hello"), Err(PdfError::Unreadable(_))));
+        let bytes = pdf_with_self_drawing_form("x", b"t");
+        assert!(read_pdf(&bytes[..bytes.len() / 3]).is_err());
+    }
 }
 
 /// Developer aid: prints the blocks and diagnostics read from the PDF named by `$PDF`:

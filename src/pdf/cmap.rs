@@ -21,6 +21,67 @@ pub fn gb1_cid_to_char(cid: u32) -> Option<char> {
     (unit != 0).then(|| char::from_u32(unit as u32)).flatten()
 }
 
+/// The unified ideographs of the Kangxi radicals U+2F00–U+2FD5, in order (their compatibility
+/// decompositions).
+const KANGXI_RADICALS: &str = "一丨丶丿乙亅二亠人儿入八冂冖冫几凵刀力勹匕匚匸十卜卩厂厶又口囗土士夂夊夕大女子宀寸小尢尸屮山巛工己巾干幺广廴廾弋弓彐彡彳心戈戶手支攴文斗斤方无日曰月木欠止歹殳毋比毛氏气水火爪父爻爿片牙牛犬玄玉瓜瓦甘生用田疋疒癶白皮皿目矛矢石示禸禾穴立竹米糸缶网羊羽老而耒耳聿肉臣自至臼舌舛舟艮色艸虍虫血行衣襾見角言谷豆豕豸貝赤走足身車辛辰辵邑酉釆里金長門阜隶隹雨靑非面革韋韭音頁風飛食首香馬骨高髟鬥鬯鬲鬼魚鳥鹵鹿麥麻黃黍黑黹黽鼎鼓鼠鼻齊齒龍龜龠";
+
+/// Radicals of the CJK Radicals Supplement that are simplified or variant forms of a character in
+/// their own right, with that character.
+const SUPPLEMENT_RADICALS: &[(char, char)] = &[
+    ('\u{2E9F}', '母'),
+    ('\u{2EA0}', '民'),
+    ('\u{2EA1}', '氵'),
+    ('\u{2EBC}', '月'),
+    ('\u{2EC1}', '虎'),
+    ('\u{2EC4}', '西'),
+    ('\u{2EC5}', '见'),
+    ('\u{2EC6}', '角'),
+    ('\u{2EC9}', '贝'),
+    ('\u{2ECB}', '车'),
+    ('\u{2ED3}', '长'),
+    ('\u{2ED4}', '门'),
+    ('\u{2ED8}', '青'),
+    ('\u{2EDA}', '页'),
+    ('\u{2EDB}', '风'),
+    ('\u{2EDC}', '飞'),
+    ('\u{2EDD}', '食'),
+    ('\u{2EE2}', '马'),
+    ('\u{2EE4}', '鬼'),
+    ('\u{2EE5}', '鱼'),
+    ('\u{2EE6}', '鸟'),
+    ('\u{2EE7}', '卤'),
+    ('\u{2EE8}', '麦'),
+    ('\u{2EE9}', '黄'),
+    ('\u{2EEA}', '黾'),
+    ('\u{2EEB}', '斉'),
+    ('\u{2EEC}', '齐'),
+    ('\u{2EED}', '歯'),
+    ('\u{2EEE}', '齿'),
+    ('\u{2EEF}', '竜'),
+    ('\u{2EF0}', '龙'),
+    ('\u{2EF2}', '亀'),
+    ('\u{2EF3}', '龟'),
+];
+
+/// The ideograph a radical code point stands for. Fonts whose radical and ideograph glyphs are one
+/// glyph get ToUnicode entries for the radical (Chromium and wkhtmltopdf write "⼀" U+2F00 for
+/// "一"); a notice never means the radical itself.
+pub fn unify_radical(c: char) -> char {
+    match c as u32 {
+        0x2F00..=0x2FD5 => KANGXI_RADICALS.chars().nth(c as usize - 0x2F00).unwrap_or(c),
+        0x2E80..=0x2EFF => SUPPLEMENT_RADICALS.iter().find(|(r, _)| *r == c).map_or(c, |(_, u)| *u),
+        _ => c,
+    }
+}
+
+fn unify_radicals(text: String) -> String {
+    if text.chars().any(|c| ('\u{2E80}'..='\u{2FDF}').contains(&c)) {
+        text.chars().map(unify_radical).collect()
+    } else {
+        text
+    }
+}
+
 /// One `begincodespacerange` entry: codes of `len` bytes whose every byte lies between the
 /// corresponding bytes of `low` and `high`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -270,6 +331,7 @@ impl ToUnicode {
     fn insert_code(&mut self, len: usize, code: u32, text: Box<str>) {
         if self.map.len() < MAX_CMAP_ENTRIES {
             self.implied_len.get_or_insert(len);
+            let text = unify_radicals(text.into_string()).into_boxed_str();
             self.map.insert(key(len, code), text);
         }
     }
@@ -422,6 +484,14 @@ mod tests {
         assert_eq!(cmap.code_len(&bytes, 2), 1);
         assert_eq!(cmap.code_len(&bytes[1..], 1), 2);
         assert_eq!(cmap.lookup(2, 0xB0A1), Some("啊"));
+    }
+
+    #[test]
+    fn radicals_become_ideographs() {
+        let cmap = ToUnicode::parse(b"3 beginbfchar <01> <2F00> <02> <2EA0> <03> <2F08> endbfchar");
+        assert_eq!(cmap.lookup(1, 1), Some("一"));
+        assert_eq!(cmap.lookup(1, 2), Some("民"));
+        assert_eq!(cmap.lookup(1, 3), Some("人"));
     }
 
     #[test]

@@ -11,6 +11,27 @@ use std::collections::HashMap;
 /// Adobe-GB1 CID → UTF-16 code unit (0: none), big-endian u16 per CID. See `data/make_gb1.py`.
 static GB1_TO_UNICODE: &[u8] = include_bytes!("data/gb1.bin");
 
+/// Unicode (BMP) → the lowest Adobe-GB1 CID with that character (0: none), built on first use.
+static UNICODE_TO_GB1: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+
+/// The Adobe-GB1 CID of a character: the lowest one, which for ASCII is the proportional glyph the
+/// `UniGB-UCS2-H` and `GBK-EUC-H` CMaps select. Used for widths (`/W` is keyed by CID) when the
+/// CMap file itself is not at hand.
+pub fn gb1_char_to_cid(c: char) -> Option<u32> {
+    let table = UNICODE_TO_GB1.get_or_init(|| {
+        let mut table = vec![0u16; 0x10000];
+        for (cid, pair) in GB1_TO_UNICODE.chunks_exact(2).enumerate().rev() {
+            let unit = u16::from_be_bytes([pair[0], pair[1]]);
+            if unit != 0 && cid <= u16::MAX as usize {
+                table[unit as usize] = cid as u16;
+            }
+        }
+        table
+    });
+    let cid = *table.get(c as usize)?;
+    (cid != 0).then_some(cid as u32)
+}
+
 /// Most entries a ToUnicode CMap may expand to, so a hostile `bfrange` cannot exhaust memory.
 pub const MAX_CMAP_ENTRIES: usize = 1 << 20;
 
@@ -513,6 +534,8 @@ mod tests {
     fn identity_over_adobe_gb1() {
         assert_eq!(gb1_cid_to_char(34), Some('A'));
         assert_eq!(gb1_cid_to_char(4162), Some('一'));
+        assert_eq!(gb1_char_to_cid('A'), Some(34));
+        assert_eq!(gb1_char_to_cid('一'), Some(4162));
         assert_eq!(Predefined::Identity.decode(&[0x00, 0x22], true), Some('A'));
         assert_eq!(Predefined::Identity.decode(&[0x00, 0x22], false), None);
     }

@@ -425,10 +425,16 @@ impl Font {
                     Some(p) => p.cid(code_bytes),
                     None => Some(code),
                 };
+                // Without the CMap file the CID of a Unicode-keyed code is found back through the
+                // Adobe-GB1 table (exact for what ReportLab and Acrobat write).
+                let cid = cid.or_else(|| {
+                    let mut chars = text.chars();
+                    chars.next().filter(|_| chars.next().is_none()).and_then(super::cmap::gb1_char_to_cid)
+                });
                 match cid {
                     Some(cid) => self.cid_widths.get(&cid).copied().unwrap_or(self.default_width),
-                    // The CID is unknown without the CMap file: half width for narrow characters.
-                    None if text.chars().all(|c| (c as u32) < 0x2E80) => self.default_width / 2.0,
+                    // Still unknown: half width for narrow characters.
+                    None if text.chars().all(|c| (c as u32) < 0x2000) => self.default_width / 2.0,
                     None => self.default_width,
                 }
             } else if self.simple_widths.is_empty() && self.missing_width == 0.0 {
@@ -476,6 +482,8 @@ mod tests {
         cid.set("Type", "Font");
         cid.set("Subtype", "CIDFontType0");
         cid.set("BaseFont", "STSong-Light");
+        // Digits are CIDs 17–26 in Adobe-GB1; widths keyed by CID apply to GBK codes too.
+        cid.set("W", vec![Object::Integer(17), Object::Array(vec![Object::Integer(500); 10])]);
         let mut font = Dictionary::new();
         font.set("Type", "Font");
         font.set("Subtype", "Type0");

@@ -43,6 +43,12 @@ pub fn is_cjk(c: char) -> bool {
         | 0x20000..=0x3FFFF)
 }
 
+/// Punctuation that may not start a line, so typesetters let it hang past the right edge of the
+/// line (and of a table cell) instead.
+fn is_closing_punctuation(c: char) -> bool {
+    "，。、；：！？）》」』】〕”’．,.;:!?)]".contains(c)
+}
+
 /// Merges collinear runs of `(position, start, end)` that lie within [`SNAP`] of each other and
 /// overlap or touch; positions are averaged.
 fn merge_runs(mut runs: Vec<(f32, f32, f32)>) -> Vec<(f32, f32, f32)> {
@@ -434,15 +440,24 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
     let glyphs = placed(content, top);
     let mut free = Vec::new();
     let mut cell_glyphs: Vec<Vec<Vec<Placed>>> = grids.iter().map(|g| vec![Vec::new(); g.cells.len()]).collect();
-    'glyphs: for g in glyphs {
+    // Where the glyph drawn before went, for punctuation hanging past a cell's edge.
+    let mut previous: Option<(Placed, Option<(usize, usize)>)> = None;
+    for g in glyphs {
         let (cx, cy) = ((g.x0 + g.x1) / 2.0, g.base - 0.35 * g.size);
-        for (t, grid) in grids.iter().enumerate() {
-            if let Some(cell) = grid.cell_at(cx, cy) {
-                cell_glyphs[t][cell].push(g);
-                continue 'glyphs;
-            }
+        let hanging = previous.filter(|(p, _)| {
+            (p.base - g.base).abs() < 0.1 * g.size
+                && (g.x0 - p.x1).abs() < 0.2 * g.size
+                && content.glyph_text(glyph_of(content, &g)).chars().all(is_closing_punctuation)
+        });
+        let target = match hanging {
+            Some((_, target)) => target,
+            None => grids.iter().enumerate().find_map(|(t, grid)| grid.cell_at(cx, cy).map(|cell| (t, cell))),
+        };
+        match target {
+            Some((t, cell)) => cell_glyphs[t][cell].push(g),
+            None => free.push(g),
         }
-        free.push(g);
+        previous = Some((g, target));
     }
 
     // (top of the block, block)

@@ -152,7 +152,19 @@ fn cluster_positions(mut values: Vec<f32>) -> Vec<f32> {
 /// two cells (a frame around text is not a table).
 pub fn build_grid(h: &[HLine], v: &[VLine]) -> Option<Grid> {
     let xs = cluster_positions(v.iter().map(|l| l.x).collect());
-    let ys = cluster_positions(h.iter().map(|l| l.y).collect());
+    let mut ys = cluster_positions(h.iter().map(|l| l.y).collect());
+    // A row cut by a page break may have no closing border (Chromium): when at least two vertical
+    // lines run on past the last horizontal one, their end closes the table; the same at the top.
+    if let (Some(&first), Some(&last)) = (ys.first(), ys.last()) {
+        let below: Vec<f32> = v.iter().filter(|l| l.y1 > last + 2.0 * SNAP).map(|l| l.y1).collect();
+        if below.len() >= 2 {
+            ys.push(below.iter().copied().fold(f32::MIN, f32::max));
+        }
+        let above: Vec<f32> = v.iter().filter(|l| l.y0 < first - 2.0 * SNAP).map(|l| l.y0).collect();
+        if above.len() >= 2 {
+            ys.insert(0, above.iter().copied().fold(f32::MAX, f32::min));
+        }
+    }
     if xs.len() < 2 || ys.len() < 2 || (xs.len() - 1) * (ys.len() - 1) < 2 {
         return None;
     }

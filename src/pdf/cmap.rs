@@ -67,6 +67,7 @@ const SUPPLEMENT_RADICALS: &[(char, char)] = &[
     ('\u{2EDC}', '飞'),
     ('\u{2EDD}', '食'),
     ('\u{2EE2}', '马'),
+    ('\u{2EE3}', '骨'),
     ('\u{2EE4}', '鬼'),
     ('\u{2EE5}', '鱼'),
     ('\u{2EE6}', '鸟'),

@@ -343,7 +343,8 @@ impl LineJoiner {
         }
         let first = text.chars().next().unwrap_or(' ');
         if let Some(prev) = self.last {
-            let latin_pair = !is_cjk(prev) && !is_cjk(first);
+            // After a hyphen or slash at a line end the word goes on ("1-\n2" is "1-2").
+            let latin_pair = !is_cjk(prev) && !is_cjk(first) && !(self.soft_gap && matches!(prev, '-' | '/'));
             let ideograph_pair = is_ideograph(prev) && is_ideograph(first);
             if (latin_pair && (self.space_glyph || self.soft_gap || gap_before)) || (ideograph_pair && self.space_glyph)
             {
@@ -823,7 +824,10 @@ mod tests {
         j.glyph("A", false, false);
         j.line_break(false);
         j.glyph("B", false, false);
-        assert_eq!(j.finish().to_plain(), "高教处A B");
+        j.glyph("-", false, false);
+        j.line_break(false);
+        j.glyph("2", false, false);
+        assert_eq!(j.finish().to_plain(), "高教处A B-2");
     }
 
     #[test]

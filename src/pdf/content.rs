@@ -67,6 +67,27 @@ impl PageContent {
 }
 
 type Matrix = [f32; 6];
+/// A box `[x0, y0, x1, y1]` in user space.
+pub type Rect = [f32; 4];
+
+/// Whether a point lies in a box, with half a point of slack.
+fn inside(clip: &Rect, x: f32, y: f32) -> bool {
+    x >= clip[0] - 0.5 && x <= clip[2] + 0.5 && y >= clip[1] - 0.5 && y <= clip[3] + 0.5
+}
+
+/// The part of an axis-aligned segment inside a box, if any.
+fn clip_segment(seg: Segment, clip: &Rect) -> Option<Segment> {
+    let clipped =
+        Segment { x0: seg.x0.max(clip[0]), y0: seg.y0.max(clip[1]), x1: seg.x1.min(clip[2]), y1: seg.y1.min(clip[3]) };
+    (clipped.x0 <= clipped.x1 + 0.5 && clipped.y0 <= clipped.y1 + 0.5).then_some(clipped)
+}
+
+/// The bounding box of a path's points.
+fn path_box(path: &[Subpath]) -> Option<Rect> {
+    let mut points = path.iter().flat_map(|sp| sp.points.iter());
+    let &(x, y) = points.next()?;
+    Some(points.fold([x, y, x, y], |b, &(x, y)| [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)]))
+}
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
 /// `first` then `second`, as PDF composes matrices (`first × second`).
@@ -96,10 +117,12 @@ struct GraphicsState {
     leading: f32,
     rise: f32,
     render_mode: i64,
+    /// The clipping region as a user-space box `[x0, y0, x1, y1]` (rectangular approximation).
+    clip: Rect,
 }
 
 impl GraphicsState {
-    fn new(ctm: Matrix) -> Self {
+    fn new(ctm: Matrix, clip: Rect) -> Self {
         GraphicsState {
             ctm,
             font: None,
@@ -110,6 +133,7 @@ impl GraphicsState {
             leading: 0.0,
             rise: 0.0,
             render_mode: 0,
+            clip,
         }
     }
 }
@@ -119,6 +143,15 @@ impl GraphicsState {
 struct Subpath {
     points: Vec<(f32, f32)>,
     closed: bool,
+}
+
+/// Narrows the clip to the current path's box when `W`/`W*` asked for it.
+fn apply_clip(gs: &mut GraphicsState, pending: &mut bool, path: &[Subpath]) {
+    if std::mem::take(pending) {
+        if let Some(b) = path_box(path) {
+            gs.clip = [gs.clip[0].max(b[0]), gs.clip[1].max(b[1]), gs.clip[2].min(b[2]), gs.clip[3].min(b[3])];
+        }
+    }
 }
 
 /// Fonts built so far for a document, by font dictionary object.
@@ -187,8 +220,11 @@ impl<'a> Interpreter<'a> {
     }
 
     /// Runs one content stream's bytes with the given resources and initial CTM.
-    pub fn run(&mut self, data: &[u8], resources: Option<&'a Dictionary>, ctm: Matrix, what: &str) {
-        let mut states = vec![GraphicsState::new(ctm)];
+    /// `clip` is the region outside which nothing is seen (the page's box, or the clip in force
+    /// where a form is drawn).
+    pub fn run(&mut self, data: &[u8], resources: Option<&'a Dictionary>, ctm: Matrix, clip: Rect, what: &str) {
+        let mut states = vec![GraphicsState::new(ctm, clip)];
+        let mut pending_clip = false;
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
         let mut path: Vec<Subpath> = Vec::new();
@@ -306,11 +342,13 @@ impl<'a> Interpreter<'a> {
                             sp.closed = true;
                         }
                     }
-                    self.stroke(&path);
+                    self.stroke(&path, gs.clip);
+                    apply_clip(gs, &mut pending_clip, &path);
                     path.clear();
                 }
                 "f" | "F" | "f*" => {
-                    self.fill(&path);
+                    self.fill(&path, gs.clip);
+                    apply_clip(gs, &mut pending_clip, &path);
                     path.clear();
                 }
                 "B" | "B*" | "b" | "b*" => {
@@ -319,15 +357,20 @@ impl<'a> Interpreter<'a> {
                             sp.closed = true;
                         }
                     }
-                    self.fill(&path);
-                    self.stroke(&path);
+                    self.fill(&path, gs.clip);
+                    self.stroke(&path, gs.clip);
+                    apply_clip(gs, &mut pending_clip, &path);
                     path.clear();
                 }
-                "n" => path.clear(),
+                "W" | "W*" => pending_clip = true,
+                "n" => {
+                    apply_clip(gs, &mut pending_clip, &path);
+                    path.clear();
+                }
                 "Do" => {
                     if let Some(name) = op.operands.first().and_then(|o| o.as_name().ok()) {
-                        let ctm = gs.ctm;
-                        self.draw_xobject(resources, name, ctm);
+                        let (ctm, clip) = (gs.ctm, gs.clip);
+                        self.draw_xobject(resources, name, ctm, clip);
                     }
                 }
                 "BI" | "EI" => self.out.images += 1,
@@ -363,7 +406,8 @@ impl<'a> Interpreter<'a> {
             let glyph_width = g.width * gs.size * gs.horizontal_scale;
             let width = glyph_width * (base[0] * base[0] + base[1] * base[1]).sqrt();
             let size = gs.size * (base[2] * base[2] + base[3] * base[3]).sqrt();
-            if self.out.glyphs.len() < MAX_GLYPHS_PER_PAGE && !g.text.is_empty() {
+            let visible = inside(&gs.clip, x + width / 2.0, y + 0.3 * size);
+            if visible && self.out.glyphs.len() < MAX_GLYPHS_PER_PAGE && !g.text.is_empty() {
                 let start = self.out.text.len() as u32;
                 self.out.text.push_str(g.text);
                 let end = self.out.text.len() as u32;
@@ -375,33 +419,39 @@ impl<'a> Interpreter<'a> {
         });
     }
 
-    fn push_segment(&mut self, (ax, ay): (f32, f32), (bx, by): (f32, f32)) {
+    fn add_segment(&mut self, seg: Segment, clip: &Rect) {
+        if let Some(seg) = clip_segment(seg, clip) {
+            self.out.segments.push(seg);
+        }
+    }
+
+    fn push_segment(&mut self, (ax, ay): (f32, f32), (bx, by): (f32, f32), clip: &Rect) {
         let (dx, dy) = ((ax - bx).abs(), (ay - by).abs());
         if dx < 0.5 && dy >= 0.5 || dy < 0.5 && dx >= 0.5 {
             let seg = Segment { x0: ax.min(bx), y0: ay.min(by), x1: ax.max(bx), y1: ay.max(by) };
             if dx < 0.5 {
                 let x = (ax + bx) / 2.0;
-                self.out.segments.push(Segment { x0: x, x1: x, ..seg });
+                self.add_segment(Segment { x0: x, x1: x, ..seg }, clip);
             } else {
                 let y = (ay + by) / 2.0;
-                self.out.segments.push(Segment { y0: y, y1: y, ..seg });
+                self.add_segment(Segment { y0: y, y1: y, ..seg }, clip);
             }
         }
     }
 
-    fn stroke(&mut self, path: &[Subpath]) {
+    fn stroke(&mut self, path: &[Subpath], clip: Rect) {
         for sp in path {
             for pair in sp.points.windows(2) {
-                self.push_segment(pair[0], pair[1]);
+                self.push_segment(pair[0], pair[1], &clip);
             }
             if sp.closed && sp.points.len() > 2 {
-                self.push_segment(sp.points[sp.points.len() - 1], sp.points[0]);
+                self.push_segment(sp.points[sp.points.len() - 1], sp.points[0], &clip);
             }
         }
     }
 
     /// Thin filled rectangles become the line through their middle.
-    fn fill(&mut self, path: &[Subpath]) {
+    fn fill(&mut self, path: &[Subpath], clip: Rect) {
         for sp in path {
             if sp.points.len() < 3 || sp.points.len() > 5 {
                 continue;
@@ -422,15 +472,15 @@ impl<'a> Interpreter<'a> {
             let (w, h) = (x1 - x0, y1 - y0);
             if h < THIN_FILL && w > h {
                 let y = (y0 + y1) / 2.0;
-                self.out.segments.push(Segment { x0, y0: y, x1, y1: y });
+                self.add_segment(Segment { x0, y0: y, x1, y1: y }, &clip);
             } else if w < THIN_FILL && h > w {
                 let x = (x0 + x1) / 2.0;
-                self.out.segments.push(Segment { x0: x, y0, x1: x, y1 });
+                self.add_segment(Segment { x0: x, y0, x1: x, y1 }, &clip);
             }
         }
     }
 
-    fn draw_xobject(&mut self, resources: Option<&'a Dictionary>, name: &[u8], ctm: Matrix) {
+    fn draw_xobject(&mut self, resources: Option<&'a Dictionary>, name: &[u8], ctm: Matrix, clip: Rect) {
         let Some(Object::Reference(id)) = resource(self.doc, resources, b"XObject").and_then(|d| d.get(name).ok())
         else {
             return;
@@ -465,7 +515,7 @@ impl<'a> Interpreter<'a> {
                 match self.stream_bytes(stream) {
                     Ok(data) => {
                         self.form_stack.push(*id);
-                        self.run(&data, form_resources, multiply(&matrix, &ctm), &what);
+                        self.run(&data, form_resources, multiply(&matrix, &ctm), clip, &what);
                         self.form_stack.pop();
                     }
                     Err(e) => self.out.problems.push(format!("{what} {e}")),

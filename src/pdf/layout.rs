@@ -344,7 +344,7 @@ impl LineJoiner {
         let first = text.chars().next().unwrap_or(' ');
         if let Some(prev) = self.last {
             // After a hyphen or slash at a line end the word goes on ("1-\n2" is "1-2").
-            let latin_pair = !is_cjk(prev) && !is_cjk(first) && !(self.soft_gap && matches!(prev, '-' | '/'));
+            let latin_pair = !(is_cjk(prev) || is_cjk(first) || self.soft_gap && matches!(prev, '-' | '/'));
             let ideograph_pair = is_ideograph(prev) && is_ideograph(first);
             if (latin_pair && (self.space_glyph || self.soft_gap || gap_before)) || (ideograph_pair && self.space_glyph)
             {

@@ -187,6 +187,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
             continue;
         };
         let resources = page_resources(&doc, page);
+        let media = media_box(&doc, page);
         let mut interp = Interpreter::new(&doc, &mut fonts, &mut budget);
         for stream_id in doc.get_page_contents(page_id) {
             let what = format!("content stream {} {} R of page {number}", stream_id.0, stream_id.1);
@@ -195,7 +196,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
                 continue;
             };
             match interp.stream_bytes(stream) {
-                Ok(data) => interp.run(&data, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], &what),
+                Ok(data) => interp.run(&data, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], media, &what),
                 Err(e) => interp.out.problems.push(format!("{what} {e}")),
             }
         }
@@ -220,7 +221,6 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
                 Location::page(number),
             ));
         }
-        let media = media_box(&doc, page);
         let (page_blocks, page_diags) = layout::layout_page(&page_content, media, number);
         blocks.extend(page_blocks);
         diags.extend(page_diags);

@@ -758,6 +758,84 @@ pub fn carry_spans_across_pages(blocks: &mut [Block]) {
     }
 }
 
+/// Joins a row that a page break cut so that its sequence number landed on the next page.
+/// Producers that centre cells vertically (wkhtmltopdf) print the top part of such a row, without
+/// its number, at the bottom of one page and the rest, with the number, at the top of the next.
+/// When a table's last row has an empty first cell but other text, is not its table's first body
+/// row, and the next page's table (no header repeated) starts with a numbered row of the same
+/// width, the last row's text is put in front of that row's, cell by cell, and the row dropped.
+pub fn join_rows_cut_before_their_number(blocks: &mut Vec<Block>) {
+    let mut previous: Option<usize> = None;
+    for i in 0..blocks.len() {
+        match &blocks[i] {
+            Block::Table(t) if !t.rows.is_empty() => {
+                if let Some(p) = previous {
+                    let (before, after) = blocks.split_at_mut(i);
+                    if let (Block::Table(prev), Block::Table(next)) = (&mut before[p], &mut after[0]) {
+                        join_cut_row(prev, next);
+                    }
+                }
+                previous = Some(i);
+            }
+            Block::Paragraph { text, .. } | Block::Heading { text, .. }
+                if !crate::table::is_page_furniture(&text.to_plain()) =>
+            {
+                previous = None
+            }
+            _ => {}
+        }
+    }
+    for block in blocks.iter_mut() {
+        if let Block::Table(t) = block {
+            drop_blank_edge_rows(t);
+        }
+    }
+    blocks.retain(|b| !matches!(b, Block::Table(t) if t.rows.is_empty()));
+}
+
+/// Removes a first or last row without any text (the sliver of a row a page break cut, as
+/// wkhtmltopdf draws it), unless a row span reaches into or out of it.
+fn drop_blank_edge_rows(table: &mut Table) {
+    let blank = |row: &Row| row.cells.iter().all(|c| c.text.is_blank() && c.row_span == 1);
+    if table.rows.len() > 1 && table.rows.first().is_some_and(blank) {
+        table.rows.remove(0);
+    }
+    let last = table.rows.len().saturating_sub(1);
+    let spanned_into = table.rows[..last]
+        .iter()
+        .enumerate()
+        .any(|(r, row)| row.cells.iter().any(|c| r + c.row_span.max(1) as usize > last));
+    if table.rows.len() > 1 && !spanned_into && table.rows.last().is_some_and(blank) {
+        table.rows.pop();
+    }
+}
+
+fn join_cut_row(prev: &mut Table, next: &mut Table) {
+    let plain_cells = |row: &Row| row.cells.iter().map(|c| c.text.to_plain().trim().to_string()).collect::<Vec<_>>();
+    let (Some(last), Some(first)) = (prev.rows.last(), next.rows.first()) else { return };
+    let simple = |row: &Row| row.cells.iter().all(|c| c.col_span == 1 && c.row_span == 1);
+    let last_cells = plain_cells(last);
+    let first_cells = plain_cells(first);
+    let numbered = first_cells.first().is_some_and(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit()));
+    let cut = last_cells.first().is_some_and(|c| c.is_empty()) && last_cells.iter().skip(1).any(|c| !c.is_empty());
+    if prev.rows.len() < 3
+        || first.origin.page <= last.origin.page
+        || !numbered
+        || !cut
+        || last.cells.len() != first.cells.len()
+        || !simple(last)
+        || !simple(first)
+    {
+        return;
+    }
+    let last = prev.rows.pop().expect("checked non-empty");
+    for (into, from) in next.rows[0].cells.iter_mut().zip(last.cells) {
+        let mut runs = from.text.runs;
+        runs.append(&mut into.text.runs);
+        into.text.runs = runs;
+    }
+}
+
 /// Splits the empty merged cells of `next`'s continuation row (see
 /// [`carry_spans_across_pages`]); returns the index of that row when `next` starts with one.
 fn carry_into(texts: &[Option<RichText>], next: &mut Table) -> Option<usize> {
@@ -903,6 +981,26 @@ mod tests {
         assert!(t.rows[1].cells[1].text.is_blank());
         assert_eq!(t.rows[2].cells.len(), 2);
         assert_eq!(t.rows[2].cells[1].text.to_plain(), "甲");
+    }
+
+    #[test]
+    fn row_cut_before_its_number_is_joined() {
+        let texts = |t: &Table| -> Vec<Vec<String>> {
+            t.rows.iter().map(|r| r.cells.iter().map(|c| c.text.to_plain()).collect()).collect()
+        };
+        let page1 = Table {
+            rows: vec![
+                row(1, vec![cell("序号", 1), cell("任务", 1), cell("处室", 1)]),
+                row(1, vec![cell("5", 1), cell("甲", 1), cell("A", 1)]),
+                row(1, vec![cell("", 1), cell("乙的上半", 1), cell("基教处", 1)]),
+            ],
+        };
+        let page2 = Table { rows: vec![row(2, vec![cell("6", 1), cell("下半", 1), cell("高教处", 1)])] };
+        let mut blocks = vec![Block::Table(page1), Block::Table(page2)];
+        join_rows_cut_before_their_number(&mut blocks);
+        let (Block::Table(a), Block::Table(b)) = (&blocks[0], &blocks[1]) else { panic!("two tables") };
+        assert_eq!(a.rows.len(), 2);
+        assert_eq!(texts(b), vec![vec!["6", "乙的上半下半", "基教处高教处"]]);
     }
 
     #[test]

@@ -763,8 +763,8 @@ pub fn carry_spans_across_pages(blocks: &mut [Block]) {
 /// its number, at the bottom of one page and the rest, with the number, at the top of the next.
 /// When a table's last row has an empty first cell but other text, is not its table's first body
 /// row, and the next page's table (no header repeated) starts with a numbered row of the same
-/// width, the last row's text is put in front of that row's, cell by cell, and the row dropped.
-pub fn join_rows_cut_before_their_number(blocks: &mut Vec<Block>) {
+/// width, the number moves up into the last row, and the next page's row becomes its continuation.
+pub fn number_rows_cut_before_their_number(blocks: &mut Vec<Block>) {
     let mut previous: Option<usize> = None;
     for i in 0..blocks.len() {
         match &blocks[i] {
@@ -772,7 +772,7 @@ pub fn join_rows_cut_before_their_number(blocks: &mut Vec<Block>) {
                 if let Some(p) = previous {
                     let (before, after) = blocks.split_at_mut(i);
                     if let (Block::Table(prev), Block::Table(next)) = (&mut before[p], &mut after[0]) {
-                        join_cut_row(prev, next);
+                        number_cut_row(prev, next);
                     }
                 }
                 previous = Some(i);
@@ -810,7 +810,7 @@ fn drop_blank_edge_rows(table: &mut Table) {
     }
 }
 
-fn join_cut_row(prev: &mut Table, next: &mut Table) {
+fn number_cut_row(prev: &mut Table, next: &mut Table) {
     let plain_cells = |row: &Row| row.cells.iter().map(|c| c.text.to_plain().trim().to_string()).collect::<Vec<_>>();
     let (Some(last), Some(first)) = (prev.rows.last(), next.rows.first()) else { return };
     let simple = |row: &Row| row.cells.iter().all(|c| c.col_span == 1 && c.row_span == 1);
@@ -828,12 +828,10 @@ fn join_cut_row(prev: &mut Table, next: &mut Table) {
     {
         return;
     }
-    let last = prev.rows.pop().expect("checked non-empty");
-    for (into, from) in next.rows[0].cells.iter_mut().zip(last.cells) {
-        let mut runs = from.text.runs;
-        runs.append(&mut into.text.runs);
-        into.text.runs = runs;
-    }
+    // The number moves up to the row's first part; the rest becomes a continuation row, which the
+    // `table` stage appends to it (so the task keeps both pages).
+    let (Some(last), Some(first)) = (prev.rows.last_mut(), next.rows.first_mut()) else { return };
+    last.cells[0].text = std::mem::take(&mut first.cells[0].text);
 }
 
 /// Splits the empty merged cells of `next`'s continuation row (see
@@ -997,10 +995,10 @@ mod tests {
         };
         let page2 = Table { rows: vec![row(2, vec![cell("6", 1), cell("下半", 1), cell("高教处", 1)])] };
         let mut blocks = vec![Block::Table(page1), Block::Table(page2)];
-        join_rows_cut_before_their_number(&mut blocks);
+        number_rows_cut_before_their_number(&mut blocks);
         let (Block::Table(a), Block::Table(b)) = (&blocks[0], &blocks[1]) else { panic!("two tables") };
-        assert_eq!(a.rows.len(), 2);
-        assert_eq!(texts(b), vec![vec!["6", "乙的上半下半", "基教处高教处"]]);
+        assert_eq!(texts(a)[2], vec!["6", "乙的上半", "基教处"]);
+        assert_eq!(texts(b), vec![vec!["", "下半", "高教处"]]);
     }
 
     #[test]

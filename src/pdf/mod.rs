@@ -226,7 +226,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
         diags.extend(page_diags);
     }
     layout::carry_spans_across_pages(&mut blocks);
-    layout::join_rows_cut_before_their_number(&mut blocks);
+    layout::number_rows_cut_before_their_number(&mut blocks);
     if total_glyphs == 0 {
         return Err(PdfError::NoTextLayer { pages: pages.len() as u32, images: total_images });
     }

@@ -138,7 +138,7 @@ impl GraphicsState {
     }
 }
 
-/// A subpath in user space; `curved` marks points reached by a curve (never a ruling).
+/// A subpath in user space (a curve ends it: curves are never rulings); `closed` after `h` or `re`.
 #[derive(Default)]
 struct Subpath {
     points: Vec<(f32, f32)>,
@@ -373,7 +373,8 @@ impl<'a> Interpreter<'a> {
                         self.draw_xobject(resources, name, ctm, clip);
                     }
                 }
-                "BI" | "EI" => self.out.images += 1,
+                // lopdf reads a whole inline image (BI … ID … EI) as one `BI` operation.
+                "BI" => self.out.images += 1,
                 _ => {}
             }
         }

@@ -490,7 +490,6 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
         ));
         placed_blocks.push((grid.ys[0], Block::Table(Table { rows })));
     }
-    let table_tops: Vec<f32> = placed_blocks.iter().map(|(t, _)| *t).collect();
 
     let lines = group_lines(free, content);
     let mut paragraph_lines = lines;
@@ -502,9 +501,9 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
             paragraph_lines.drain(first..=last);
         }
     }
-    let table_tops: Vec<f32> =
-        table_tops.into_iter().chain(placed_blocks.iter().skip(grids.len()).map(|(t, _)| *t)).collect();
-    for (top_of, block) in paragraphs(&paragraph_lines, content, media, top, page, &table_tops) {
+    // Every block placed so far is a table.
+    let table_tops: Vec<f32> = placed_blocks.iter().map(|(t, _)| *t).collect();
+    for (top_of, block) in paragraphs(&paragraph_lines, content, media, page, &table_tops) {
         placed_blocks.push((top_of, block));
     }
     placed_blocks.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -519,7 +518,6 @@ fn paragraphs(
     lines: &[Line],
     content: &PageContent,
     media: [f32; 4],
-    top: f32,
     page: u32,
     table_tops: &[f32],
 ) -> Vec<(f32, Block)> {
@@ -586,7 +584,6 @@ fn paragraphs(
         }
         let origin = Origin { page, line: None };
         let block_top = first.base - first.size;
-        let _ = top;
         if first.size >= body_size * 1.2 {
             out.push((block_top, Block::Heading { level: 1, text, origin }));
         } else {

@@ -84,6 +84,35 @@ fn media_box(doc: &PdfDocument, page: &Dictionary) -> [f32; 4] {
     [0.0, 0.0, 595.0, 842.0]
 }
 
+/// The page's `/Rotate` (inherited too), normalized to 0, 90, 180 or 270.
+fn rotation(doc: &PdfDocument, page: &Dictionary) -> i64 {
+    let mut node = page;
+    for _ in 0..64 {
+        if let Some(r) = node.get(b"Rotate").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_i64().ok()) {
+            return r.rem_euclid(360) / 90 * 90;
+        }
+        match node.get(b"Parent").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok()) {
+            Some(parent) => node = parent,
+            None => break,
+        }
+    }
+    0
+}
+
+/// How the page is seen: the matrix from its user space to the upright view (MediaBox moved to the
+/// origin and `/Rotate` applied, so that a landscape ledger on a rotated page reads left to right)
+/// and the view's box `[0, 0, width, height]`.
+fn page_view(doc: &PdfDocument, page: &Dictionary) -> ([f32; 6], [f32; 4]) {
+    let [x0, y0, x1, y1] = media_box(doc, page);
+    let (w, h) = (x1 - x0, y1 - y0);
+    match rotation(doc, page) {
+        90 => ([0.0, -1.0, 1.0, 0.0, -y0, x1], [0.0, 0.0, h, w]),
+        180 => ([-1.0, 0.0, 0.0, -1.0, x1, y1], [0.0, 0.0, w, h]),
+        270 => ([0.0, 1.0, -1.0, 0.0, y1, -x0], [0.0, 0.0, h, w]),
+        _ => ([1.0, 0.0, 0.0, 1.0, -x0, -y0], [0.0, 0.0, w, h]),
+    }
+}
+
 /// A PDF text string: UTF-16BE with a BOM, UTF-8 with a BOM, else PDFDocEncoding (read as Latin-1).
 pub fn text_string(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
@@ -187,7 +216,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
             continue;
         };
         let resources = page_resources(&doc, page);
-        let media = media_box(&doc, page);
+        let (view_matrix, view) = page_view(&doc, page);
         let mut interp = Interpreter::new(&doc, &mut fonts, &mut budget);
         for stream_id in doc.get_page_contents(page_id) {
             let what = format!("content stream {} {} R of page {number}", stream_id.0, stream_id.1);
@@ -196,7 +225,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
                 continue;
             };
             match interp.stream_bytes(stream) {
-                Ok(data) => interp.run(&data, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], media, &what),
+                Ok(data) => interp.run(&data, resources, view_matrix, view, &what),
                 Err(e) => interp.out.problems.push(format!("{what} {e}")),
             }
         }
@@ -221,7 +250,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
                 Location::page(number),
             ));
         }
-        let (page_blocks, page_diags) = layout::layout_page(&page_content, media, number);
+        let (page_blocks, page_diags) = layout::layout_page(&page_content, view, number);
         blocks.extend(page_blocks);
         diags.extend(page_diags);
     }
@@ -310,6 +339,22 @@ mod tests {
             matches!(&doc.blocks[0], Block::Paragraph { text, .. } | Block::Heading { text, .. } if text.is_all_bold())
         );
         assert!(diags.iter().any(|d| d.kind == "pdf-content-unreadable" && d.message.contains("inside itself")));
+    }
+
+    #[test]
+    fn rotated_page_reads_upright() {
+        // Text drawn upward along the y axis on a page shown rotated by 90°.
+        let mut doc = PdfDocument::load_mem(&pdf_with_self_drawing_form("x", b"t")).expect("loads");
+        let page_id = doc.get_pages()[&1];
+        let content_id = doc.get_page_contents(page_id)[0];
+        let text = b"BT /F1 12 Tf 0 1 -1 0 300 100 Tm (Ledger 2024) Tj ET".to_vec();
+        doc.objects.insert(content_id, Object::Stream(Stream::new(dictionary! {}, text)));
+        doc.get_dictionary_mut(page_id).expect("page").set("Rotate", 90);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("saved");
+        let (read, _) = read_pdf(&bytes).expect("readable");
+        let texts: Vec<String> = read.text_blocks().map(|(t, _, _)| t).collect();
+        assert_eq!(texts, vec!["Ledger 2024".to_string()]);
     }
 
     #[test]

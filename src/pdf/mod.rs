@@ -1,18 +1,400 @@
 //! Stage 2 (front-end), `pdf`: PDF notices into the document model.
 //!
-//! (Under construction: the content-stream interpreter, fonts and table reconstruction land here.)
+//! The file is opened with lopdf (an encrypted file opens when its user password is empty). Each
+//! page's content streams are run by the interpreter in [`content`], which yields positioned
+//! glyphs (decoded through [`font`] and [`cmap`]) and ruling segments; [`layout`] turns them into
+//! blocks: tables from rulings (lattice) or, on a page without rulings, from column alignment
+//! (stream), and paragraphs and headings from the remaining lines, in reading order. Every table
+//! row carries its page, so the `table` stage can stitch tables across pages.
+//!
+//! Limits: every stream decompresses to at most [`MAX_STREAM_BYTES`], a document to at most
+//! [`MAX_DOCUMENT_BYTES`]; Form XObjects nest at most [`content::MAX_FORM_DEPTH`] deep and never
+//! draw themselves; the page tree is walked by lopdf, which refuses cycles.
 
-use crate::diag::Diagnostic;
-use crate::model::Document;
+pub mod cmap;
+pub mod content;
+pub mod font;
+pub mod layout;
+
+use lopdf::{Dictionary, Document as PdfDocument, Object};
+
+use crate::diag::{Diagnostic, Location};
+#[cfg(test)]
+use crate::model::Block;
+use crate::model::{DocProperties, Document};
+use content::{FontCache, Interpreter};
+
+/// Largest decompressed size of one stream.
+pub const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
+/// Largest decompressed size of all the streams of a document together.
+pub const MAX_DOCUMENT_BYTES: usize = 512 * 1024 * 1024;
+/// Most pages read.
+pub const MAX_PAGES: usize = 10_000;
 
 /// Why a PDF could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
-    #[error("not a readable PDF: {0}")]
+    #[error("not a readable PDF (corrupt or truncated): {0}")]
     Unreadable(String),
+    #[error("the PDF is encrypted and needs a password (only an empty user password can be opened): {0}")]
+    Encrypted(String),
+    #[error("the PDF has no pages")]
+    NoPages,
+    #[error("the PDF has {pages} pages, above the limit of {limit}")]
+    TooManyPages { pages: usize, limit: usize },
+    #[error(
+        "the PDF has no text layer: none of its {pages} pages draws any text ({images} images); \
+         run OCR first (e.g. `ocrmypdf --language chi_sim in.pdf out.pdf`)"
+    )]
+    NoTextLayer { pages: u32, images: u32 },
+}
+
+/// An object with references followed (at most a few steps), or `None` for a dangling one.
+pub fn deref<'a>(doc: &'a PdfDocument, obj: &'a Object) -> Option<&'a Object> {
+    doc.dereference(obj).ok().map(|(_, o)| o)
+}
+
+/// A page's `/Resources`, looked up through the parent page-tree nodes when the page has none.
+fn page_resources<'a>(doc: &'a PdfDocument, page: &'a Dictionary) -> Option<&'a Dictionary> {
+    let mut node = page;
+    for _ in 0..64 {
+        if let Some(res) = node.get(b"Resources").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok()) {
+            return Some(res);
+        }
+        node = node.get(b"Parent").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok())?;
+    }
+    None
+}
+
+/// The page's `/MediaBox` (inherited too) as (x0, y0, x1, y1); A4 when absent.
+fn media_box(doc: &PdfDocument, page: &Dictionary) -> [f32; 4] {
+    let mut node = page;
+    for _ in 0..64 {
+        if let Some(arr) = node.get(b"MediaBox").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_array().ok()) {
+            let v: Vec<f32> = arr.iter().filter_map(|o| deref(doc, o)?.as_float().ok()).collect();
+            if v.len() == 4 {
+                return [v[0].min(v[2]), v[1].min(v[3]), v[0].max(v[2]), v[1].max(v[3])];
+            }
+        }
+        match node.get(b"Parent").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok()) {
+            Some(parent) => node = parent,
+            None => break,
+        }
+    }
+    [0.0, 0.0, 595.0, 842.0]
+}
+
+/// The page's `/Rotate` (inherited too), normalized to 0, 90, 180 or 270.
+fn rotation(doc: &PdfDocument, page: &Dictionary) -> i64 {
+    let mut node = page;
+    for _ in 0..64 {
+        if let Some(r) = node.get(b"Rotate").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_i64().ok()) {
+            return r.rem_euclid(360) / 90 * 90;
+        }
+        match node.get(b"Parent").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok()) {
+            Some(parent) => node = parent,
+            None => break,
+        }
+    }
+    0
+}
+
+/// How the page is seen: the matrix from its user space to the upright view (MediaBox moved to the
+/// origin and `/Rotate` applied, so that a landscape ledger on a rotated page reads left to right)
+/// and the view's box `[0, 0, width, height]`.
+fn page_view(doc: &PdfDocument, page: &Dictionary) -> ([f32; 6], [f32; 4]) {
+    let [x0, y0, x1, y1] = media_box(doc, page);
+    let (w, h) = (x1 - x0, y1 - y0);
+    match rotation(doc, page) {
+        90 => ([0.0, -1.0, 1.0, 0.0, -y0, x1], [0.0, 0.0, h, w]),
+        180 => ([-1.0, 0.0, 0.0, -1.0, x1, y1], [0.0, 0.0, w, h]),
+        270 => ([0.0, 1.0, -1.0, 0.0, y1, -x0], [0.0, 0.0, h, w]),
+        _ => ([1.0, 0.0, 0.0, 1.0, -x0, -y0], [0.0, 0.0, w, h]),
+    }
+}
+
+/// A PDF text string: UTF-16BE with a BOM, UTF-8 with a BOM, else PDFDocEncoding (read as Latin-1).
+pub fn text_string(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return cmap::utf16be_to_string(rest);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return String::from_utf8_lossy(rest).into_owned();
+    }
+    // PDFDocEncoding agrees with Latin-1 outside 0x18–0x1F and 0x80–0xA0, which titles rarely use.
+    bytes.iter().map(|&b| b as char).collect()
+}
+
+fn info_title(doc: &PdfDocument) -> Option<String> {
+    let info = doc.trailer.get(b"Info").ok().and_then(|o| deref(doc, o))?.as_dict().ok()?;
+    match deref(doc, info.get(b"Title").ok()?)? {
+        Object::String(bytes, _) => {
+            let title = text_string(bytes).trim().to_string();
+            (!title.is_empty()).then_some(title)
+        }
+        _ => None,
+    }
+}
+
+/// Parses the file with lopdf, catching a parser panic as an error.
+fn load(bytes: &[u8], options: lopdf::LoadOptions) -> Result<PdfDocument, PdfError> {
+    let loaded = std::panic::catch_unwind(|| PdfDocument::load_mem_with_options(bytes, options))
+        .map_err(|_| PdfError::Unreadable("the PDF parser failed on this file".into()))?;
+    match loaded {
+        Ok(doc) => Ok(doc),
+        Err(lopdf::Error::InvalidPassword) => {
+            Err(PdfError::Encrypted("the empty user password does not open it".into()))
+        }
+        Err(lopdf::Error::Decryption(e)) => Err(PdfError::Encrypted(e.to_string())),
+        Err(e) => Err(PdfError::Unreadable(e.to_string())),
+    }
+}
+
+/// Opens the file: lopdf parses it and decrypts it when the user password is empty. When the
+/// cross-reference table is broken (a truncated download), the objects are found again by scanning
+/// the file; the second value then says so, for a diagnostic.
+fn open(bytes: &[u8]) -> Result<(PdfDocument, Option<String>), PdfError> {
+    if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
+        return Err(PdfError::Unreadable("no %PDF- header in the first kilobyte".into()));
+    }
+    let options = || lopdf::LoadOptions { max_decompressed_size: Some(MAX_STREAM_BYTES), ..Default::default() };
+    let (doc, repaired) = match load(bytes, options()) {
+        Ok(doc) => (doc, None),
+        Err(PdfError::Unreadable(first)) => {
+            let doc = load(bytes, lopdf::LoadOptions { force_reconstruct: true, ..options() })
+                .map_err(|_| PdfError::Unreadable(first.clone()))?;
+            (doc, Some(first))
+        }
+        Err(e) => return Err(e),
+    };
+    if doc.trailer.get(b"Encrypt").is_ok() && doc.encryption_state.is_none() {
+        return Err(PdfError::Encrypted("the empty user password does not open it".into()));
+    }
+    Ok((doc, repaired))
 }
 
 /// Reads a PDF held in memory into the document model, with what was noticed on the way.
-pub fn read_pdf(_bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
-    Err(PdfError::Unreadable("the PDF front-end is not built yet".into()))
+///
+/// Fails on a file that is not a PDF or cannot be parsed, on encryption other than an empty user
+/// password, and on a PDF with no text at all (a scan: run OCR first). Problems of single pages
+/// (an undecodable content stream, glyphs without Unicode) are diagnostics.
+pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
+    let (doc, repaired) = open(bytes)?;
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(match repaired {
+            Some(why) => PdfError::Unreadable(format!("{why}; no page could be recovered")),
+            None => PdfError::NoPages,
+        });
+    }
+    if pages.len() > MAX_PAGES {
+        return Err(PdfError::TooManyPages { pages: pages.len(), limit: MAX_PAGES });
+    }
+    let mut diags = Vec::new();
+    if let Some(why) = repaired {
+        diags.push(Diagnostic::warning(
+            "pdf-repaired",
+            format!(
+                "the file is damaged ({why}); its objects were recovered by scanning it and {} pages were found: \
+                 pages or text may be missing (truncated download?)",
+                pages.len()
+            ),
+            Location::default(),
+        ));
+    }
+    let mut fonts = FontCache::default();
+    let mut budget = MAX_DOCUMENT_BYTES;
+    let mut blocks = Vec::new();
+    let (mut total_glyphs, mut total_images) = (0usize, 0u32);
+    for (&number, &page_id) in &pages {
+        let Ok(page) = doc.get_dictionary(page_id) else {
+            diags.push(Diagnostic::error(
+                "pdf-page-unreadable",
+                format!("page {number} (object {} {} R) is not a dictionary; skipped", page_id.0, page_id.1),
+                Location::page(number),
+            ));
+            continue;
+        };
+        let resources = page_resources(&doc, page);
+        let (view_matrix, view) = page_view(&doc, page);
+        let mut interp = Interpreter::new(&doc, &mut fonts, &mut budget);
+        for stream_id in doc.get_page_contents(page_id) {
+            let what = format!("content stream {} {} R of page {number}", stream_id.0, stream_id.1);
+            let Ok(stream) = doc.get_object(stream_id).and_then(Object::as_stream) else {
+                interp.out.problems.push(format!("{what} is missing"));
+                continue;
+            };
+            match interp.stream_bytes(stream) {
+                Ok(data) => interp.run(&data, resources, view_matrix, view, &what),
+                Err(e) => interp.out.problems.push(format!("{what} {e}")),
+            }
+        }
+        let page_content = interp.out;
+        for problem in &page_content.problems {
+            diags.push(Diagnostic::error(
+                "pdf-content-unreadable",
+                format!("page {number}: {problem}; the page may be read only in part"),
+                Location::page(number),
+            ));
+        }
+        total_glyphs += page_content.glyphs.len();
+        total_images += page_content.images;
+        let unreadable = page_content.glyphs.iter().filter(|g| page_content.glyph_text(g) == "\u{FFFD}").count();
+        if unreadable >= 10 && unreadable * 2 >= page_content.glyphs.len() {
+            diags.push(Diagnostic::error(
+                "pdf-unreadable-page",
+                format!(
+                    "page {number}: {unreadable} of {} glyphs have no Unicode mapping; its text cannot be trusted",
+                    page_content.glyphs.len()
+                ),
+                Location::page(number),
+            ));
+        }
+        let (page_blocks, page_diags) = layout::layout_page(&page_content, view, number);
+        blocks.extend(page_blocks);
+        diags.extend(page_diags);
+    }
+    layout::carry_spans_across_pages(&mut blocks);
+    layout::number_rows_cut_before_their_number(&mut blocks);
+    if total_glyphs == 0 {
+        return Err(PdfError::NoTextLayer { pages: pages.len() as u32, images: total_images });
+    }
+    let mut unmapped: Vec<(String, u32)> =
+        fonts.fonts().filter(|f| f.unmapped.get() > 0).map(|f| (f.name.clone(), f.unmapped.get())).collect();
+    unmapped.sort();
+    for (name, count) in unmapped {
+        diags.push(Diagnostic::warning(
+            "pdf-unmapped-glyphs",
+            format!("font {name:?}: {count} glyphs have no Unicode mapping and were read as U+FFFD"),
+            Location::default(),
+        ));
+    }
+    let document = Document {
+        pages: pages.len() as u32,
+        blocks,
+        links: Vec::new(),
+        properties: DocProperties { title: info_title(&doc), ..Default::default() },
+    };
+    Ok((document, diags))
+}
+
+#[cfg(test)]
+mod tests {
+    use lopdf::{dictionary, Object, Stream};
+
+    use super::*;
+
+    /// A one-page PDF whose content shows `text` in Helvetica (WinAnsi) and draws Form XObject
+    /// `/Fm1`, which draws itself.
+    fn pdf_with_self_drawing_form(text: &str, title: &[u8]) -> Vec<u8> {
+        let mut doc = PdfDocument::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font_id = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica-Bold", "Encoding" => "WinAnsiEncoding",
+        });
+        let form_id = doc.new_object_id();
+        let form = Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+                "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => form_id } },
+            },
+            b"/Fm1 Do".to_vec(),
+        );
+        doc.objects.insert(form_id, Object::Stream(form));
+        let content = format!("BT /F1 12 Tf 72 700 Td ({text}) Tj ET /Fm1 Do");
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                "Resources" => dictionary! {
+                    "Font" => dictionary! { "F1" => font_id },
+                    "XObject" => dictionary! { "Fm1" => form_id },
+                },
+            }),
+        );
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        let info_id = doc.add_object(dictionary! { "Title" => Object::string_literal(title.to_vec()) });
+        doc.trailer.set("Info", info_id);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).expect("saved");
+        out
+    }
+
+    #[test]
+    fn inherited_resources_simple_font_and_a_form_drawing_itself() {
+        let bytes = pdf_with_self_drawing_form("Task list 2024", b"\xFE\xFF\x90\x1A\x77\xE5");
+        let (doc, diags) = read_pdf(&bytes).expect("readable");
+        assert_eq!(doc.pages, 1);
+        assert_eq!(doc.properties.title.as_deref(), Some("通知"));
+        let (text, origin, _) = doc.text_blocks().next().expect("one paragraph");
+        assert_eq!(text, "Task list 2024");
+        assert_eq!(origin.page, 1);
+        assert!(
+            matches!(&doc.blocks[0], Block::Paragraph { text, .. } | Block::Heading { text, .. } if text.is_all_bold())
+        );
+        assert!(diags.iter().any(|d| d.kind == "pdf-content-unreadable" && d.message.contains("inside itself")));
+    }
+
+    #[test]
+    fn rotated_page_reads_upright() {
+        // Text drawn upward along the y axis on a page shown rotated by 90°.
+        let mut doc = PdfDocument::load_mem(&pdf_with_self_drawing_form("x", b"t")).expect("loads");
+        let page_id = doc.get_pages()[&1];
+        let content_id = doc.get_page_contents(page_id)[0];
+        let text = b"BT /F1 12 Tf 0 1 -1 0 300 100 Tm (Ledger 2024) Tj ET".to_vec();
+        doc.objects.insert(content_id, Object::Stream(Stream::new(dictionary! {}, text)));
+        doc.get_dictionary_mut(page_id).expect("page").set("Rotate", 90);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("saved");
+        let (read, _) = read_pdf(&bytes).expect("readable");
+        let texts: Vec<String> = read.text_blocks().map(|(t, _, _)| t).collect();
+        assert_eq!(texts, vec!["Ledger 2024".to_string()]);
+    }
+
+    #[test]
+    fn not_a_pdf_and_truncated_files_are_errors() {
+        assert!(matches!(read_pdf(b"hello"), Err(PdfError::Unreadable(_))));
+        let bytes = pdf_with_self_drawing_form("x", b"t");
+        assert!(read_pdf(&bytes[..bytes.len() / 3]).is_err());
+    }
+}
+
+/// Developer aid: prints the blocks and diagnostics read from the PDF named by `$PDF`:
+/// `PDF=file.pdf cargo test --lib pdf::dev -- --ignored --nocapture`.
+#[cfg(test)]
+mod dev {
+    #[test]
+    #[ignore]
+    fn dump_blocks() {
+        let Ok(path) = std::env::var("PDF") else { return };
+        let (doc, diags) = super::read_pdf(&std::fs::read(path).expect("readable file")).expect("readable PDF");
+        for block in &doc.blocks {
+            match block {
+                crate::model::Block::Table(t) => {
+                    println!("TABLE");
+                    for r in &t.rows {
+                        let cells: Vec<String> = r
+                            .cells
+                            .iter()
+                            .map(|c| {
+                                let text: String = c.text.to_plain().chars().take(14).collect();
+                                format!("[{}x{}]{}", c.row_span, c.col_span, text)
+                            })
+                            .collect();
+                        println!("  p{} {}", r.origin.page, cells.join(" | "));
+                    }
+                }
+                other => println!("{other:?}"),
+            }
+        }
+        for d in diags {
+            println!("{d}");
+        }
+    }
 }

@@ -1,0 +1,528 @@
+//! The content-stream interpreter: a page's operators into positioned glyphs and ruling lines.
+//!
+//! Only what layout needs is tracked: the graphics state's CTM and text state (saved by `q`/`Q`),
+//! the text matrices, and paths. Glyph positions are in user space (PDF points, y up) through the
+//! CTM. Rulings are straight horizontal or vertical segments: stroked lines and rectangle edges,
+//! and filled rectangles thinner than [`THIN_FILL`] (how Word, WPS and Chromium draw borders).
+//! Form XObjects are run recursively with their `/Matrix` and `/Resources` up to
+//! [`MAX_FORM_DEPTH`], never one that is already being drawn; images are only counted.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use lopdf::content::{Content, Operation};
+use lopdf::{Dictionary, Document as PdfDocument, Object, ObjectId};
+
+use super::font::Font;
+use super::{deref, MAX_STREAM_BYTES};
+
+/// A filled rectangle thinner than this (points) in one direction is a ruling line.
+pub const THIN_FILL: f32 = 2.5;
+/// Deepest nesting of Form XObjects that is followed.
+pub const MAX_FORM_DEPTH: usize = 12;
+/// Most glyphs kept for one page, so a hostile page cannot exhaust memory.
+pub const MAX_GLYPHS_PER_PAGE: usize = 2_000_000;
+
+/// A glyph placed on the page. Its text is `PageContent::text[text_start..text_end]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Glyph {
+    /// Left edge of the glyph origin, user space.
+    pub x: f32,
+    /// Baseline, user space (y grows upward).
+    pub y: f32,
+    /// Advance width in user space.
+    pub width: f32,
+    /// Font size in user space.
+    pub size: f32,
+    pub bold: bool,
+    pub text_start: u32,
+    pub text_end: u32,
+}
+
+/// An axis-aligned ruling segment with `x0 <= x1`, `y0 <= y1` (one of the two pairs equal).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Segment {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
+
+/// What a page draws that matters here.
+#[derive(Debug, Default)]
+pub struct PageContent {
+    pub text: String,
+    pub glyphs: Vec<Glyph>,
+    pub segments: Vec<Segment>,
+    pub images: u32,
+    /// Problems met while reading (undecodable stream, truncated operators), for diagnostics.
+    pub problems: Vec<String>,
+}
+
+impl PageContent {
+    /// The text of a glyph.
+    pub fn glyph_text(&self, g: &Glyph) -> &str {
+        &self.text[g.text_start as usize..g.text_end as usize]
+    }
+}
+
+type Matrix = [f32; 6];
+/// A box `[x0, y0, x1, y1]` in user space.
+pub type Rect = [f32; 4];
+
+/// Whether a point lies in a box, with half a point of slack.
+fn inside(clip: &Rect, x: f32, y: f32) -> bool {
+    x >= clip[0] - 0.5 && x <= clip[2] + 0.5 && y >= clip[1] - 0.5 && y <= clip[3] + 0.5
+}
+
+/// The part of an axis-aligned segment inside a box, if any.
+fn clip_segment(seg: Segment, clip: &Rect) -> Option<Segment> {
+    let clipped =
+        Segment { x0: seg.x0.max(clip[0]), y0: seg.y0.max(clip[1]), x1: seg.x1.min(clip[2]), y1: seg.y1.min(clip[3]) };
+    (clipped.x0 <= clipped.x1 + 0.5 && clipped.y0 <= clipped.y1 + 0.5).then_some(clipped)
+}
+
+/// The bounding box of a path's points.
+fn path_box(path: &[Subpath]) -> Option<Rect> {
+    let mut points = path.iter().flat_map(|sp| sp.points.iter());
+    let &(x, y) = points.next()?;
+    Some(points.fold([x, y, x, y], |b, &(x, y)| [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)]))
+}
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// `first` then `second`, as PDF composes matrices (`first × second`).
+pub fn multiply(m1: &Matrix, m2: &Matrix) -> Matrix {
+    [
+        m1[0] * m2[0] + m1[1] * m2[2],
+        m1[0] * m2[1] + m1[1] * m2[3],
+        m1[2] * m2[0] + m1[3] * m2[2],
+        m1[2] * m2[1] + m1[3] * m2[3],
+        m1[4] * m2[0] + m1[5] * m2[2] + m2[4],
+        m1[4] * m2[1] + m1[5] * m2[3] + m2[5],
+    ]
+}
+
+fn apply(m: &Matrix, x: f32, y: f32) -> (f32, f32) {
+    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+}
+
+#[derive(Clone)]
+struct GraphicsState {
+    ctm: Matrix,
+    font: Option<Rc<Font>>,
+    size: f32,
+    char_spacing: f32,
+    word_spacing: f32,
+    horizontal_scale: f32,
+    leading: f32,
+    rise: f32,
+    render_mode: i64,
+    /// The clipping region as a user-space box `[x0, y0, x1, y1]` (rectangular approximation).
+    clip: Rect,
+}
+
+impl GraphicsState {
+    fn new(ctm: Matrix, clip: Rect) -> Self {
+        GraphicsState {
+            ctm,
+            font: None,
+            size: 0.0,
+            char_spacing: 0.0,
+            word_spacing: 0.0,
+            horizontal_scale: 1.0,
+            leading: 0.0,
+            rise: 0.0,
+            render_mode: 0,
+            clip,
+        }
+    }
+}
+
+/// A subpath in user space (a curve ends it: curves are never rulings); `closed` after `h` or `re`.
+#[derive(Default)]
+struct Subpath {
+    points: Vec<(f32, f32)>,
+    closed: bool,
+}
+
+/// Narrows the clip to the current path's box when `W`/`W*` asked for it.
+fn apply_clip(gs: &mut GraphicsState, pending: &mut bool, path: &[Subpath]) {
+    if std::mem::take(pending) {
+        if let Some(b) = path_box(path) {
+            gs.clip = [gs.clip[0].max(b[0]), gs.clip[1].max(b[1]), gs.clip[2].min(b[2]), gs.clip[3].min(b[3])];
+        }
+    }
+}
+
+/// Fonts built so far for a document, by font dictionary object.
+#[derive(Default)]
+pub struct FontCache {
+    fonts: HashMap<ObjectId, Rc<Font>>,
+}
+
+impl FontCache {
+    /// All fonts built, for the per-font unmapped-glyph report.
+    pub fn fonts(&self) -> impl Iterator<Item = &Rc<Font>> {
+        self.fonts.values()
+    }
+}
+
+/// Runs content streams for one page.
+pub struct Interpreter<'a> {
+    doc: &'a PdfDocument,
+    fonts: &'a mut FontCache,
+    /// Decompressed bytes the document may still use.
+    budget: &'a mut usize,
+    pub out: PageContent,
+    /// Form XObjects being drawn, to refuse one drawing itself.
+    form_stack: Vec<ObjectId>,
+}
+
+fn number(obj: &Object) -> f32 {
+    match obj {
+        Object::Integer(i) => *i as f32,
+        Object::Real(r) => *r,
+        _ => 0.0,
+    }
+}
+
+fn operand(op: &Operation, i: usize) -> f32 {
+    op.operands.get(i).map_or(0.0, number)
+}
+
+fn matrix_of(op: &Operation) -> Matrix {
+    [operand(op, 0), operand(op, 1), operand(op, 2), operand(op, 3), operand(op, 4), operand(op, 5)]
+}
+
+/// A sub-dictionary of a resources dictionary (`/Font`, `/XObject`), followed through references.
+fn resource<'d>(doc: &'d PdfDocument, resources: Option<&'d Dictionary>, kind: &[u8]) -> Option<&'d Dictionary> {
+    resources?.get(kind).ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok())
+}
+
+impl<'a> Interpreter<'a> {
+    pub fn new(doc: &'a PdfDocument, fonts: &'a mut FontCache, budget: &'a mut usize) -> Self {
+        Interpreter { doc, fonts, budget, out: PageContent::default(), form_stack: Vec::new() }
+    }
+
+    /// Decodes a stream within the per-stream and per-document limits.
+    pub fn stream_bytes(&mut self, stream: &lopdf::Stream) -> Result<Vec<u8>, String> {
+        let limit = MAX_STREAM_BYTES.min(*self.budget);
+        match stream.decompressed_content_with_limit(limit) {
+            Ok(bytes) => {
+                *self.budget -= bytes.len().min(*self.budget);
+                Ok(bytes)
+            }
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+                Err(format!("decompresses to more than {limit} bytes (the per-stream or per-document limit)"))
+            }
+            Err(e) => Err(format!("cannot be decoded ({e})")),
+        }
+    }
+
+    /// Runs one content stream's bytes with the given resources and initial CTM.
+    /// `clip` is the region outside which nothing is seen (the page's box, or the clip in force
+    /// where a form is drawn).
+    pub fn run(&mut self, data: &[u8], resources: Option<&'a Dictionary>, ctm: Matrix, clip: Rect, what: &str) {
+        let mut states = vec![GraphicsState::new(ctm, clip)];
+        let mut pending_clip = false;
+        let mut tm = IDENTITY;
+        let mut tlm = IDENTITY;
+        let mut path: Vec<Subpath> = Vec::new();
+        for (count, op) in Content::decode_iter(data).enumerate() {
+            let op = match op {
+                Ok(op) => op,
+                Err(e) => {
+                    self.out.problems.push(format!("{what} is truncated or malformed after {count} operators ({e})"));
+                    break;
+                }
+            };
+            let depth = states.len();
+            let gs = states.last_mut().expect("the state stack is never empty");
+            match op.operator.as_str() {
+                "q" if depth < 256 => {
+                    let top = gs.clone();
+                    states.push(top);
+                }
+                "Q" if depth > 1 => {
+                    states.pop();
+                }
+                "cm" => gs.ctm = multiply(&matrix_of(&op), &gs.ctm),
+                "BT" => {
+                    tm = IDENTITY;
+                    tlm = IDENTITY;
+                }
+                "Tf" => {
+                    gs.size = operand(&op, 1);
+                    gs.font = op.operands.first().and_then(|o| o.as_name().ok()).and_then(|n| self.font(resources, n));
+                }
+                "Tc" => gs.char_spacing = operand(&op, 0),
+                "Tw" => gs.word_spacing = operand(&op, 0),
+                "Tz" => gs.horizontal_scale = operand(&op, 0) / 100.0,
+                "TL" => gs.leading = operand(&op, 0),
+                "Ts" => gs.rise = operand(&op, 0),
+                "Tr" => gs.render_mode = operand(&op, 0) as i64,
+                "Tm" => {
+                    tm = matrix_of(&op);
+                    tlm = tm;
+                }
+                "Td" | "TD" => {
+                    if op.operator == "TD" {
+                        gs.leading = -operand(&op, 1);
+                    }
+                    tlm = multiply(&[1.0, 0.0, 0.0, 1.0, operand(&op, 0), operand(&op, 1)], &tlm);
+                    tm = tlm;
+                }
+                "T*" => {
+                    tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.leading], &tlm);
+                    tm = tlm;
+                }
+                "Tj" | "'" | "\"" => {
+                    if op.operator != "Tj" {
+                        if op.operator == "\"" {
+                            gs.word_spacing = operand(&op, 0);
+                            gs.char_spacing = operand(&op, 1);
+                        }
+                        tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.leading], &tlm);
+                        tm = tlm;
+                    }
+                    if let Some(Object::String(bytes, _)) = op.operands.last() {
+                        let gs = gs.clone();
+                        self.show(&gs, &mut tm, bytes);
+                    }
+                }
+                "TJ" => {
+                    let gs = gs.clone();
+                    if let Some(Object::Array(items)) = op.operands.first() {
+                        for item in items {
+                            match item {
+                                Object::String(bytes, _) => self.show(&gs, &mut tm, bytes),
+                                other => {
+                                    let tx = -number(other) / 1000.0 * gs.size * gs.horizontal_scale;
+                                    tm = multiply(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
+                                }
+                            }
+                        }
+                    }
+                }
+                "m" => {
+                    let p = apply(&gs.ctm, operand(&op, 0), operand(&op, 1));
+                    path.push(Subpath { points: vec![p], closed: false });
+                }
+                "l" => {
+                    let p = apply(&gs.ctm, operand(&op, 0), operand(&op, 1));
+                    match path.last_mut() {
+                        Some(sp) if !sp.closed => sp.points.push(p),
+                        _ => path.push(Subpath { points: vec![p], closed: false }),
+                    }
+                }
+                "c" | "v" | "y" => {
+                    // A curve is never a ruling: its end starts a fresh subpath.
+                    let n = op.operands.len();
+                    if n >= 2 {
+                        let p = apply(&gs.ctm, operand(&op, n - 2), operand(&op, n - 1));
+                        path.push(Subpath { points: vec![p], closed: false });
+                    }
+                }
+                "h" => {
+                    if let Some(sp) = path.last_mut() {
+                        sp.closed = true;
+                    }
+                }
+                "re" => {
+                    let (x, y, w, h) = (operand(&op, 0), operand(&op, 1), operand(&op, 2), operand(&op, 3));
+                    let points = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+                        .iter()
+                        .map(|&(px, py)| apply(&gs.ctm, px, py))
+                        .collect();
+                    path.push(Subpath { points, closed: true });
+                }
+                "S" | "s" => {
+                    if op.operator == "s" {
+                        if let Some(sp) = path.last_mut() {
+                            sp.closed = true;
+                        }
+                    }
+                    self.stroke(&path, gs.clip);
+                    apply_clip(gs, &mut pending_clip, &path);
+                    path.clear();
+                }
+                "f" | "F" | "f*" => {
+                    self.fill(&path, gs.clip);
+                    apply_clip(gs, &mut pending_clip, &path);
+                    path.clear();
+                }
+                "B" | "B*" | "b" | "b*" => {
+                    if op.operator.starts_with('b') {
+                        if let Some(sp) = path.last_mut() {
+                            sp.closed = true;
+                        }
+                    }
+                    self.fill(&path, gs.clip);
+                    self.stroke(&path, gs.clip);
+                    apply_clip(gs, &mut pending_clip, &path);
+                    path.clear();
+                }
+                "W" | "W*" => pending_clip = true,
+                "n" => {
+                    apply_clip(gs, &mut pending_clip, &path);
+                    path.clear();
+                }
+                "Do" => {
+                    if let Some(name) = op.operands.first().and_then(|o| o.as_name().ok()) {
+                        let (ctm, clip) = (gs.ctm, gs.clip);
+                        self.draw_xobject(resources, name, ctm, clip);
+                    }
+                }
+                // lopdf reads a whole inline image (BI … ID … EI) as one `BI` operation.
+                "BI" => self.out.images += 1,
+                _ => {}
+            }
+        }
+    }
+
+    fn font(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Option<Rc<Font>> {
+        let entry = resource(self.doc, resources, b"Font")?.get(name).ok()?;
+        match entry {
+            Object::Reference(id) => {
+                if let Some(font) = self.fonts.fonts.get(id) {
+                    return Some(font.clone());
+                }
+                let dict = self.doc.get_object(*id).ok()?.as_dict().ok()?;
+                let font = Rc::new(Font::from_dict(self.doc, dict));
+                self.fonts.fonts.insert(*id, font.clone());
+                Some(font)
+            }
+            Object::Dictionary(dict) => Some(Rc::new(Font::from_dict(self.doc, dict))),
+            _ => None,
+        }
+    }
+
+    /// Places the glyphs of one shown string and advances the text matrix.
+    fn show(&mut self, gs: &GraphicsState, tm: &mut Matrix, bytes: &[u8]) {
+        let Some(font) = gs.font.clone() else { return };
+        let bold = font.bold || gs.render_mode == 2;
+        font.decode(bytes, |g| {
+            let base = multiply(tm, &gs.ctm);
+            let (x, y) = apply(&base, 0.0, gs.rise);
+            let glyph_width = g.width * gs.size * gs.horizontal_scale;
+            let width = glyph_width * (base[0] * base[0] + base[1] * base[1]).sqrt();
+            let size = gs.size * (base[2] * base[2] + base[3] * base[3]).sqrt();
+            let visible = inside(&gs.clip, x + width / 2.0, y + 0.3 * size);
+            if visible && self.out.glyphs.len() < MAX_GLYPHS_PER_PAGE && !g.text.is_empty() {
+                let start = self.out.text.len() as u32;
+                self.out.text.push_str(g.text);
+                let end = self.out.text.len() as u32;
+                self.out.glyphs.push(Glyph { x, y, width, size, bold, text_start: start, text_end: end });
+            }
+            let spacing = gs.char_spacing + if g.is_word_space { gs.word_spacing } else { 0.0 };
+            let tx = (g.width * gs.size + spacing) * gs.horizontal_scale;
+            *tm = multiply(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], tm);
+        });
+    }
+
+    fn add_segment(&mut self, seg: Segment, clip: &Rect) {
+        if let Some(seg) = clip_segment(seg, clip) {
+            self.out.segments.push(seg);
+        }
+    }
+
+    fn push_segment(&mut self, (ax, ay): (f32, f32), (bx, by): (f32, f32), clip: &Rect) {
+        let (dx, dy) = ((ax - bx).abs(), (ay - by).abs());
+        if dx < 0.5 && dy >= 0.5 || dy < 0.5 && dx >= 0.5 {
+            let seg = Segment { x0: ax.min(bx), y0: ay.min(by), x1: ax.max(bx), y1: ay.max(by) };
+            if dx < 0.5 {
+                let x = (ax + bx) / 2.0;
+                self.add_segment(Segment { x0: x, x1: x, ..seg }, clip);
+            } else {
+                let y = (ay + by) / 2.0;
+                self.add_segment(Segment { y0: y, y1: y, ..seg }, clip);
+            }
+        }
+    }
+
+    fn stroke(&mut self, path: &[Subpath], clip: Rect) {
+        for sp in path {
+            for pair in sp.points.windows(2) {
+                self.push_segment(pair[0], pair[1], &clip);
+            }
+            if sp.closed && sp.points.len() > 2 {
+                self.push_segment(sp.points[sp.points.len() - 1], sp.points[0], &clip);
+            }
+        }
+    }
+
+    /// Thin filled rectangles become the line through their middle.
+    fn fill(&mut self, path: &[Subpath], clip: Rect) {
+        for sp in path {
+            if sp.points.len() < 3 || sp.points.len() > 5 {
+                continue;
+            }
+            let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+            for &(x, y) in &sp.points {
+                x0 = x0.min(x);
+                y0 = y0.min(y);
+                x1 = x1.max(x);
+                y1 = y1.max(y);
+            }
+            let on_corner = |&(x, y): &(f32, f32)| {
+                ((x - x0).abs() < 0.5 || (x - x1).abs() < 0.5) && ((y - y0).abs() < 0.5 || (y - y1).abs() < 0.5)
+            };
+            if !sp.points.iter().all(on_corner) {
+                continue;
+            }
+            let (w, h) = (x1 - x0, y1 - y0);
+            if h < THIN_FILL && w > h {
+                let y = (y0 + y1) / 2.0;
+                self.add_segment(Segment { x0, y0: y, x1, y1: y }, &clip);
+            } else if w < THIN_FILL && h > w {
+                let x = (x0 + x1) / 2.0;
+                self.add_segment(Segment { x0: x, y0, x1: x, y1 }, &clip);
+            }
+        }
+    }
+
+    fn draw_xobject(&mut self, resources: Option<&'a Dictionary>, name: &[u8], ctm: Matrix, clip: Rect) {
+        let Some(Object::Reference(id)) = resource(self.doc, resources, b"XObject").and_then(|d| d.get(name).ok())
+        else {
+            return;
+        };
+        let Ok(stream) = self.doc.get_object(*id).and_then(Object::as_stream) else { return };
+        match stream.dict.get(b"Subtype").and_then(Object::as_name) {
+            Ok(b"Image") => self.out.images += 1,
+            Ok(b"Form") => {
+                if self.form_stack.len() >= MAX_FORM_DEPTH || self.form_stack.contains(id) {
+                    self.out.problems.push(format!(
+                        "form XObject {} {} R is drawn inside itself or nested deeper than {MAX_FORM_DEPTH}; skipped",
+                        id.0, id.1
+                    ));
+                    return;
+                }
+                let matrix = stream
+                    .dict
+                    .get(b"Matrix")
+                    .ok()
+                    .and_then(|o| o.as_array().ok())
+                    .filter(|a| a.len() == 6)
+                    .map(|a| [number(&a[0]), number(&a[1]), number(&a[2]), number(&a[3]), number(&a[4]), number(&a[5])])
+                    .unwrap_or(IDENTITY);
+                let form_resources = stream
+                    .dict
+                    .get(b"Resources")
+                    .ok()
+                    .and_then(|o| deref(self.doc, o))
+                    .and_then(|o| o.as_dict().ok())
+                    .or(resources);
+                let what = format!("form XObject {} {} R", id.0, id.1);
+                match self.stream_bytes(stream) {
+                    Ok(data) => {
+                        self.form_stack.push(*id);
+                        self.run(&data, form_resources, multiply(&matrix, &ctm), clip, &what);
+                        self.form_stack.pop();
+                    }
+                    Err(e) => self.out.problems.push(format!("{what} {e}")),
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,1007 @@
+//! Layout: a page's glyphs and rulings into blocks — tables, paragraphs and headings.
+//!
+//! Coordinates here grow downward from the top of the page ("down"), so sorting by them is reading
+//! order. Tables come from rulings (lattice): segments are snapped and merged ([`merge_rulings`]),
+//! connected horizontal and vertical lines form a table whose column and row positions are the
+//! lines' positions, and a grid region not split by a line is one cell spanning several positions
+//! ([`build_grid`]). A page without rulings is searched for text aligned in columns (stream). Glyphs
+//! go to cells by their centre (binary search over the grid positions), are grouped into lines by
+//! baseline and joined with the CJK rules of [`LineJoiner`]. Text outside tables becomes paragraphs
+//! split at vertical gaps, indents and short lines; a clearly larger font makes a heading.
+
+use crate::diag::{Diagnostic, Location};
+use crate::model::{Block, Cell, Origin, RichText, Row, Run, Table};
+
+use super::content::{Glyph, PageContent};
+
+/// Distance (points) within which ruling positions are the same line.
+pub const SNAP: f32 = 2.0;
+/// Shortest ruling segment considered (points).
+const MIN_RULING: f32 = 3.0;
+
+/// A horizontal ruling, down coordinates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HLine {
+    pub y: f32,
+    pub x0: f32,
+    pub x1: f32,
+}
+
+/// A vertical ruling, down coordinates (`y0 < y1`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VLine {
+    pub x: f32,
+    pub y0: f32,
+    pub y1: f32,
+}
+
+/// Whether a character is written without spaces around it in Chinese text: CJK ideographs and
+/// punctuation, fullwidth forms, kana, hangul, and general punctuation such as quotes and dashes.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2010..=0x206F | 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF
+        | 0x20000..=0x3FFFF)
+}
+
+/// Punctuation that may not start a line, so typesetters let it hang past the right edge of the
+/// line (and of a table cell) instead.
+fn is_closing_punctuation(c: char) -> bool {
+    "，。、；：！？）》」』】〕”’．,.;:!?)]".contains(c)
+}
+
+/// Merges collinear runs of `(position, start, end)` that lie within [`SNAP`] of each other and
+/// overlap or touch; positions are averaged.
+fn merge_runs(mut runs: Vec<(f32, f32, f32)>) -> Vec<(f32, f32, f32)> {
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let mut j = i + 1;
+        while j < runs.len() && runs[j].0 - runs[j - 1].0 <= SNAP / 2.0 {
+            j += 1;
+        }
+        let group = &mut runs[i..j];
+        let pos = group.iter().map(|r| r.0).sum::<f32>() / group.len() as f32;
+        group.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let (mut start, mut end) = (group[0].1, group[0].2);
+        for r in &group[1..] {
+            if r.1 <= end + SNAP {
+                end = end.max(r.2);
+            } else {
+                out.push((pos, start, end));
+                (start, end) = (r.1, r.2);
+            }
+        }
+        out.push((pos, start, end));
+        i = j;
+    }
+    out.retain(|r| r.2 - r.1 >= MIN_RULING);
+    out
+}
+
+/// Snaps and merges ruling segments (already in down coordinates) into horizontal and vertical
+/// lines.
+pub fn merge_rulings(h: Vec<(f32, f32, f32)>, v: Vec<(f32, f32, f32)>) -> (Vec<HLine>, Vec<VLine>) {
+    let h = merge_runs(h).into_iter().map(|(y, x0, x1)| HLine { y, x0, x1 }).collect();
+    let v = merge_runs(v).into_iter().map(|(x, y0, y1)| VLine { x, y0, y1 }).collect();
+    (h, v)
+}
+
+/// One cell of a lattice grid: its first grid position and spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GridCell {
+    pub row: usize,
+    pub col: usize,
+    pub row_span: usize,
+    pub col_span: usize,
+}
+
+/// A table found from rulings: column edges `xs`, row edges `ys` (both ascending, down
+/// coordinates), its cells and which cell owns each grid position.
+#[derive(Debug)]
+pub struct Grid {
+    pub xs: Vec<f32>,
+    pub ys: Vec<f32>,
+    pub cells: Vec<GridCell>,
+    /// `owner[row * columns + col]` is an index into `cells`.
+    pub owner: Vec<usize>,
+}
+
+impl Grid {
+    pub fn columns(&self) -> usize {
+        self.xs.len() - 1
+    }
+
+    pub fn rows(&self) -> usize {
+        self.ys.len() - 1
+    }
+
+    /// The cell whose region holds the point, if the point is inside the table.
+    pub fn cell_at(&self, x: f32, y: f32) -> Option<usize> {
+        if x < self.xs[0] || x > *self.xs.last()? || y < self.ys[0] || y > *self.ys.last()? {
+            return None;
+        }
+        let col = self.xs.partition_point(|&e| e <= x).saturating_sub(1).min(self.columns() - 1);
+        let row = self.ys.partition_point(|&e| e <= y).saturating_sub(1).min(self.rows() - 1);
+        Some(self.owner[row * self.columns() + col])
+    }
+}
+
+fn cluster_positions(mut values: Vec<f32>) -> Vec<f32> {
+    values.sort_by(f32::total_cmp);
+    let mut out: Vec<f32> = Vec::new();
+    let mut group: Vec<f32> = Vec::new();
+    for v in values {
+        if let Some(&last) = group.last() {
+            if v - last > SNAP {
+                out.push(group.iter().sum::<f32>() / group.len() as f32);
+                group.clear();
+            }
+        }
+        group.push(v);
+    }
+    if !group.is_empty() {
+        out.push(group.iter().sum::<f32>() / group.len() as f32);
+    }
+    out
+}
+
+/// Builds the grid of one connected set of rulings. Column edges are the vertical lines'
+/// positions, row edges the horizontal ones'; a boundary between two grid positions without a line
+/// through its middle joins them into one spanning cell. `None` when the lines do not make at least
+/// two cells (a frame around text is not a table).
+pub fn build_grid(h: &[HLine], v: &[VLine]) -> Option<Grid> {
+    let xs = cluster_positions(v.iter().map(|l| l.x).collect());
+    let mut ys = cluster_positions(h.iter().map(|l| l.y).collect());
+    // A row cut by a page break may have no closing border (Chromium): when at least two vertical
+    // lines run on past the last horizontal one, their end closes the table; the same at the top.
+    if let (Some(&first), Some(&last)) = (ys.first(), ys.last()) {
+        let below: Vec<f32> = v.iter().filter(|l| l.y1 > last + 2.0 * SNAP).map(|l| l.y1).collect();
+        if below.len() >= 2 {
+            ys.push(below.iter().copied().fold(f32::MIN, f32::max));
+        }
+        let above: Vec<f32> = v.iter().filter(|l| l.y0 < first - 2.0 * SNAP).map(|l| l.y0).collect();
+        if above.len() >= 2 {
+            ys.insert(0, above.iter().copied().fold(f32::MAX, f32::min));
+        }
+    }
+    if xs.len() < 2 || ys.len() < 2 || (xs.len() - 1) * (ys.len() - 1) < 2 {
+        return None;
+    }
+    let (rows, cols) = (ys.len() - 1, xs.len() - 1);
+    if rows * cols > crate::table::MAX_GRID_CELLS {
+        return None;
+    }
+    // A vertical line at column edge `edge` through the middle of row `row`.
+    let has_v = |edge: usize, row: usize| {
+        let mid = (ys[row] + ys[row + 1]) / 2.0;
+        v.iter().any(|l| (l.x - xs[edge]).abs() <= SNAP && l.y0 - SNAP <= mid && mid <= l.y1 + SNAP)
+    };
+    let has_h = |edge: usize, col: usize| {
+        let mid = (xs[col] + xs[col + 1]) / 2.0;
+        h.iter().any(|l| (l.y - ys[edge]).abs() <= SNAP && l.x0 - SNAP <= mid && mid <= l.x1 + SNAP)
+    };
+    let mut owner = vec![usize::MAX; rows * cols];
+    let mut cells = Vec::new();
+    for row in 0..rows {
+        for col in 0..cols {
+            if owner[row * cols + col] != usize::MAX {
+                continue;
+            }
+            let mut last_col = col;
+            while last_col + 1 < cols && !has_v(last_col + 1, row) && owner[row * cols + last_col + 1] == usize::MAX {
+                last_col += 1;
+            }
+            let mut last_row = row;
+            while last_row + 1 < rows
+                && (col..=last_col).all(|c| !has_h(last_row + 1, c) && owner[(last_row + 1) * cols + c] == usize::MAX)
+            {
+                last_row += 1;
+            }
+            let id = cells.len();
+            cells.push(GridCell { row, col, row_span: last_row - row + 1, col_span: last_col - col + 1 });
+            for r in row..=last_row {
+                for c in col..=last_col {
+                    owner[r * cols + c] = id;
+                }
+            }
+        }
+    }
+    Some(Grid { xs, ys, cells, owner })
+}
+
+/// Groups horizontal and vertical lines that touch or cross into connected sets (candidate
+/// tables), each as its lines.
+fn connected_rulings(h: &[HLine], v: &[VLine]) -> Vec<(Vec<HLine>, Vec<VLine>)> {
+    let n = h.len() + v.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (i, hl) in h.iter().enumerate() {
+        for (j, vl) in v.iter().enumerate() {
+            let touches = vl.x >= hl.x0 - SNAP && vl.x <= hl.x1 + SNAP && hl.y >= vl.y0 - SNAP && hl.y <= vl.y1 + SNAP;
+            if touches {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, h.len() + j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, (Vec<HLine>, Vec<VLine>)> = Default::default();
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        let entry = groups.entry(root).or_default();
+        if i < h.len() {
+            entry.0.push(h[i]);
+        } else {
+            entry.1.push(v[i - h.len()]);
+        }
+    }
+    groups.into_values().filter(|(h, v)| h.len() >= 2 && v.len() >= 2).collect()
+}
+
+/// A glyph in down coordinates with what layout needs.
+#[derive(Clone, Copy, Debug)]
+struct Placed {
+    x0: f32,
+    x1: f32,
+    base: f32,
+    size: f32,
+    bold: bool,
+    index: u32,
+}
+
+/// A line of text: glyphs left to right on one baseline.
+#[derive(Debug)]
+struct Line {
+    glyphs: Vec<Placed>,
+    x0: f32,
+    x1: f32,
+    base: f32,
+    size: f32,
+}
+
+/// Groups glyphs into lines by baseline, then orders each line by x. A glyph drawn twice at
+/// (almost) the same place — fake bold by overprinting — is kept once, as bold.
+fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec<Line> {
+    glyphs.sort_by(|a, b| a.base.total_cmp(&b.base));
+    let mut lines: Vec<Line> = Vec::new();
+    for g in glyphs {
+        match lines.last_mut() {
+            Some(line) if g.base - line.base <= 0.45 * line.size.max(g.size) => line.glyphs.push(g),
+            _ => lines.push(Line { glyphs: vec![g], x0: 0.0, x1: 0.0, base: g.base, size: g.size }),
+        }
+    }
+    for line in &mut lines {
+        line.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        let mut kept: Vec<Placed> = Vec::with_capacity(line.glyphs.len());
+        for g in line.glyphs.drain(..) {
+            let text = content.glyph_text(glyph_of(content, &g));
+            let duplicate = kept.iter().rev().take(3).position(|k| {
+                (k.x0 - g.x0).abs() < 0.2 * g.size.max(1.0) && content.glyph_text(glyph_of(content, k)) == text
+            });
+            match duplicate {
+                Some(back) if !text.trim().is_empty() => {
+                    let at = kept.len() - 1 - back;
+                    kept[at].bold = true;
+                }
+                _ => kept.push(g),
+            }
+        }
+        line.glyphs = kept;
+        line.x0 = line.glyphs.iter().map(|g| g.x0).fold(f32::MAX, f32::min);
+        line.x1 = line.glyphs.iter().map(|g| g.x1).fold(f32::MIN, f32::max);
+        let mut sizes: Vec<f32> = line.glyphs.iter().map(|g| g.size).collect();
+        sizes.sort_by(f32::total_cmp);
+        line.size = sizes[sizes.len() / 2];
+    }
+    lines.retain(|l| l.glyphs.iter().any(|g| !content.glyph_text(glyph_of(content, g)).trim().is_empty()));
+    lines
+}
+
+fn glyph_of<'c>(content: &'c PageContent, p: &Placed) -> &'c Glyph {
+    &content.glyphs[p.index as usize]
+}
+
+/// Builds rich text from glyphs and lines with the spacing rules of Chinese text: no space between
+/// CJK and Latin or digits (which removes the "autospace" gap producers put there), one space
+/// between two Latin words (a space glyph or a gap of a quarter em), and a space glyph between two
+/// CJK characters kept as one space (a deliberate one, as in "教育部 甘肃省人民政府"). A soft line
+/// break adds a space only between two Latin words.
+#[derive(Default)]
+pub struct LineJoiner {
+    runs: Vec<Run>,
+    last: Option<char>,
+    /// A space glyph was seen since the last character.
+    space_glyph: bool,
+    /// A word gap or a soft line break was seen since the last character.
+    soft_gap: bool,
+}
+
+fn is_ideograph(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+impl LineJoiner {
+    fn push(&mut self, text: &str, bold: bool) {
+        match self.runs.last_mut() {
+            Some(run) if run.bold == bold => run.text.push_str(text),
+            _ => self.runs.push(Run { text: text.to_string(), bold }),
+        }
+    }
+
+    /// Adds the text of one glyph. `gap_before` says the glyph stands apart from the previous one
+    /// (a word gap).
+    pub fn glyph(&mut self, text: &str, bold: bool, gap_before: bool) {
+        if text.chars().all(char::is_whitespace) {
+            self.space_glyph = true;
+            return;
+        }
+        let first = text.chars().next().unwrap_or(' ');
+        if let Some(prev) = self.last {
+            // After a hyphen or slash at a line end the word goes on ("1-\n2" is "1-2").
+            let latin_pair = !(is_cjk(prev) || is_cjk(first) || self.soft_gap && matches!(prev, '-' | '/'));
+            let ideograph_pair = is_ideograph(prev) && is_ideograph(first);
+            if (latin_pair && (self.space_glyph || self.soft_gap || gap_before)) || (ideograph_pair && self.space_glyph)
+            {
+                self.push(" ", bold);
+            }
+        }
+        self.space_glyph = false;
+        self.soft_gap = false;
+        self.push(text, bold);
+        self.last = text.chars().last();
+    }
+
+    /// Ends a line. `hard` makes it a line break kept as `'\n'`; otherwise the next line continues
+    /// the text (a space only between two Latin words).
+    pub fn line_break(&mut self, hard: bool) {
+        if self.last.is_none() {
+            return;
+        }
+        self.space_glyph = false;
+        if hard {
+            self.push("\n", false);
+            self.last = None;
+            self.soft_gap = false;
+        } else {
+            self.soft_gap = true;
+        }
+    }
+
+    pub fn finish(mut self) -> RichText {
+        if let Some(run) = self.runs.last_mut() {
+            let trimmed = run.text.trim_end().len();
+            run.text.truncate(trimmed);
+        }
+        self.runs.retain(|r| !r.text.is_empty());
+        // A hard break inside a bold stretch is written in its own non-bold run; fold it back so
+        // the bold lead-in stays one run.
+        let mut merged: Vec<Run> = Vec::with_capacity(self.runs.len());
+        for run in self.runs {
+            match merged.last_mut() {
+                Some(prev) if prev.bold == run.bold => prev.text.push_str(&run.text),
+                _ => merged.push(run),
+            }
+        }
+        RichText { runs: merged }
+    }
+}
+
+/// Joins lines into one text. A line that ends clearly before the longest line ends (more than
+/// 3.5 ems and 30% of the text width: a paragraph end inside a cell, not a wrap that kinsoku
+/// shortened) is followed by a kept `'\n'` when `keep_breaks`.
+fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool) -> RichText {
+    let mut joiner = LineJoiner::default();
+    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
+    let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
+    for (i, line) in lines.iter().enumerate() {
+        let mut prev_end: Option<f32> = None;
+        for g in &line.glyphs {
+            let text = content.glyph_text(glyph_of(content, g));
+            let gap = prev_end.is_some_and(|end| g.x0 - end > 0.25 * g.size);
+            joiner.glyph(text, g.bold, gap);
+            if !text.trim().is_empty() {
+                prev_end = Some(g.x1);
+            }
+        }
+        if i + 1 < lines.len() {
+            let short = right - line.x1 > (3.5 * line.size).max(0.3 * (right - left));
+            joiner.line_break(keep_breaks && short);
+        }
+    }
+    joiner.finish()
+}
+
+fn placed(content: &PageContent, top: f32) -> Vec<Placed> {
+    content
+        .glyphs
+        .iter()
+        .enumerate()
+        .map(|(i, g)| Placed {
+            x0: g.x,
+            x1: g.x + g.width.max(0.0),
+            base: top - g.y,
+            size: g.size.max(0.1),
+            bold: g.bold,
+            index: i as u32,
+        })
+        .collect()
+}
+
+/// Turns one page into blocks in reading order, with the diagnostics of the table method used.
+/// `media` is the page's MediaBox `[x0, y0, x1, y1]`; `page` its 1-based number.
+pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Block>, Vec<Diagnostic>) {
+    let top = media[3];
+    let mut diags = Vec::new();
+    let mut h_runs = Vec::new();
+    let mut v_runs = Vec::new();
+    for s in &content.segments {
+        if s.y0 == s.y1 {
+            h_runs.push((top - s.y0, s.x0, s.x1));
+        } else {
+            v_runs.push((s.x0, top - s.y1, top - s.y0));
+        }
+    }
+    let (h, v) = merge_rulings(h_runs, v_runs);
+    let grids: Vec<Grid> = connected_rulings(&h, &v).iter().filter_map(|(h, v)| build_grid(h, v)).collect();
+
+    let glyphs = placed(content, top);
+    let mut free = Vec::new();
+    let mut cell_glyphs: Vec<Vec<Vec<Placed>>> = grids.iter().map(|g| vec![Vec::new(); g.cells.len()]).collect();
+    // Where the glyph drawn before went, for punctuation hanging past a cell's edge.
+    let mut previous: Option<(Placed, Option<(usize, usize)>)> = None;
+    for g in glyphs {
+        let (cx, cy) = ((g.x0 + g.x1) / 2.0, g.base - 0.35 * g.size);
+        let hanging = previous.filter(|(p, _)| {
+            (p.base - g.base).abs() < 0.1 * g.size
+                && (g.x0 - p.x1).abs() < 0.2 * g.size
+                && content.glyph_text(glyph_of(content, &g)).chars().all(is_closing_punctuation)
+        });
+        let target = match hanging {
+            Some((_, target)) => target,
+            None => grids.iter().enumerate().find_map(|(t, grid)| grid.cell_at(cx, cy).map(|cell| (t, cell))),
+        };
+        match target {
+            Some((t, cell)) => cell_glyphs[t][cell].push(g),
+            None => free.push(g),
+        }
+        previous = Some((g, target));
+    }
+
+    // (top of the block, block)
+    let mut placed_blocks: Vec<(f32, Block)> = Vec::new();
+    for (grid, glyphs) in grids.iter().zip(cell_glyphs) {
+        let texts: Vec<RichText> =
+            glyphs.into_iter().map(|g| join_lines(&group_lines(g, content), content, true)).collect();
+        let mut rows: Vec<Row> =
+            (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page, line: None } }).collect();
+        for (cell, text) in grid.cells.iter().zip(texts) {
+            rows[cell.row].cells.push(Cell { text, col_span: cell.col_span as u32, row_span: cell.row_span as u32 });
+        }
+        diags.push(Diagnostic::info(
+            "pdf-table-method",
+            format!("page {page}: lattice (from rulings), {} columns × {} rows", grid.columns(), grid.rows()),
+            Location::page(page),
+        ));
+        placed_blocks.push((grid.ys[0], Block::Table(Table { rows })));
+    }
+
+    let lines = group_lines(free, content);
+    let mut paragraph_lines = lines;
+    if grids.is_empty() && h.is_empty() && v.is_empty() {
+        if let Some((table, first, last, diag)) = stream_table(&paragraph_lines, content, page) {
+            let table_top = paragraph_lines[first].base - paragraph_lines[first].size;
+            placed_blocks.push((table_top, Block::Table(table)));
+            diags.push(diag);
+            paragraph_lines.drain(first..=last);
+        }
+    }
+    // Every block placed so far is a table.
+    let table_tops: Vec<f32> = placed_blocks.iter().map(|(t, _)| *t).collect();
+    for (top_of, block) in paragraphs(&paragraph_lines, content, media, page, &table_tops) {
+        placed_blocks.push((top_of, block));
+    }
+    placed_blocks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    (placed_blocks.into_iter().map(|(_, b)| b).collect(), diags)
+}
+
+/// Splits the lines outside tables into paragraphs and headings: a new paragraph starts after a
+/// gap larger than the usual line pitch, at an indented line, after a line that ends short of
+/// the right margin, when the font size changes, or across a table. Page numbers at the very top
+/// or bottom are dropped.
+fn paragraphs(
+    lines: &[Line],
+    content: &PageContent,
+    media: [f32; 4],
+    page: u32,
+    table_tops: &[f32],
+) -> Vec<(f32, Block)> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
+    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
+    let centre = (media[0] + media[2]) / 2.0;
+    // The body size is the median size of the glyphs (not of the lines: a title is few glyphs).
+    let mut sizes: Vec<f32> = lines.iter().flat_map(|l| l.glyphs.iter().map(|g| g.size)).collect();
+    sizes.sort_by(f32::total_cmp);
+    let body_size = sizes[sizes.len() / 2];
+    let mut pitches: Vec<f32> = lines.windows(2).map(|w| w[1].base - w[0].base).filter(|p| *p > 0.0).collect();
+    pitches.sort_by(f32::total_cmp);
+    let pitch = pitches.get(pitches.len() / 3).copied().unwrap_or(body_size * 1.8).max(body_size);
+    let page_height = media[3] - media[1];
+
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let new = match i.checked_sub(1).map(|p| &lines[p]) {
+            None => true,
+            Some(prev) => {
+                let gap = line.base - prev.base;
+                let indented = line.x0 - left > 1.2 * line.size;
+                let prev_short = right - prev.x1 > 2.0 * prev.size;
+                let size_change = (line.size - prev.size).abs() > 0.15 * prev.size;
+                let centred = |l: &Line| ((l.x0 + l.x1) / 2.0 - centre).abs() < l.size && l.x0 - left > 2.0 * l.size;
+                let table_between = table_tops.iter().any(|&t| t > prev.base && t < line.base);
+                let title_continues = centred(prev) && centred(line) && !size_change && gap <= pitch * 1.3;
+                !title_continues && (gap > pitch * 1.3 || indented || prev_short || size_change || table_between)
+            }
+        };
+        if new {
+            groups.push(Vec::new());
+        }
+        groups.last_mut().expect("a group was started").push(i);
+    }
+    let mut out = Vec::new();
+    for group in groups {
+        let group_lines: Vec<&Line> = group.iter().map(|&i| &lines[i]).collect();
+        let first = group_lines[0];
+        let mut joiner = LineJoiner::default();
+        for (k, line) in group_lines.iter().enumerate() {
+            let mut prev_end: Option<f32> = None;
+            for g in &line.glyphs {
+                let text = content.glyph_text(glyph_of(content, g));
+                joiner.glyph(text, g.bold, prev_end.is_some_and(|end| g.x0 - end > 0.25 * g.size));
+                if !text.trim().is_empty() {
+                    prev_end = Some(g.x1);
+                }
+            }
+            if k + 1 < group_lines.len() {
+                joiner.line_break(false);
+            }
+        }
+        let text = joiner.finish();
+        if text.is_blank() {
+            continue;
+        }
+        let at_edge = first.base < page_height * 0.1 || first.base > page_height * 0.88;
+        if at_edge && group_lines.len() == 1 && crate::table::is_page_furniture(&text.to_plain()) {
+            continue;
+        }
+        let origin = Origin { page, line: None };
+        let block_top = first.base - first.size;
+        if first.size >= body_size * 1.2 {
+            out.push((block_top, Block::Heading { level: 1, text, origin }));
+        } else {
+            out.push((block_top, Block::Paragraph { text, origin }));
+        }
+    }
+    out
+}
+
+/// A borderless table on a page without rulings: lines whose text falls into several chunks
+/// separated by wide gaps, with the chunks' starts aligned in columns across at least three
+/// lines. Returns the table, the first and last line it covers and the diagnostic naming the
+/// method. Rows start at lines that have text in the first column.
+fn stream_table(lines: &[Line], content: &PageContent, page: u32) -> Option<(Table, usize, usize, Diagnostic)> {
+    // Chunks of each line: (x0, glyph range).
+    let chunks: Vec<Vec<(f32, usize, usize)>> = lines
+        .iter()
+        .map(|line| {
+            let mut out = Vec::new();
+            let mut start = 0;
+            for k in 1..=line.glyphs.len() {
+                let split = k == line.glyphs.len() || line.glyphs[k].x0 - line.glyphs[k - 1].x1 > 1.5 * line.size;
+                if split {
+                    out.push((line.glyphs[start].x0, start, k));
+                    start = k;
+                }
+            }
+            out
+        })
+        .collect();
+    let multi: Vec<usize> = (0..lines.len()).filter(|&i| chunks[i].len() >= 3).collect();
+    if multi.len() < 3 {
+        return None;
+    }
+    let (first, last) = (multi[0], *multi.last()?);
+    let starts = cluster_positions(multi.iter().flat_map(|&i| chunks[i].iter().map(|c| c.0)).collect());
+    let columns: Vec<f32> = starts
+        .into_iter()
+        .filter(|&s| multi.iter().filter(|&&i| chunks[i].iter().any(|c| (c.0 - s).abs() <= SNAP)).count() >= 2)
+        .collect();
+    if columns.len() < 2 {
+        return None;
+    }
+    let column_of = |x: f32| columns.partition_point(|&c| c <= x + SNAP).saturating_sub(1);
+    let mut rows: Vec<Vec<LineJoiner>> = Vec::new();
+    for i in first..=last {
+        let starts_row = chunks[i].iter().any(|c| column_of(c.0) == 0) || rows.is_empty();
+        if starts_row {
+            rows.push((0..columns.len()).map(|_| LineJoiner::default()).collect());
+        }
+        let row = rows.last_mut()?;
+        for &(x0, a, b) in &chunks[i] {
+            let cell = &mut row[column_of(x0)];
+            cell.line_break(false);
+            for g in &lines[i].glyphs[a..b] {
+                cell.glyph(content.glyph_text(glyph_of(content, g)), g.bold, false);
+            }
+        }
+    }
+    let n_rows = rows.len();
+    let table = Table {
+        rows: rows
+            .into_iter()
+            .map(|cells| Row {
+                cells: cells.into_iter().map(|j| Cell::new(j.finish())).collect(),
+                origin: Origin { page, line: None },
+            })
+            .collect(),
+    };
+    let diag = Diagnostic::info(
+        "pdf-table-method",
+        format!(
+            "page {page}: stream (no rulings; columns from text alignment), {} columns × {n_rows} rows",
+            columns.len()
+        ),
+        Location::page(page),
+    );
+    Some((table, first, last, diag))
+}
+
+/// The grid column each cell of each row starts at, after the row spans from rows above.
+fn cell_columns(rows: &[Row]) -> Vec<Vec<usize>> {
+    let mut covered: Vec<usize> = Vec::new(); // rows still covered by a span, per column
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut starts = Vec::with_capacity(row.cells.len());
+        let mut col = 0;
+        for cell in &row.cells {
+            while covered.get(col).is_some_and(|&n| n > 0) {
+                col += 1;
+            }
+            starts.push(col);
+            let end = col + cell.col_span.max(1) as usize;
+            if covered.len() < end {
+                covered.resize(end, 0);
+            }
+            for slot in &mut covered[col..end] {
+                *slot = cell.row_span.max(1) as usize;
+            }
+            col = end;
+        }
+        for slot in &mut covered {
+            *slot = slot.saturating_sub(1);
+        }
+        out.push(starts);
+    }
+    out
+}
+
+/// What covers each grid column of a table's last row: the row the covering cell starts in (a
+/// cell of that row or a row span from above) and its text.
+fn last_row_cover(rows: &[Row]) -> Vec<Option<(usize, RichText)>> {
+    let columns = cell_columns(rows);
+    let mut covering: Vec<Option<(usize, usize, &RichText)>> = Vec::new(); // (first row, last row, text)
+    for (r, (row, starts)) in rows.iter().zip(&columns).enumerate() {
+        for (cell, &col) in row.cells.iter().zip(starts) {
+            let end = col + cell.col_span.max(1) as usize;
+            if covering.len() < end {
+                covering.resize(end, None);
+            }
+            for slot in &mut covering[col..end] {
+                *slot = Some((r, r + cell.row_span.max(1) as usize - 1, &cell.text));
+            }
+        }
+    }
+    let last = rows.len().saturating_sub(1);
+    covering
+        .into_iter()
+        .map(|c| c.filter(|(_, end, _)| *end >= last).map(|(first, _, text)| (first, text.clone())))
+        .collect()
+}
+
+/// Carries a vertically merged cell across page breaks. When a table continues the previous
+/// page's table and its first body row continues the previous page's last row (empty sequence
+/// cell), an empty cell there that spans further rows is the rest of a merged cell whose text was
+/// printed on an earlier page: it is split into the continuation part (left empty, because the
+/// `table` stage appends it to the previous row) and the rows below, which get the text. The text
+/// is followed back over pages the merged cell crosses entirely.
+pub fn carry_spans_across_pages(blocks: &mut [Block]) {
+    // Per grid column, the text of the merged cell open at the bottom of the previous table.
+    let mut open: Option<Vec<Option<RichText>>> = None;
+    for block in blocks.iter_mut() {
+        match block {
+            Block::Table(t) if !t.rows.is_empty() => {
+                let body = open.as_ref().and_then(|texts| carry_into(texts, t));
+                let cover = last_row_cover(&t.rows);
+                let previous = open.take().unwrap_or_default();
+                open = Some(
+                    cover
+                        .into_iter()
+                        .enumerate()
+                        .map(|(col, c)| match c {
+                            Some((first, text)) if text.is_blank() && Some(first) == body => {
+                                previous.get(col).cloned().flatten()
+                            }
+                            Some((_, text)) => Some(text),
+                            None => None,
+                        })
+                        .collect(),
+                );
+            }
+            Block::Paragraph { text, .. } | Block::Heading { text, .. }
+                if !crate::table::is_page_furniture(&text.to_plain()) =>
+            {
+                open = None
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Joins a row that a page break cut so that its sequence number landed on the next page.
+/// Producers that centre cells vertically (wkhtmltopdf) print the top part of such a row, without
+/// its number, at the bottom of one page and the rest, with the number, at the top of the next.
+/// When a table's last row has an empty first cell but other text, is not its table's first body
+/// row, and the next page's table (no header repeated) starts with a numbered row of the same
+/// width, the number moves up into the last row, and the next page's row becomes its continuation.
+pub fn number_rows_cut_before_their_number(blocks: &mut Vec<Block>) {
+    let mut previous: Option<usize> = None;
+    for i in 0..blocks.len() {
+        match &blocks[i] {
+            Block::Table(t) if !t.rows.is_empty() => {
+                if let Some(p) = previous {
+                    let (before, after) = blocks.split_at_mut(i);
+                    if let (Block::Table(prev), Block::Table(next)) = (&mut before[p], &mut after[0]) {
+                        number_cut_row(prev, next);
+                    }
+                }
+                previous = Some(i);
+            }
+            Block::Paragraph { text, .. } | Block::Heading { text, .. }
+                if !crate::table::is_page_furniture(&text.to_plain()) =>
+            {
+                previous = None
+            }
+            _ => {}
+        }
+    }
+    for block in blocks.iter_mut() {
+        if let Block::Table(t) = block {
+            drop_blank_edge_rows(t);
+        }
+    }
+    blocks.retain(|b| !matches!(b, Block::Table(t) if t.rows.is_empty()));
+}
+
+/// Removes a first or last row without any text (the sliver of a row a page break cut, as
+/// wkhtmltopdf draws it), unless a row span reaches into or out of it.
+fn drop_blank_edge_rows(table: &mut Table) {
+    let blank = |row: &Row| row.cells.iter().all(|c| c.text.is_blank() && c.row_span == 1);
+    if table.rows.len() > 1 && table.rows.first().is_some_and(blank) {
+        table.rows.remove(0);
+    }
+    let last = table.rows.len().saturating_sub(1);
+    let spanned_into = table.rows[..last]
+        .iter()
+        .enumerate()
+        .any(|(r, row)| row.cells.iter().any(|c| r + c.row_span.max(1) as usize > last));
+    if table.rows.len() > 1 && !spanned_into && table.rows.last().is_some_and(blank) {
+        table.rows.pop();
+    }
+}
+
+fn number_cut_row(prev: &mut Table, next: &mut Table) {
+    let plain_cells = |row: &Row| row.cells.iter().map(|c| c.text.to_plain().trim().to_string()).collect::<Vec<_>>();
+    let (Some(last), Some(first)) = (prev.rows.last(), next.rows.first()) else { return };
+    let simple = |row: &Row| row.cells.iter().all(|c| c.col_span == 1 && c.row_span == 1);
+    let last_cells = plain_cells(last);
+    let first_cells = plain_cells(first);
+    let numbered = first_cells.first().is_some_and(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit()));
+    let cut = last_cells.first().is_some_and(|c| c.is_empty()) && last_cells.iter().skip(1).any(|c| !c.is_empty());
+    if prev.rows.len() < 3
+        || first.origin.page <= last.origin.page
+        || !numbered
+        || !cut
+        || last.cells.len() != first.cells.len()
+        || !simple(last)
+        || !simple(first)
+    {
+        return;
+    }
+    // The number moves up to the row's first part; the rest becomes a continuation row, which the
+    // `table` stage appends to it (so the task keeps both pages).
+    let (Some(last), Some(first)) = (prev.rows.last_mut(), next.rows.first_mut()) else { return };
+    last.cells[0].text = std::mem::take(&mut first.cells[0].text);
+}
+
+/// Splits the empty merged cells of `next`'s continuation row (see
+/// [`carry_spans_across_pages`]); returns the index of that row when `next` starts with one.
+fn carry_into(texts: &[Option<RichText>], next: &mut Table) -> Option<usize> {
+    let first = next.rows.first()?;
+    let plain = |row: &Row| {
+        row.cells.iter().map(|c| c.text.to_plain().split_whitespace().collect::<String>()).collect::<Vec<_>>()
+    };
+    let is_header = plain(first).first().is_some_and(|c| !c.is_empty() && !c.chars().all(|ch| ch.is_ascii_digit()))
+        && first.cells.iter().all(|c| !c.text.is_blank());
+    let body = usize::from(is_header);
+    if next.rows.get(body)?.cells.first().is_none_or(|c| !c.text.is_blank()) {
+        return None;
+    }
+    let columns = cell_columns(&next.rows);
+    let mut moves: Vec<(usize, usize, u32, RichText)> = Vec::new(); // (cell index, column, rows left, text)
+    for (k, (cell, &col)) in next.rows[body].cells.iter().zip(&columns[body]).enumerate() {
+        if cell.row_span >= 2 && cell.text.is_blank() && cell.col_span == 1 && body + 1 < next.rows.len() {
+            if let Some(Some(text)) = texts.get(col).filter(|t| t.as_ref().is_some_and(|t| !t.is_blank())) {
+                moves.push((k, col, cell.row_span - 1, text.clone()));
+            }
+        }
+    }
+    for (k, col, rows_left, text) in moves.into_iter().rev() {
+        next.rows[body].cells[k].row_span = 1;
+        let below = &columns[body + 1];
+        let at = below.iter().position(|&c| c > col).unwrap_or(below.len());
+        next.rows[body + 1].cells.insert(at, Cell { text, col_span: 1, row_span: rows_left });
+    }
+    Some(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(parts: &[(&str, bool)]) -> String {
+        let mut j = LineJoiner::default();
+        for (t, gap) in parts {
+            j.glyph(t, false, *gap);
+        }
+        j.finish().to_plain()
+    }
+
+    #[test]
+    fn no_space_next_to_cjk_one_between_latin_words() {
+        assert_eq!(
+            joined(&[("2", false), ("0", false), ("2", false), ("4", false), (" ", false), ("年", false)]),
+            "2024年"
+        );
+        assert_eq!(joined(&[("年", false), ("A", true), ("I", false)]), "年AI");
+        assert_eq!(joined(&[("A", false), ("I", false), ("x", true)]), "AI x");
+        assert_eq!(joined(&[("A", false), (" ", false), (" ", false), ("B", false)]), "A B");
+        assert_eq!(joined(&[("部", false), (" ", false), ("甘", false), ("肃", true)]), "部 甘肃");
+    }
+
+    #[test]
+    fn line_breaks_join_cjk_without_space() {
+        let mut j = LineJoiner::default();
+        j.glyph("高", false, false);
+        j.glyph("教", false, false);
+        j.line_break(false);
+        j.glyph("处", false, false);
+        j.line_break(false);
+        j.glyph("A", false, false);
+        j.line_break(false);
+        j.glyph("B", false, false);
+        j.glyph("-", false, false);
+        j.line_break(false);
+        j.glyph("2", false, false);
+        assert_eq!(j.finish().to_plain(), "高教处A B-2");
+    }
+
+    #[test]
+    fn bold_runs_survive() {
+        let mut j = LineJoiner::default();
+        j.glyph("标", true, false);
+        j.glyph("题", true, false);
+        j.line_break(true);
+        j.glyph("正", false, false);
+        let text = j.finish();
+        assert_eq!(text.leading_bold().as_deref(), Some("标题"));
+        assert_eq!(text.to_plain(), "标题\n正");
+    }
+
+    #[test]
+    fn missing_internal_line_makes_spans() {
+        // 3 columns × 2 rows; the vertical line between columns 1 and 2 is missing in row 0
+        // (a header cell spanning two columns), and the horizontal line between rows 0 and 1 is
+        // missing under column 0 (a cell spanning two rows).
+        let h = vec![
+            HLine { y: 0.0, x0: 0.0, x1: 30.0 },
+            HLine { y: 10.0, x0: 10.0, x1: 30.0 },
+            HLine { y: 20.0, x0: 0.0, x1: 30.0 },
+        ];
+        let v = vec![
+            VLine { x: 0.0, y0: 0.0, y1: 20.0 },
+            VLine { x: 10.0, y0: 0.0, y1: 20.0 },
+            VLine { x: 20.0, y0: 10.0, y1: 20.0 },
+            VLine { x: 30.0, y0: 0.0, y1: 20.0 },
+        ];
+        let grid = build_grid(&h, &v).unwrap();
+        assert_eq!((grid.columns(), grid.rows()), (3, 2));
+        assert_eq!(
+            grid.cells,
+            vec![
+                GridCell { row: 0, col: 0, row_span: 2, col_span: 1 },
+                GridCell { row: 0, col: 1, row_span: 1, col_span: 2 },
+                GridCell { row: 1, col: 1, row_span: 1, col_span: 1 },
+                GridCell { row: 1, col: 2, row_span: 1, col_span: 1 },
+            ]
+        );
+        assert_eq!(grid.cell_at(25.0, 5.0), Some(1));
+        assert_eq!(grid.cell_at(5.0, 15.0), Some(0));
+        assert_eq!(grid.cell_at(35.0, 15.0), None);
+    }
+
+    fn row(page: u32, cells: Vec<Cell>) -> Row {
+        Row { cells, origin: Origin { page, line: None } }
+    }
+
+    fn cell(text: &str, row_span: u32) -> Cell {
+        Cell { text: RichText::plain(text), col_span: 1, row_span }
+    }
+
+    #[test]
+    fn merged_cell_carried_across_a_page_break() {
+        // Page 1: task 1 with leader "甲" in a merged cell that continues on page 2, where the
+        // continuation row and task 2 share the (empty) rest of it.
+        let page1 = Table {
+            rows: vec![row(1, vec![cell("序号", 1), cell("领导", 1)]), row(1, vec![cell("1", 1), cell("甲", 1)])],
+        };
+        let page2 = Table {
+            rows: vec![
+                row(2, vec![cell("序号", 1), cell("领导", 1)]),
+                row(2, vec![cell("", 1), cell("", 2)]),
+                row(2, vec![cell("2", 1)]),
+            ],
+        };
+        let mut blocks = vec![Block::Table(page1), Block::Table(page2)];
+        carry_spans_across_pages(&mut blocks);
+        let Block::Table(t) = &blocks[1] else { panic!("a table") };
+        assert_eq!(t.rows[1].cells[1].row_span, 1);
+        assert!(t.rows[1].cells[1].text.is_blank());
+        assert_eq!(t.rows[2].cells.len(), 2);
+        assert_eq!(t.rows[2].cells[1].text.to_plain(), "甲");
+    }
+
+    #[test]
+    fn row_cut_before_its_number_is_joined() {
+        let texts = |t: &Table| -> Vec<Vec<String>> {
+            t.rows.iter().map(|r| r.cells.iter().map(|c| c.text.to_plain()).collect()).collect()
+        };
+        let page1 = Table {
+            rows: vec![
+                row(1, vec![cell("序号", 1), cell("任务", 1), cell("处室", 1)]),
+                row(1, vec![cell("5", 1), cell("甲", 1), cell("A", 1)]),
+                row(1, vec![cell("", 1), cell("乙的上半", 1), cell("基教处", 1)]),
+            ],
+        };
+        let page2 = Table { rows: vec![row(2, vec![cell("6", 1), cell("下半", 1), cell("高教处", 1)])] };
+        let mut blocks = vec![Block::Table(page1), Block::Table(page2)];
+        number_rows_cut_before_their_number(&mut blocks);
+        let (Block::Table(a), Block::Table(b)) = (&blocks[0], &blocks[1]) else { panic!("two tables") };
+        assert_eq!(texts(a)[2], vec!["6", "乙的上半", "基教处"]);
+        assert_eq!(texts(b), vec![vec!["", "下半", "高教处"]]);
+    }
+
+    #[test]
+    fn rulings_snap_and_merge() {
+        let (h, _) = merge_rulings(vec![(10.0, 0.0, 50.0), (10.6, 50.5, 100.0), (40.0, 0.0, 2.0)], vec![]);
+        assert_eq!(h.len(), 1);
+        assert!((h[0].x0 - 0.0).abs() < 1e-3 && (h[0].x1 - 100.0).abs() < 1e-3);
+    }
+}

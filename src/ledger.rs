@@ -320,8 +320,40 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
         let seq = seq_regex().captures(&seq_raw).and_then(|c| c[1].parse::<u32>().ok());
 
         // A further measure of the task above: its sequence cell is the same merged cell, or it
-        // has neither a number nor a task of its own.
+        // has neither a number nor a task of its own. At the top of a page, a row whose merged
+        // cells the page break cut may repeat the task's number (producers and the PDF reader
+        // carry merged text over); its task cell then continues the task's text.
         if with_measures {
+            if let Some((index, prev)) = &cursor.previous {
+                let index = *index;
+                // The row before began on an earlier page: the break cut this task.
+                let cut = row.pages.0 > prev.pages.0;
+                if cut && seq.is_some() && ledger.tasks[index].seq == seq {
+                    let prev = prev.clone();
+                    let task = &mut ledger.tasks[index];
+                    let more = clean_text(&cell_text(row, col(Field::Task)));
+                    if !more.is_empty() && !task.text.ends_with(&more) {
+                        let automatic_title = task.title == task_title(None, &task.text);
+                        task.text.push_str(&more);
+                        if automatic_title {
+                            task.title = task_title(None, &task.text);
+                        }
+                    }
+                    ledger.diagnostics.push(Diagnostic::info(
+                        "task-continued",
+                        format!(
+                            "task {} continues on page {} (its number repeats where the page break cut its merged cells)",
+                            seq.unwrap_or_default(),
+                            row.pages.0
+                        ),
+                        base.clone(),
+                    ));
+                    let loc = Location { task_seq: task.seq, ..base.clone() };
+                    continue_measures(task, row, &prev, cols, registry, &roster, &loc, &mut ledger.diagnostics);
+                    cursor.previous = Some((index, row.clone()));
+                    continue;
+                }
+            }
             if let Some((index, prev)) = &cursor.previous {
                 let task_blank = cell_text(row, col(Field::Task)).trim().is_empty();
                 let same_seq = col(Field::Seq).is_some_and(|c| spanned_from(prev, row, c));
@@ -331,7 +363,7 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
                     let prev = prev.clone();
                     let task = &mut ledger.tasks[index];
                     let loc = Location { task_seq: task.seq, ..base.clone() };
-                    add_measure_row(task, row, Some(&prev), cols, registry, &roster, &loc, &mut ledger.diagnostics);
+                    continue_measures(task, row, &prev, cols, registry, &roster, &loc, &mut ledger.diagnostics);
                     cursor.previous = Some((index, row.clone()));
                     continue;
                 }
@@ -540,6 +572,36 @@ fn add_measure_row(
         None
     };
     fill_task_level(task, row, prev, cols, roster, loc, diags);
+}
+
+/// Reads a row that belongs to the task above as a new measure — or, at the top of a page when
+/// it has no offices or deadline of its own, as the rest of the last measure cut by the break.
+#[allow(clippy::too_many_arguments)]
+fn continue_measures(
+    task: &mut Task,
+    row: &GridRow,
+    prev: &GridRow,
+    cols: &Columns,
+    registry: &OfficeRegistry,
+    roster: &Roster,
+    loc: &Location,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let own = [Field::LeadOffices, Field::SupportOffices, Field::Implementers, Field::Deadline]
+        .iter()
+        .filter_map(|f| cols.by_field.get(f).copied())
+        .any(|c| !spanned_from(prev, row, c) && !cell_text(row, Some(c)).trim().is_empty());
+    let measure_text = clean_text(&cell_text(row, cols.by_field.get(&Field::Measures).copied()));
+    if row.pages.0 > prev.pages.1 && !own && !task.measures.is_empty() {
+        let measure = task.measures.last_mut().expect("checked non-empty");
+        measure.text.push_str(&measure_text);
+        measure.provenance.pages[1] = measure.provenance.pages[1].max(row.pages.1);
+        measure.provenance.add_cells(row);
+        task.provenance.pages[1] = task.provenance.pages[1].max(row.pages.1);
+        task.provenance.add_cells(row);
+        return;
+    }
+    add_measure_row(task, row, Some(prev), cols, registry, roster, loc, diags);
 }
 
 /// Fills the fields that belong to the task as a whole from one of its rows: leaders, remarks and

@@ -188,8 +188,19 @@ const NAME_SUFFIXES: &[&str] = &[
 
 /// Words a cut between unit names never splits, although they contain a unit-name ending.
 const UNBREAKABLE_WORDS: &[&str] = &[
-    "办公室", "院校", "委员会", "处室", // a unit ending inside a word
-    "委属", "委管", "厅属", "厅管", "局属", "部属", "省属", "市属", "校属", // 委属委管各单位: belonging to, not a name's end
+    "办公室",
+    "院校",
+    "委员会",
+    "处室", // a unit ending inside a word
+    "委属",
+    "委管",
+    "厅属",
+    "厅管",
+    "局属",
+    "部属",
+    "省属",
+    "市属",
+    "校属", // 委属委管各单位: belonging to, not a name's end
 ];
 
 /// Connectives that may stand between two names without being part of either.

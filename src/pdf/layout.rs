@@ -10,7 +10,7 @@
 //! split at vertical gaps, indents and short lines; a clearly larger font makes a heading.
 
 use crate::diag::{Diagnostic, Location};
-use crate::model::{Block, Cell, Origin, RichText, Row, Run, Table};
+use crate::model::{BBox, Block, Cell, Origin, RichText, Row, Run, Table};
 
 use super::content::{Glyph, PageContent};
 
@@ -481,7 +481,16 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
         let mut rows: Vec<Row> =
             (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page, line: None } }).collect();
         for (cell, text) in grid.cells.iter().zip(texts) {
-            rows[cell.row].cells.push(Cell { text, col_span: cell.col_span as u32, row_span: cell.row_span as u32 });
+            // The cell's box back in user space (the grid's edges are in down coordinates).
+            let (x0, x1) = (grid.xs[cell.col], grid.xs[cell.col + cell.col_span]);
+            let (d0, d1) = (grid.ys[cell.row], grid.ys[cell.row + cell.row_span]);
+            let bbox = Some(BBox::from_points(f64::from(x0), f64::from(top - d1), f64::from(x1), f64::from(top - d0)));
+            rows[cell.row].cells.push(Cell {
+                text,
+                col_span: cell.col_span as u32,
+                row_span: cell.row_span as u32,
+                bbox,
+            });
         }
         diags.push(Diagnostic::info(
             "pdf-table-method",
@@ -845,19 +854,20 @@ fn carry_into(texts: &[Option<RichText>], next: &mut Table) -> Option<usize> {
         return None;
     }
     let columns = cell_columns(&next.rows);
-    let mut moves: Vec<(usize, usize, u32, RichText)> = Vec::new(); // (cell index, column, rows left, text)
+    // (cell index, column, rows left, text, box)
+    let mut moves: Vec<(usize, usize, u32, RichText, Option<BBox>)> = Vec::new();
     for (k, (cell, &col)) in next.rows[body].cells.iter().zip(&columns[body]).enumerate() {
         if cell.row_span >= 2 && cell.text.is_blank() && cell.col_span == 1 && body + 1 < next.rows.len() {
             if let Some(Some(text)) = texts.get(col).filter(|t| t.as_ref().is_some_and(|t| !t.is_blank())) {
-                moves.push((k, col, cell.row_span - 1, text.clone()));
+                moves.push((k, col, cell.row_span - 1, text.clone(), cell.bbox));
             }
         }
     }
-    for (k, col, rows_left, text) in moves.into_iter().rev() {
+    for (k, col, rows_left, text, bbox) in moves.into_iter().rev() {
         next.rows[body].cells[k].row_span = 1;
         let below = &columns[body + 1];
         let at = below.iter().position(|&c| c > col).unwrap_or(below.len());
-        next.rows[body + 1].cells.insert(at, Cell { text, col_span: 1, row_span: rows_left });
+        next.rows[body + 1].cells.insert(at, Cell { text, col_span: 1, row_span: rows_left, bbox });
     }
     Some(body)
 }
@@ -952,7 +962,7 @@ mod tests {
     }
 
     fn cell(text: &str, row_span: u32) -> Cell {
-        Cell { text: RichText::plain(text), col_span: 1, row_span }
+        Cell { text: RichText::plain(text), col_span: 1, row_span, bbox: None }
     }
 
     #[test]

@@ -63,20 +63,32 @@ fn check_against_truth(path: &str, doc: &Value, truth: &Value, with_metadata: bo
                 let mut union: Vec<&Value> = Vec::new();
                 for m in g["measures"].as_array().unwrap() {
                     for r in m[field].as_array().unwrap() {
-                        let same = |x: &&Value| if r["code"].is_null() { x["name"] == r["name"] } else { x["code"] == r["code"] };
+                        let same = |x: &&Value| {
+                            if r["code"].is_null() {
+                                x["name"] == r["name"]
+                            } else {
+                                x["code"] == r["code"]
+                            }
+                        };
                         if !union.iter().any(same) {
                             union.push(r);
                         }
                     }
                 }
-                assert_eq!(g[field].as_array().unwrap().iter().collect::<Vec<_>>(), union, "{path}: task {seq} {field}");
+                assert_eq!(
+                    g[field].as_array().unwrap().iter().collect::<Vec<_>>(),
+                    union,
+                    "{path}: task {seq} {field}"
+                );
             }
         }
         assert_eq!(deadline_raw(&g["deadline"]), w["deadline"], "{path}: task {seq} deadline");
         let measures = g["measures"].as_array().unwrap();
         let expected: Vec<Value> = match w.get("measures_cell") {
             // A flat ledger with a measures column: one measure, the row's.
-            Some(cell) => vec![serde_json::json!({"text": cell, "lead": w["lead"], "support": w["support"], "deadline": w["deadline"]})],
+            Some(cell) => vec![
+                serde_json::json!({"text": cell, "lead": w["lead"], "support": w["support"], "deadline": w["deadline"]}),
+            ],
             None => w["measures"].as_array().unwrap().clone(),
         };
         assert_eq!(measures.len(), expected.len(), "{path}: task {seq} measures");
@@ -108,7 +120,7 @@ fn ledgers_of_other_shapes_match_their_truth_in_every_rendition() {
         let truth: Value =
             serde_json::from_slice(&std::fs::read(root().join(format!("fixtures/ledgers/{name}.truth.json"))).unwrap())
                 .unwrap();
-        for ext in ["html", "docx", "xlsx"] {
+        for ext in ["html", "docx", "pdf", "xlsx"] {
             let path = format!("fixtures/ledgers/{name}.{ext}");
             if !root().join(&path).exists() {
                 continue;
@@ -147,8 +159,13 @@ fn markers_and_registries_in_the_new_ledgers() {
     let doc = convert("fixtures/ledgers/other-issuer.html");
     assert_eq!(doc["notice"]["registry"], "none");
     assert_eq!(doc["tasks"].as_array().unwrap().len(), 10, "never an empty result");
-    let codes: Vec<&Value> =
-        doc["tasks"].as_array().unwrap().iter().flat_map(|t| t["lead_offices"].as_array().unwrap()).map(|o| &o["code"]).collect();
+    let codes: Vec<&Value> = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["lead_offices"].as_array().unwrap())
+        .map(|o| &o["code"])
+        .collect();
     assert!(codes.iter().all(|c| c.is_null()));
     assert_eq!(kinds_of(&doc).iter().filter(|k| *k == "no-registry").count(), 1);
     let doc = convert("fixtures/ledgers/hierarchical.html");

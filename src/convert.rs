@@ -93,7 +93,7 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
         Format::Html => crate::html::read_html_with(bytes, limits)?,
         Format::Docx => crate::docx::read_docx_with(bytes, limits)?,
         Format::Xlsx => crate::xlsx::read_xlsx_with(bytes, limits)?,
-        Format::Pdf => crate::pdf::read_pdf(bytes)?,
+        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, &budget)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
     };
     budget.check("the front-end")?;

@@ -402,6 +402,16 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
         let task_cell = col(Field::Task).and_then(|c| row.cells.get(c)).map(|c| c.text.clone()).unwrap_or_default();
         let text = clean_text(&task_cell.to_plain());
         let title = task_title(task_cell.leading_bold().as_deref(), &text);
+        let unreadable = text.chars().filter(|&c| c == '\u{FFFD}').count();
+        if unreadable > 0 && unreadable * 2 >= text.chars().filter(|c| !c.is_whitespace()).count() {
+            ledger.diagnostics.push(Diagnostic::error(
+                "unreadable-text",
+                format!(
+                    "task {seq:?}: {unreadable} of its characters could not be decoded (U+FFFD); its text is not the source's"
+                ),
+                loc.clone().with_column(col(Field::Task).map_or(1, |c| c as u32 + 1)),
+            ));
+        }
         if text.is_empty() {
             ledger.diagnostics.push(Diagnostic::warning(
                 "empty-task",
@@ -921,6 +931,17 @@ mod tests {
         assert_eq!(t2.measures.len(), 1);
         assert_eq!(t2.deadline.as_ref().and_then(|d| d.by.as_deref()), Some("2024-12-31"));
         assert!(!kinds_of(&l).contains(&"row-without-seq"), "{:?}", kinds_of(&l));
+    }
+
+    #[test]
+    fn a_task_of_undecodable_characters_is_an_error_not_text() {
+        let l =
+            ledger_of("序号\t主要任务\t牵头处室\n1\t\u{FFFD}\u{FFFD}\u{FFFD}。\t基教处\n2\t乙\u{FFFD}任务。\t基教处\n");
+        assert_eq!(l.tasks.len(), 2, "the task is kept");
+        let errors: Vec<_> = l.diagnostics.iter().filter(|d| d.kind == "unreadable-text").collect();
+        assert_eq!(errors.len(), 1, "one mostly unreadable task: {errors:?}");
+        assert_eq!(errors[0].severity, crate::Severity::Error);
+        assert_eq!(errors[0].location.task_seq, Some(1));
     }
 
     fn kinds_of(l: &Ledger) -> Vec<&str> {

@@ -176,6 +176,10 @@ pub struct Interpreter<'a> {
     pub out: PageContent,
     /// Form XObjects being drawn, to refuse one drawing itself.
     form_stack: Vec<ObjectId>,
+    /// Largest decompressed size of one stream (`Limits::max_inflated_bytes`).
+    pub max_stream: usize,
+    /// Deepest nesting of Form XObjects (`Limits::max_depth`, at most [`MAX_FORM_DEPTH`]).
+    pub max_form_depth: usize,
 }
 
 fn number(obj: &Object) -> f32 {
@@ -201,19 +205,27 @@ fn resource<'d>(doc: &'d PdfDocument, resources: Option<&'d Dictionary>, kind: &
 
 impl<'a> Interpreter<'a> {
     pub fn new(doc: &'a PdfDocument, fonts: &'a mut FontCache, budget: &'a mut usize) -> Self {
-        Interpreter { doc, fonts, budget, out: PageContent::default(), form_stack: Vec::new() }
+        Interpreter {
+            doc,
+            fonts,
+            budget,
+            out: PageContent::default(),
+            form_stack: Vec::new(),
+            max_stream: MAX_STREAM_BYTES,
+            max_form_depth: MAX_FORM_DEPTH,
+        }
     }
 
     /// Decodes a stream within the per-stream and per-document limits.
     pub fn stream_bytes(&mut self, stream: &lopdf::Stream) -> Result<Vec<u8>, String> {
-        let limit = MAX_STREAM_BYTES.min(*self.budget);
+        let limit = self.max_stream.min(*self.budget);
         match stream.decompressed_content_with_limit(limit) {
             Ok(bytes) => {
                 *self.budget -= bytes.len().min(*self.budget);
                 Ok(bytes)
             }
             Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
-                Err(format!("decompresses to more than {limit} bytes (the per-stream or per-document limit)"))
+                Err(format!("decompresses to more than {limit} bytes (the per-stream or per-document limit: --max-inflated-mib, --max-inflated-total-mib)"))
             }
             Err(e) => Err(format!("cannot be decoded ({e})")),
         }
@@ -490,10 +502,10 @@ impl<'a> Interpreter<'a> {
         match stream.dict.get(b"Subtype").and_then(Object::as_name) {
             Ok(b"Image") => self.out.images += 1,
             Ok(b"Form") => {
-                if self.form_stack.len() >= MAX_FORM_DEPTH || self.form_stack.contains(id) {
+                if self.form_stack.len() >= self.max_form_depth || self.form_stack.contains(id) {
                     self.out.problems.push(format!(
-                        "form XObject {} {} R is drawn inside itself or nested deeper than {MAX_FORM_DEPTH}; skipped",
-                        id.0, id.1
+                        "form XObject {} {} R is drawn inside itself or nested deeper than {}; skipped",
+                        id.0, id.1, self.max_form_depth
                     ));
                     return;
                 }

@@ -7,9 +7,10 @@
 //! (stream), and paragraphs and headings from the remaining lines, in reading order. Every table
 //! row carries its page, so the `table` stage can stitch tables across pages.
 //!
-//! Limits: every stream decompresses to at most [`MAX_STREAM_BYTES`], a document to at most
-//! [`MAX_DOCUMENT_BYTES`]; Form XObjects nest at most [`content::MAX_FORM_DEPTH`] deep and never
-//! draw themselves; the page tree is walked by lopdf, which refuses cycles.
+//! Limits come from [`crate::Limits`]: decompressed bytes per stream and per document, pages, and
+//! Form XObject nesting (at most [`content::MAX_FORM_DEPTH`] whatever the limit says, for the
+//! stack's sake); a form never draws itself; the page tree is walked by lopdf, which refuses
+//! cycles. The time budget is checked between pages. [`read_pdf`] uses the default limits.
 
 pub mod cmap;
 pub mod content;
@@ -24,12 +25,9 @@ use crate::model::Block;
 use crate::model::{DocProperties, Document};
 use content::{FontCache, Interpreter};
 
-/// Largest decompressed size of one stream.
+/// Largest decompressed size of a font's ToUnicode CMap, and of a stream read outside
+/// [`read_pdf_with`]'s limits.
 pub const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
-/// Largest decompressed size of all the streams of a document together.
-pub const MAX_DOCUMENT_BYTES: usize = 512 * 1024 * 1024;
-/// Most pages read.
-pub const MAX_PAGES: usize = 10_000;
 
 /// Why a PDF could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -40,13 +38,15 @@ pub enum PdfError {
     Encrypted(String),
     #[error("the PDF has no pages")]
     NoPages,
-    #[error("the PDF has {pages} pages, above the limit of {limit}")]
+    #[error("the PDF has {pages} pages, above the limit of {limit} (see --max-pages)")]
     TooManyPages { pages: usize, limit: usize },
     #[error(
         "the PDF has no text layer: none of its {pages} pages draws any text ({images} images); \
          run OCR first (e.g. `ocrmypdf --language chi_sim in.pdf out.pdf`)"
     )]
     NoTextLayer { pages: u32, images: u32 },
+    #[error(transparent)]
+    Budget(#[from] crate::limits::BudgetExceeded),
 }
 
 /// An object with references followed (at most a few steps), or `None` for a dangling one.
@@ -153,11 +153,11 @@ fn load(bytes: &[u8], options: lopdf::LoadOptions) -> Result<PdfDocument, PdfErr
 /// Opens the file: lopdf parses it and decrypts it when the user password is empty. When the
 /// cross-reference table is broken (a truncated download), the objects are found again by scanning
 /// the file; the second value then says so, for a diagnostic.
-fn open(bytes: &[u8]) -> Result<(PdfDocument, Option<String>), PdfError> {
+fn open(bytes: &[u8], max_stream: usize) -> Result<(PdfDocument, Option<String>), PdfError> {
     if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Err(PdfError::Unreadable("no %PDF- header in the first kilobyte".into()));
     }
-    let options = || lopdf::LoadOptions { max_decompressed_size: Some(MAX_STREAM_BYTES), ..Default::default() };
+    let options = || lopdf::LoadOptions { max_decompressed_size: Some(max_stream), ..Default::default() };
     let (doc, repaired) = match load(bytes, options()) {
         Ok(doc) => (doc, None),
         Err(PdfError::Unreadable(first)) => {
@@ -179,7 +179,18 @@ fn open(bytes: &[u8]) -> Result<(PdfDocument, Option<String>), PdfError> {
 /// password, and on a PDF with no text at all (a scan: run OCR first). Problems of single pages
 /// (an undecodable content stream, glyphs without Unicode) are diagnostics.
 pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
-    let (doc, repaired) = open(bytes)?;
+    read_pdf_with(bytes, &crate::Limits::default(), &crate::limits::Budget::unlimited())
+}
+
+/// [`read_pdf`] with explicit limits and a time budget checked between pages.
+pub fn read_pdf_with(
+    bytes: &[u8],
+    limits: &crate::Limits,
+    time: &crate::limits::Budget,
+) -> Result<(Document, Vec<Diagnostic>), PdfError> {
+    let max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
+    let max_pages = usize::try_from(limits.max_pages).unwrap_or(usize::MAX);
+    let (doc, repaired) = open(bytes, max_stream)?;
     let pages = doc.get_pages();
     if pages.is_empty() {
         return Err(match repaired {
@@ -187,8 +198,8 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
             None => PdfError::NoPages,
         });
     }
-    if pages.len() > MAX_PAGES {
-        return Err(PdfError::TooManyPages { pages: pages.len(), limit: MAX_PAGES });
+    if pages.len() > max_pages {
+        return Err(PdfError::TooManyPages { pages: pages.len(), limit: max_pages });
     }
     let mut diags = Vec::new();
     if let Some(why) = repaired {
@@ -203,10 +214,11 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
         ));
     }
     let mut fonts = FontCache::default();
-    let mut budget = MAX_DOCUMENT_BYTES;
+    let mut budget = usize::try_from(limits.max_inflated_total_bytes).unwrap_or(usize::MAX);
     let mut blocks = Vec::new();
     let (mut total_glyphs, mut total_images) = (0usize, 0u32);
     for (&number, &page_id) in &pages {
+        time.check("reading PDF pages")?;
         let Ok(page) = doc.get_dictionary(page_id) else {
             diags.push(Diagnostic::error(
                 "pdf-page-unreadable",
@@ -218,6 +230,8 @@ pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
         let resources = page_resources(&doc, page);
         let (view_matrix, view) = page_view(&doc, page);
         let mut interp = Interpreter::new(&doc, &mut fonts, &mut budget);
+        interp.max_stream = max_stream;
+        interp.max_form_depth = limits.max_depth.min(content::MAX_FORM_DEPTH);
         for stream_id in doc.get_page_contents(page_id) {
             let what = format!("content stream {} {} R of page {number}", stream_id.0, stream_id.1);
             let Ok(stream) = doc.get_object(stream_id).and_then(Object::as_stream) else {

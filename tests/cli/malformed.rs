@@ -174,3 +174,219 @@ fn malformed_corpus_gives_clear_errors_or_diagnostics() {
         }
     }
 }
+
+/// Malformed PDFs made by mutating a real producer's file (LibreOffice's rendition of the seed)
+/// with lopdf or at the byte level, here at test time.
+#[test]
+fn malformed_pdfs_give_clear_errors_or_diagnostics() {
+    use lopdf::{dictionary, Document, Object, Stream};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let original = std::fs::read(root().join("fixtures/pdf/seed-libreoffice.pdf")).unwrap();
+    let save = |doc: &mut Document| {
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    };
+    let load = || Document::load_mem(&original).unwrap();
+    let first_page = |doc: &Document| *doc.get_pages().get(&1).unwrap();
+    // Appends a content stream to page 1.
+    let add_content = |doc: &mut Document, content: &[u8]| {
+        let id = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+        let page = first_page(doc);
+        let dict = doc.get_dictionary_mut(page).unwrap();
+        let mut contents = match dict.get(b"Contents").unwrap().clone() {
+            Object::Array(a) => a,
+            other => vec![other],
+        };
+        contents.push(Object::Reference(id));
+        dict.set("Contents", Object::Array(contents));
+    };
+
+    let mut cases: Vec<(&str, Vec<u8>, Expect, &[&str])> = Vec::new();
+    cases.push(("truncated.pdf", original[..original.len() / 2].to_vec(), Expect::Error("not a readable PDF"), &[]));
+
+    // The startxref offset points into the middle of nowhere: the objects are found by scanning.
+    let mut broken_xref = original.clone();
+    let at = broken_xref.windows(9).rposition(|w| w == b"startxref").unwrap() + 10;
+    let digits = broken_xref[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    broken_xref[at..at + digits].fill(b'7');
+    cases.push(("broken-startxref.pdf", broken_xref, Expect::Converted { tasks: 34, diagnostic: None }, &[]));
+    // The cross-reference table's offsets are all wrong.
+    let mut broken_table = original.clone();
+    let table = broken_table.windows(6).rposition(|w| w == b"\nxref\n").unwrap() + 1;
+    let end = table + broken_table[table..].windows(7).position(|w| w == b"trailer").unwrap();
+    // Entries follow the `xref` and `0 N` lines, 20 bytes each.
+    let mut entries = table;
+    for _ in 0..2 {
+        entries += broken_table[entries..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    }
+    for line in broken_table[entries..end].chunks_mut(20) {
+        if line.len() == 20 && line[17] == b'n' {
+            line[..10].copy_from_slice(b"0000000001");
+        }
+    }
+    // lopdf finds each object again by itself here; nothing is lost, so nothing is reported.
+    cases.push(("broken-xref.pdf", broken_table, Expect::Converted { tasks: 34, diagnostic: None }, &[]));
+
+    // The page tree lists itself among its kids.
+    let mut doc = load();
+    let root_pages = doc.catalog().unwrap().get(b"Pages").unwrap().as_reference().unwrap();
+    let kids = doc.get_dictionary_mut(root_pages).unwrap().get_mut(b"Kids").unwrap().as_array_mut().unwrap();
+    kids.push(Object::Reference(root_pages));
+    cases.push(("page-tree-cycle.pdf", save(&mut doc), Expect::Converted { tasks: 34, diagnostic: None }, &[]));
+
+    // A Form XObject that draws itself.
+    let mut doc = load();
+    let form_id = doc.new_object_id();
+    let form = Stream::new(
+        dictionary! {"Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+        "Resources" => dictionary! {"XObject" => dictionary! {"Fx" => Object::Reference(form_id)}}},
+        b"/Fx Do".to_vec(),
+    );
+    doc.objects.insert(form_id, Object::Stream(form));
+    let page = first_page(&doc);
+    let resources = doc.get_dictionary(page).unwrap().get(b"Resources").unwrap().clone();
+    let mut resources = match resources {
+        Object::Reference(id) => doc.get_dictionary(id).unwrap().clone(),
+        Object::Dictionary(d) => d,
+        _ => unreachable!(),
+    };
+    resources.set("XObject", dictionary! {"Fx" => Object::Reference(form_id)});
+    doc.get_dictionary_mut(page).unwrap().set("Resources", resources);
+    add_content(&mut doc, b"q /Fx Do Q");
+    cases.push((
+        "form-draws-itself.pdf",
+        save(&mut doc),
+        Expect::Converted { tasks: 34, diagnostic: Some("pdf-content-unreadable") },
+        &[],
+    ));
+
+    // Text in a font the page's resources do not have.
+    let mut doc = load();
+    add_content(&mut doc, b"BT /NoSuchFont 12 Tf 100 100 Td (abc) Tj ET");
+    cases.push(("absent-font.pdf", save(&mut doc), Expect::Converted { tasks: 34, diagnostic: None }, &[]));
+
+    // A content stream that is missing (a dangling reference).
+    let mut doc = load();
+    let page = first_page(&doc);
+    doc.get_dictionary_mut(page).unwrap().set("Contents", Object::Reference((999_999, 0)));
+    cases.push((
+        "missing-object.pdf",
+        save(&mut doc),
+        Expect::Converted { tasks: 34, diagnostic: Some("pdf-content-unreadable") },
+        &[],
+    ));
+
+    // Every font's widths and ToUnicode replaced by garbage.
+    let mut doc = load();
+    let garbage = doc.add_object(Stream::new(
+        dictionary! {},
+        b"begincmap 1 beginbfrange <00> <FFFF> [<D800> <zz>] endbfrange garbage".to_vec(),
+    ));
+    for object in doc.objects.values_mut() {
+        if let Object::Dictionary(d) = object {
+            if d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"Font") {
+                d.set("ToUnicode", Object::Reference(garbage));
+                d.set("Widths", vec![Object::Real(-1e30), Object::Name(b"x".to_vec()), Object::Integer(i64::MAX)]);
+                d.set("FirstChar", Object::Integer(-5));
+            }
+        }
+    }
+    // The header cells read as U+FFFD, so no ledger is recognised (the error lists them).
+    cases.push(("garbage-fonts.pdf", save(&mut doc), Expect::Error("no task ledger table found"), &[]));
+
+    // A content stream whose /Length is wrong (longer than the data, then shorter).
+    for (name, factor) in [("length-too-long.pdf", 50), ("length-too-short.pdf", 0)] {
+        let mut bytes = original.clone();
+        let at = bytes.windows(8).position(|w| w == b"/Length ").unwrap() + 8;
+        let digits = bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let value = String::from_utf8(bytes[at..at + digits].to_vec()).unwrap().parse::<u64>().unwrap();
+        let lie = format!("{:0width$}", (value * factor / 10).min(10u64.pow(digits as u32) - 1), width = digits);
+        bytes[at..at + digits].copy_from_slice(lie.as_bytes());
+        cases.push((name, bytes, Expect::Converted { tasks: 34, diagnostic: None }, &[]));
+    }
+
+    // A Flate bomb: about 2 MiB that inflates to 2 GiB, refused at the (lowered) stream limit.
+    let mut doc = load();
+    let bomb = flate_bomb(2048);
+    assert!(bomb.len() < 4 << 20, "the bomb is small: {} bytes", bomb.len());
+    let id = doc.add_object(Stream::new(dictionary! {"Filter" => "FlateDecode"}, bomb).with_compression(false));
+    let page = first_page(&doc);
+    let dict = doc.get_dictionary_mut(page).unwrap();
+    let mut contents = match dict.get(b"Contents").unwrap().clone() {
+        Object::Array(a) => a,
+        other => vec![other],
+    };
+    contents.push(Object::Reference(id));
+    dict.set("Contents", Object::Array(contents));
+    cases.push((
+        "flate-bomb.pdf",
+        save(&mut doc),
+        Expect::Converted { tasks: 34, diagnostic: Some("pdf-content-unreadable") },
+        &["--max-inflated-mib", "64"],
+    ));
+
+    cases.push((
+        "image-only.pdf",
+        std::fs::read(root().join("fixtures/pdf/scanned.pdf")).unwrap(),
+        Expect::Error("no text layer"),
+        &[],
+    ));
+
+    for (name, bytes, expect, flags) in &cases {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let started = Instant::now();
+        let doc = check(&path, flags, expect);
+        eprintln!("{name}: {:.1} s", started.elapsed().as_secs_f64());
+        if std::env::var_os("KEEP_MALFORMED").is_some() {
+            std::fs::copy(&path, std::env::temp_dir().join(name)).unwrap();
+        }
+        if let Some(doc) = doc {
+            if *name == "flate-bomb.pdf" {
+                let message = doc["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|d| d["kind"] == "pdf-content-unreadable")
+                    .unwrap()["message"]
+                    .clone();
+                assert!(message.as_str().unwrap().contains("--max-inflated-mib"), "{message}");
+            }
+        }
+    }
+}
+
+/// A zlib stream of `mib` MiB of spaces made without compressing them all: after a sync flush the
+/// compressor's state repeats, so each further MiB compresses to the same bytes and is copied.
+/// (The trailing checksum covers only what was compressed; a reader hits its size limit long
+/// before it could check it.)
+fn flate_bomb(mib: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let mut z = Compress::new(Compression::best(), true);
+    let chunk = vec![b' '; 1 << 20];
+    let mut step = |input: &[u8], flush| {
+        let mut out = Vec::with_capacity(64 << 10);
+        let before = z.total_in();
+        let mut fed = 0;
+        loop {
+            out.reserve(64 << 10);
+            z.compress_vec(&input[fed..], &mut out, flush).unwrap();
+            fed = (z.total_in() - before) as usize;
+            if fed == input.len() && out.len() < out.capacity() {
+                break out;
+            }
+        }
+    };
+    let first = step(&chunk, FlushCompress::Sync);
+    let second = step(&chunk, FlushCompress::Sync);
+    let third = step(&chunk, FlushCompress::Sync);
+    assert_eq!(second, third, "the compressor's state repeats after a flush");
+    let mut bomb = first;
+    for _ in 1..mib {
+        bomb.extend_from_slice(&second);
+    }
+    bomb.extend(step(&[], FlushCompress::Finish));
+    bomb
+}

@@ -146,6 +146,34 @@ fn role_words() -> &'static RoleWords {
     })
 }
 
+/// Adds `reference` unless the cell already named the same body (same code, or same name when
+/// unknown); a repeat raises a `duplicate-office` warning. Returns the index the name went to.
+fn push_once(
+    refs: &mut Vec<OfficeRef>,
+    seen: &mut HashMap<String, usize>,
+    reference: OfficeRef,
+    location: &Location,
+    diags: &mut Vec<Diagnostic>,
+) -> usize {
+    let key = reference.code.clone().unwrap_or_else(|| format!("?{}", reference.name));
+    if let Some(&first) = seen.get(&key) {
+        diags.push(Diagnostic::warning(
+            "duplicate-office",
+            format!(
+                "{} names {} again in the same cell (first written {}); it is listed once",
+                quote(&reference.raw, 40),
+                quote(&reference.name, 40),
+                quote(&refs[first].raw, 40)
+            ),
+            location.clone(),
+        ));
+        return first;
+    }
+    seen.insert(key, refs.len());
+    refs.push(reference);
+    refs.len() - 1
+}
+
 /// The role a marker (the text inside the brackets, e.g. `牵头`) gives; `None` when the text is
 /// not a role marker at all.
 pub fn marker_role(marker: &str) -> Option<MarkerRole> {
@@ -399,22 +427,7 @@ impl OfficeRegistry {
                 for mut reference in self.resolve(&head, location, &mut diags) {
                     reference.raw = token.clone();
                     reference.marker = Some(phrase.clone());
-                    let key = reference.code.clone().unwrap_or_else(|| format!("?{}", reference.name));
-                    if let Some(&first) = seen.get(&key) {
-                        diags.push(Diagnostic::warning(
-                            "duplicate-office",
-                            format!(
-                                "{} names {} again in the same cell (first written {}); it is listed once",
-                                quote(&reference.raw, 40),
-                                quote(&reference.name, 40),
-                                quote(&refs[first].raw, 40)
-                            ),
-                            location.clone(),
-                        ));
-                        continue;
-                    }
-                    seen.insert(key, refs.len());
-                    refs.push(reference);
+                    push_once(&mut refs, &mut seen, reference, location, &mut diags);
                 }
                 last = None;
                 continue;
@@ -437,24 +450,7 @@ impl OfficeRegistry {
                     continue;
                 }
                 for reference in self.resolve(&segment, location, &mut diags) {
-                    let key = reference.code.clone().unwrap_or_else(|| format!("?{}", reference.name));
-                    if let Some(&first) = seen.get(&key) {
-                        diags.push(Diagnostic::warning(
-                            "duplicate-office",
-                            format!(
-                                "{} names {} again in the same cell (first written {}); it is listed once",
-                                quote(&reference.raw, 40),
-                                quote(&reference.name, 40),
-                                quote(&refs[first].raw, 40)
-                            ),
-                            location.clone(),
-                        ));
-                        last = Some(first);
-                        continue;
-                    }
-                    seen.insert(key, refs.len());
-                    last = Some(refs.len());
-                    refs.push(reference);
+                    last = Some(push_once(&mut refs, &mut seen, reference, location, &mut diags));
                 }
             }
         }

@@ -191,8 +191,8 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
     let load = || Document::load_mem(&original).unwrap();
     let first_page = |doc: &Document| *doc.get_pages().get(&1).unwrap();
     // Appends a content stream to page 1.
-    let add_content = |doc: &mut Document, content: &[u8]| {
-        let id = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+    let add_stream = |doc: &mut Document, stream: Stream| {
+        let id = doc.add_object(stream);
         let page = first_page(doc);
         let dict = doc.get_dictionary_mut(page).unwrap();
         let mut contents = match dict.get(b"Contents").unwrap().clone() {
@@ -202,6 +202,8 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
         contents.push(Object::Reference(id));
         dict.set("Contents", Object::Array(contents));
     };
+    let add_content =
+        |doc: &mut Document, content: &[u8]| add_stream(doc, Stream::new(dictionary! {}, content.to_vec()));
 
     let mut cases: Vec<(&str, Vec<u8>, Expect, &[&str])> = Vec::new();
     cases.push(("truncated.pdf", original[..original.len() / 2].to_vec(), Expect::Error("not a readable PDF"), &[]));
@@ -311,15 +313,7 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
     let mut doc = load();
     let bomb = flate_bomb(2048);
     assert!(bomb.len() < 4 << 20, "the bomb is small: {} bytes", bomb.len());
-    let id = doc.add_object(Stream::new(dictionary! {"Filter" => "FlateDecode"}, bomb).with_compression(false));
-    let page = first_page(&doc);
-    let dict = doc.get_dictionary_mut(page).unwrap();
-    let mut contents = match dict.get(b"Contents").unwrap().clone() {
-        Object::Array(a) => a,
-        other => vec![other],
-    };
-    contents.push(Object::Reference(id));
-    dict.set("Contents", Object::Array(contents));
+    add_stream(&mut doc, Stream::new(dictionary! {"Filter" => "FlateDecode"}, bomb).with_compression(false));
     cases.push((
         "flate-bomb.pdf",
         save(&mut doc),

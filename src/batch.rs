@@ -229,6 +229,19 @@ struct Converted {
     doc: Option<NoticeDocument>,
 }
 
+/// Runs `work`; a panic in it (a bug that slipped through) becomes an error message for that one
+/// file instead of taking the batch down.
+fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        format!("internal error (panic) while converting: {what}")
+    })
+}
+
 fn convert_one(input: &InputFile, config: &Config, out_dir: &Path, keep_doc: bool) -> Converted {
     let mut report = FileReport {
         key: input.key.clone(),
@@ -242,21 +255,14 @@ fn convert_one(input: &InputFile, config: &Config, out_dir: &Path, keep_doc: boo
         output: None,
         message: None,
     };
-    // A panic in one file must not take the batch down: it becomes that file's error.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| convert_path(&input.path, config)));
-    let doc = match outcome {
+    let doc = match contain_panic(|| convert_path(&input.path, config)) {
         Ok(Ok(doc)) => doc,
         Ok(Err(e)) => {
             report.message = Some(e.to_string());
             return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None };
         }
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            report.message = Some(format!("internal error (panic) while converting: {what}"));
+        Err(message) => {
+            report.message = Some(message);
             return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None };
         }
     };
@@ -531,6 +537,21 @@ mod tests {
     #[test]
     fn keys_never_leave_the_output_directory() {
         assert_eq!(key_of(Path::new("../../etc/passwd")), "etc/passwd");
+    }
+
+    #[test]
+    fn a_panic_in_one_file_becomes_its_error() {
+        let outcome: Result<(), String> = contain_panic(|| panic!("index out of bounds in a hostile file"));
+        assert_eq!(
+            outcome.unwrap_err(),
+            "internal error (panic) while converting: index out of bounds in a hostile file"
+        );
+        let v = 3;
+        assert_eq!(
+            contain_panic(|| panic!("formatted {v}")).map(|()| ()).unwrap_err(),
+            "internal error (panic) while converting: formatted 3"
+        );
+        assert_eq!(contain_panic(|| 7), Ok(7));
         assert_eq!(key_of(Path::new("/abs/a.txt")), "abs/a.txt");
         assert_eq!(key_of(Path::new("a/./b.txt")), "a/b.txt");
     }

@@ -803,6 +803,10 @@ mod tests {
         assert_eq!(h.field_of("责任单位(牵头处室)"), Some(Field::LeadOffices));
         assert_eq!(h.field_of("配合处室"), Some(Field::SupportOffices));
         assert_eq!(h.field_of("资金来源"), None);
+        assert_eq!(h.field_of("重点工作"), Some(Field::Task));
+        assert_eq!(h.field_of("完成期限"), Some(Field::Deadline));
+        assert_eq!(h.field_of("工作举措"), Some(Field::Measures));
+        assert_eq!(h.field_of("责任部门"), Some(Field::LeadOffices));
     }
 
     #[test]

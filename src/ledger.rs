@@ -386,10 +386,17 @@ fn read_grid(grid: &Grid, cols: &Columns, registry: &OfficeRegistry, ledger: &mu
                     continue;
                 }
             }
+            let why = if seq_raw.chars().any(|c| c.is_ascii_digit())
+                && seq_raw.trim_end_matches(['.', '、', '．']).chars().all(|c| c.is_ascii_digit())
+            {
+                "a number too large to be a sequence number (more than 6 digits)"
+            } else {
+                "not a number"
+            };
             ledger.diagnostics.push(Diagnostic::error(
                 "non-numeric-seq",
                 format!(
-                    "row {} has sequence cell {seq_raw:?}, not a number; the row is kept as a task with seq null",
+                    "row {} has sequence cell {seq_raw:?}, {why}; the row is kept as a task with seq null",
                     row.index
                 ),
                 base.clone().with_column(col(Field::Seq).map_or(1, |c| c as u32 + 1)),

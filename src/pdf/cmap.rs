@@ -34,6 +34,8 @@ pub fn gb1_char_to_cid(c: char) -> Option<u32> {
 
 /// Most entries a ToUnicode CMap may expand to, so a hostile `bfrange` cannot exhaust memory.
 pub const MAX_CMAP_ENTRIES: usize = 1 << 20;
+/// Most characters one code maps to (ligatures need a few).
+pub const MAX_MAPPED_CHARS: usize = 32;
 
 /// The Unicode text of an Adobe-GB1 CID, when the table has one.
 pub fn gb1_cid_to_char(cid: u32) -> Option<char> {
@@ -353,7 +355,13 @@ impl ToUnicode {
     fn insert_code(&mut self, len: usize, code: u32, text: Box<str>) {
         if self.map.len() < MAX_CMAP_ENTRIES {
             self.implied_len.get_or_insert(len);
-            let text = unify_radicals(text.into_string()).into_boxed_str();
+            // A ligature maps to a few characters; a longer string is hostile (it would be copied for
+            // every glyph drawn): keep its start.
+            let mut text = text.into_string();
+            if let Some((cut, _)) = text.char_indices().nth(MAX_MAPPED_CHARS) {
+                text.truncate(cut);
+            }
+            let text = unify_radicals(text).into_boxed_str();
             self.map.insert(key(len, code), text);
         }
     }

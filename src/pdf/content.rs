@@ -22,6 +22,11 @@ pub const THIN_FILL: f32 = 2.5;
 pub const MAX_FORM_DEPTH: usize = 12;
 /// Most glyphs kept for one page, so a hostile page cannot exhaust memory.
 pub const MAX_GLYPHS_PER_PAGE: usize = 2_000_000;
+/// Most bytes of text one page keeps (a bound on memory whatever the fonts map codes to).
+pub const MAX_TEXT_BYTES_PER_PAGE: usize = 64 * 1024 * 1024;
+/// Most ruling segments one page keeps: real tables have hundreds; the table finder is quadratic in
+/// them.
+pub const MAX_SEGMENTS_PER_PAGE: usize = 20_000;
 
 /// A glyph placed on the page. Its text is `PageContent::text[text_start..text_end]`.
 #[derive(Clone, Copy, Debug)]
@@ -57,6 +62,10 @@ pub struct PageContent {
     pub images: u32,
     /// Problems met while reading (undecodable stream, truncated operators), for diagnostics.
     pub problems: Vec<String>,
+    /// The glyph or text limit was reached (reported once).
+    pub truncated: bool,
+    /// The ruling-segment limit was reached (reported once).
+    pub too_many_segments: bool,
 }
 
 impl PageContent {
@@ -420,7 +429,16 @@ impl<'a> Interpreter<'a> {
             let width = glyph_width * (base[0] * base[0] + base[1] * base[1]).sqrt();
             let size = gs.size * (base[2] * base[2] + base[3] * base[3]).sqrt();
             let visible = inside(&gs.clip, x + width / 2.0, y + 0.3 * size);
-            if visible && self.out.glyphs.len() < MAX_GLYPHS_PER_PAGE && !g.text.is_empty() {
+            let room = self.out.glyphs.len() < MAX_GLYPHS_PER_PAGE
+                && self.out.text.len() + g.text.len() <= MAX_TEXT_BYTES_PER_PAGE;
+            if visible && !room && !self.out.truncated {
+                self.out.truncated = true;
+                self.out.problems.push(format!(
+                    "more than {MAX_GLYPHS_PER_PAGE} glyphs or {MAX_TEXT_BYTES_PER_PAGE} bytes of text; the rest is not read"
+                ));
+            }
+            if visible && room && !g.text.is_empty() {
+                // Within MAX_TEXT_BYTES_PER_PAGE, so the offsets fit in u32.
                 let start = self.out.text.len() as u32;
                 self.out.text.push_str(g.text);
                 let end = self.out.text.len() as u32;
@@ -434,7 +452,14 @@ impl<'a> Interpreter<'a> {
 
     fn add_segment(&mut self, seg: Segment, clip: &Rect) {
         if let Some(seg) = clip_segment(seg, clip) {
-            self.out.segments.push(seg);
+            if self.out.segments.len() < MAX_SEGMENTS_PER_PAGE {
+                self.out.segments.push(seg);
+            } else if !self.out.too_many_segments {
+                self.out.too_many_segments = true;
+                self.out
+                    .problems
+                    .push(format!("more than {MAX_SEGMENTS_PER_PAGE} ruling segments; the rest are ignored"));
+            }
         }
     }
 

@@ -146,6 +146,10 @@ fn cluster_positions(mut values: Vec<f32>) -> Vec<f32> {
     out
 }
 
+/// Most grid positions (rows × columns) a lattice table may have; a real ledger page has a few
+/// hundred, and a hostile page of thousands of lines would otherwise cost their product.
+pub const MAX_LATTICE_POSITIONS: usize = 200_000;
+
 /// Builds the grid of one connected set of rulings. Column edges are the vertical lines'
 /// positions, row edges the horizontal ones'; a boundary between two grid positions without a line
 /// through its middle joins them into one spanning cell. `None` when the lines do not make at least
@@ -169,17 +173,30 @@ pub fn build_grid(h: &[HLine], v: &[VLine]) -> Option<Grid> {
         return None;
     }
     let (rows, cols) = (ys.len() - 1, xs.len() - 1);
-    if rows * cols > crate::table::MAX_GRID_CELLS {
+    if rows * cols > MAX_LATTICE_POSITIONS {
         return None;
     }
+    // Lines indexed by the edges they lie on, so that each lookup below scans only its edge's lines.
+    let by_edge = |edges: &[f32], lines: &mut dyn Iterator<Item = (f32, f32, f32)>| {
+        let mut at: Vec<Vec<(f32, f32)>> = vec![Vec::new(); edges.len()];
+        for (pos, from, to) in lines {
+            let first = edges.partition_point(|&e| e < pos - SNAP);
+            for (i, _) in edges.iter().enumerate().skip(first).take_while(|(_, &e)| e <= pos + SNAP) {
+                at[i].push((from, to));
+            }
+        }
+        at
+    };
+    let v_at = by_edge(&xs, &mut v.iter().map(|l| (l.x, l.y0, l.y1)));
+    let h_at = by_edge(&ys, &mut h.iter().map(|l| (l.y, l.x0, l.x1)));
     // A vertical line at column edge `edge` through the middle of row `row`.
     let has_v = |edge: usize, row: usize| {
         let mid = (ys[row] + ys[row + 1]) / 2.0;
-        v.iter().any(|l| (l.x - xs[edge]).abs() <= SNAP && l.y0 - SNAP <= mid && mid <= l.y1 + SNAP)
+        v_at[edge].iter().any(|&(y0, y1)| y0 - SNAP <= mid && mid <= y1 + SNAP)
     };
     let has_h = |edge: usize, col: usize| {
         let mid = (xs[col] + xs[col + 1]) / 2.0;
-        h.iter().any(|l| (l.y - ys[edge]).abs() <= SNAP && l.x0 - SNAP <= mid && mid <= l.x1 + SNAP)
+        h_at[edge].iter().any(|&(x0, x1)| x0 - SNAP <= mid && mid <= x1 + SNAP)
     };
     let mut owner = vec![usize::MAX; rows * cols];
     let mut cells = Vec::new();

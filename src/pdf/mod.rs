@@ -264,6 +264,7 @@ pub fn read_pdf_with(
                 Location::page(number),
             ));
         }
+        time.check("laying out PDF pages")?;
         let (page_blocks, page_diags) = layout::layout_page(&page_content, view, number);
         blocks.extend(page_blocks);
         diags.extend(page_diags);

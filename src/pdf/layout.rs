@@ -672,13 +672,13 @@ fn stream_table(
     if multi.len() < 3 {
         return None;
     }
-    let (first, last_multi) = (multi[0], *multi.last()?);
+    let (first_multi, last_multi) = (multi[0], *multi.last()?);
     let mut sizes: Vec<f32> = multi.iter().map(|&i| lines[i].size).collect();
     sizes.sort_by(f32::total_cmp);
     let size = sizes[sizes.len() / 2];
 
     // Column gaps: bands between the merged extents of the chunks of lines with several chunks.
-    let mut extents: Vec<(f32, f32)> = (first..=last_multi)
+    let mut extents: Vec<(f32, f32)> = (first_multi..=last_multi)
         .filter(|&i| chunks[i].len() >= 2)
         .flat_map(|i| chunks[i].iter().map(|c| (c.x0, c.x1)))
         .collect();
@@ -698,18 +698,25 @@ fn stream_table(
     let col_of = |x: f32| gaps.iter().filter(|g| (g.0 + g.1) / 2.0 <= x).count();
     let is_section =
         |i: usize| chunks[i].first().is_some_and(|c| col_of(c.x0) == 0 && lines[i].glyphs[c.b - 1].x1 > gaps[0].1);
-    // Lines after the last one with three chunks still belong to the table while they follow at a
-    // row's pitch and keep to the columns.
+    // Lines next to the first and last ones with three chunks still belong to the table while they
+    // are at a row's pitch from it and keep to the columns: after it also section rows, before it
+    // (a page that does not repeat the header) only lines of a row's cells after the first column.
+    let belongs = |i: usize, neighbour: usize| {
+        let close = (lines[i].base - lines[neighbour].base).abs() <= 2.5 * size.max(lines[i].size);
+        let same_size = (lines[i].size - size).abs() <= 0.15 * size;
+        let in_columns = chunks[i].iter().all(|c| col_of(c.x0) == col_of(c.x1));
+        let below = i > neighbour;
+        // Above the table, a line with text in the first column is a caption or a heading.
+        let continues_cells = below || chunks[i].iter().all(|c| col_of(c.x0) > 0);
+        close && same_size && (in_columns && continues_cells || below && is_section(i))
+    };
+    let mut first = first_multi;
+    while first > 0 && belongs(first - 1, first) {
+        first -= 1;
+    }
     let mut last = last_multi;
-    while last + 1 < lines.len() {
-        let next = last + 1;
-        let close = lines[next].base - lines[last].base <= 2.5 * size.max(lines[next].size);
-        let same_size = (lines[next].size - size).abs() <= 0.15 * size;
-        let fits = is_section(next) || chunks[next].iter().all(|c| col_of(c.x0) == col_of(c.x1));
-        if !(close && same_size && fits) {
-            break;
-        }
-        last = next;
+    while last + 1 < lines.len() && belongs(last + 1, last) {
+        last += 1;
     }
 
     struct StreamRow {
@@ -1132,5 +1139,111 @@ mod tests {
         let (h, _) = merge_rulings(vec![(10.0, 0.0, 50.0), (10.6, 50.5, 100.0), (40.0, 0.0, 2.0)], vec![]);
         assert_eq!(h.len(), 1);
         assert!((h[0].x0 - 0.0).abs() < 1e-3 && (h[0].x1 - 100.0).abs() < 1e-3);
+    }
+
+    /// A page of 10-point glyphs without rulings: `(x, baseline down from the top, text)`, CJK
+    /// glyphs one em wide, digits half an em.
+    fn borderless_page(lines: &[(f32, f32, &str)]) -> PageContent {
+        let mut content = PageContent {
+            text: String::new(),
+            glyphs: Vec::new(),
+            segments: Vec::new(),
+            images: 0,
+            problems: Vec::new(),
+        };
+        for &(x0, down, text) in lines {
+            let mut x = x0;
+            for c in text.chars() {
+                let start = content.text.len() as u32;
+                content.text.push(c);
+                let width = if c.is_ascii() { 5.0 } else { 10.0 };
+                content.glyphs.push(Glyph {
+                    x,
+                    y: 600.0 - down,
+                    width,
+                    size: 10.0,
+                    bold: false,
+                    text_start: start,
+                    text_end: content.text.len() as u32,
+                });
+                x += width;
+            }
+        }
+        content
+    }
+
+    fn texts(block: &Block) -> Vec<Vec<String>> {
+        let Block::Table(table) = block else { panic!("not a table: {block:?}") };
+        table.rows.iter().map(|r| r.cells.iter().map(|c| c.text.to_plain()).collect()).collect()
+    }
+
+    #[test]
+    fn stream_columns_six_points_apart() {
+        // Columns start at 45, 76, 283, 329 and 364; a cell's text may end 6 points before the next
+        // column starts, less than one em, and a full stop hangs into that gap and past it.
+        let page = borderless_page(&[
+            (150.0, 40.0, "台账标题"),
+            (45.0, 70.0, "序号"),
+            (76.0, 70.0, "重点任务"),
+            (283.0, 70.0, "分管领导"),
+            (329.0, 70.0, "牵头"),
+            (364.0, 70.0, "实施单位"),
+            (329.0, 84.0, "处室"),
+            (45.0, 104.0, "一、第一部分的任务"),
+            (45.0, 124.0, "1"),
+            (76.0, 124.0, "一二三四五六七八九十一二三四五六七八九十"),
+            (276.0, 124.0, "。"),
+            (283.0, 124.0, "张三"),
+            (329.0, 124.0, "思政"),
+            (364.0, 124.0, "各高等学校"),
+            (76.0, 138.0, "续行"),
+            (329.0, 138.0, "处"),
+            (45.0, 158.0, "2"),
+            (76.0, 158.0, "第二项"),
+            (283.0, 158.0, "李四"),
+            (329.0, 158.0, "高教"),
+            (329.0, 172.0, "处"),
+        ]);
+        let (blocks, diags) = layout_page(&page, [0.0, 0.0, 800.0, 600.0], 2);
+        assert!(diags.iter().any(|d| d.message.contains("stream (no rulings), 5 columns × 4 rows")), "{diags:?}");
+        let table = blocks.iter().find(|b| matches!(b, Block::Table(_))).expect("a table");
+        assert_eq!(
+            texts(table),
+            [
+                vec!["序号", "重点任务", "分管领导", "牵头处室", "实施单位"],
+                vec!["一、第一部分的任务"],
+                vec!["1", "一二三四五六七八九十一二三四五六七八九十。续行", "张三", "思政处", "各高等学校"],
+                vec!["2", "第二项", "李四", "高教处", ""],
+            ]
+        );
+        let Block::Table(t) = table else { unreachable!() };
+        assert_eq!(t.rows[1].cells[0].col_span, 5);
+        assert!(t.rows.iter().all(|r| r.origin.page == 2 && r.cells.iter().all(|c| c.bbox.is_some())));
+        // The title stays a paragraph before the table.
+        assert!(matches!(&blocks[0], Block::Paragraph { text, .. } if text.to_plain() == "台账标题"));
+
+        // A page that does not repeat the header and starts inside a row.
+        let page = borderless_page(&[
+            (76.0, 40.0, "上页续行"),
+            (329.0, 40.0, "处"),
+            (45.0, 60.0, "3"),
+            (76.0, 60.0, "第三项"),
+            (283.0, 60.0, "王五"),
+            (329.0, 60.0, "基教"),
+            (364.0, 60.0, "各市"),
+            (45.0, 80.0, "4"),
+            (76.0, 80.0, "第四项"),
+            (283.0, 80.0, "赵六"),
+            (329.0, 80.0, "体艺"),
+            (364.0, 80.0, "各县"),
+            (45.0, 100.0, "5"),
+            (76.0, 100.0, "第五项"),
+            (283.0, 100.0, "钱七"),
+            (329.0, 100.0, "职成"),
+        ]);
+        let (blocks, _) = layout_page(&page, [0.0, 0.0, 800.0, 600.0], 3);
+        assert_eq!(blocks.len(), 1, "{blocks:?}");
+        assert_eq!(texts(&blocks[0])[0], ["", "上页续行", "", "处", ""]);
+        assert_eq!(texts(&blocks[0]).len(), 4);
     }
 }

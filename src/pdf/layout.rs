@@ -520,7 +520,7 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
     let lines = group_lines(free, content);
     let mut paragraph_lines = lines;
     if grids.is_empty() && h.is_empty() && v.is_empty() {
-        if let Some((table, first, last, diag)) = stream_table(&paragraph_lines, content, page) {
+        if let Some((table, first, last, diag)) = stream_table(&paragraph_lines, content, page, top) {
             let table_top = paragraph_lines[first].base - paragraph_lines[first].size;
             placed_blocks.push((table_top, Block::Table(table)));
             diags.push(diag);
@@ -619,75 +619,201 @@ fn paragraphs(
     out
 }
 
-/// A borderless table on a page without rulings: lines whose text falls into several chunks
-/// separated by wide gaps, with the chunks' starts aligned in columns across at least three
-/// lines. Returns the table, the first and last line it covers and the diagnostic naming the
-/// method. Rows start at lines that have text in the first column.
-fn stream_table(lines: &[Line], content: &PageContent, page: u32) -> Option<(Table, usize, usize, Diagnostic)> {
-    // Chunks of each line: (x0, glyph range).
-    let chunks: Vec<Vec<(f32, usize, usize)>> = lines
-        .iter()
-        .map(|line| {
-            let mut out = Vec::new();
-            let mut start = 0;
-            for k in 1..=line.glyphs.len() {
-                let split = k == line.glyphs.len() || line.glyphs[k].x0 - line.glyphs[k - 1].x1 > 1.5 * line.size;
-                if split {
-                    out.push((line.glyphs[start].x0, start, k));
-                    start = k;
+/// A run of glyphs of one line standing apart from the rest, up to glyph `b` (exclusive); `x0`, `x1`
+/// the extent of its ink, `x1` without a closing punctuation mark hanging at its end (which may
+/// reach past a cell's edge into the padding).
+#[derive(Clone, Copy, Debug)]
+struct Chunk {
+    b: usize,
+    x0: f32,
+    x1: f32,
+}
+
+/// Splits a line into chunks at horizontal gaps of 0.4 em or more (the glyphs of one cell line
+/// touch; columns are apart by their cells' padding) and where a glyph starts clearly before the
+/// previous one ends (punctuation hanging into the next column's text). Space glyphs neither
+/// split nor extend a chunk.
+fn line_chunks(line: &Line, content: &PageContent) -> Vec<Chunk> {
+    let mut out: Vec<Chunk> = Vec::new();
+    let mut open: Option<Chunk> = None;
+    let mut prev_end: Option<f32> = None;
+    let mut prev_hanging = false;
+    for (k, g) in line.glyphs.iter().enumerate() {
+        let text = content.glyph_text(glyph_of(content, g));
+        if text.trim().is_empty() {
+            if let Some(c) = open.as_mut() {
+                c.b = k + 1;
+            }
+            continue;
+        }
+        // Text after a hanging mark overlaps it; elsewhere glyphs overlap only by rounding or kerning.
+        let overlap = if prev_hanging { 0.02 } else { 0.3 } * g.size;
+        let split = prev_end.is_some_and(|end| g.x0 - end >= 0.4 * g.size || g.x0 < end - overlap);
+        if split {
+            out.extend(open.take());
+        }
+        let hanging = text.chars().all(is_closing_punctuation);
+        prev_hanging = hanging;
+        match open.as_mut() {
+            Some(c) => {
+                c.b = k + 1;
+                if !hanging {
+                    c.x1 = g.x1;
                 }
             }
-            out
-        })
-        .collect();
+            None => open = Some(Chunk { b: k + 1, x0: g.x0, x1: g.x1 }),
+        }
+        prev_end = Some(g.x1);
+    }
+    out.extend(open);
+    out
+}
+
+/// A borderless table on a page without rulings: lines whose text falls into several chunks,
+/// aligned in columns. The columns are apart by vertical bands that no chunk of a line with
+/// several chunks crosses; the table starts at the first line with at least three chunks (the
+/// header) and goes on while the lines follow at a row's pitch and keep to the columns. A row
+/// starts at a line with text in the first column (the sequence number); a line whose first chunk
+/// starts in the first column and runs across the next column is a section row, one cell spanning
+/// the table; other lines continue the current row's cells. Glyphs go to the column of the band
+/// they start after. Returns the table, the first and last line it covers and the diagnostic
+/// naming the method.
+fn stream_table(
+    lines: &[Line],
+    content: &PageContent,
+    page: u32,
+    top: f32,
+) -> Option<(Table, usize, usize, Diagnostic)> {
+    let chunks: Vec<Vec<Chunk>> = lines.iter().map(|l| line_chunks(l, content)).collect();
     let multi: Vec<usize> = (0..lines.len()).filter(|&i| chunks[i].len() >= 3).collect();
     if multi.len() < 3 {
         return None;
     }
-    let (first, last) = (multi[0], *multi.last()?);
-    let starts = cluster_positions(multi.iter().flat_map(|&i| chunks[i].iter().map(|c| c.0)).collect());
-    let columns: Vec<f32> = starts
-        .into_iter()
-        .filter(|&s| multi.iter().filter(|&&i| chunks[i].iter().any(|c| (c.0 - s).abs() <= SNAP)).count() >= 2)
+    let (first_multi, last_multi) = (multi[0], *multi.last()?);
+    let mut sizes: Vec<f32> = multi.iter().map(|&i| lines[i].size).collect();
+    sizes.sort_by(f32::total_cmp);
+    let size = sizes[sizes.len() / 2];
+
+    // Column gaps: bands between the merged extents of the chunks of lines with several chunks.
+    let mut extents: Vec<(f32, f32)> = (first_multi..=last_multi)
+        .filter(|&i| chunks[i].len() >= 2)
+        .flat_map(|i| chunks[i].iter().map(|c| (c.x0, c.x1)))
         .collect();
-    if columns.len() < 2 {
+    extents.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut gaps: Vec<(f32, f32)> = Vec::new();
+    let mut end = extents.first()?.1;
+    for &(x0, x1) in &extents[1..] {
+        if x0 - end >= 0.3 * size {
+            gaps.push((end, x0));
+        }
+        end = end.max(x1);
+    }
+    let n_cols = gaps.len() + 1;
+    if n_cols < 3 {
         return None;
     }
-    let column_of = |x: f32| columns.partition_point(|&c| c <= x + SNAP).saturating_sub(1);
-    let mut rows: Vec<Vec<LineJoiner>> = Vec::new();
+    let col_of = |x: f32| gaps.iter().filter(|g| (g.0 + g.1) / 2.0 <= x).count();
+    let is_section =
+        |i: usize| chunks[i].first().is_some_and(|c| col_of(c.x0) == 0 && lines[i].glyphs[c.b - 1].x1 > gaps[0].1);
+    // Lines next to the first and last ones with three chunks still belong to the table while they
+    // are at a row's pitch from it and keep to the columns: after it also section rows, before it
+    // (a page that does not repeat the header) only lines of a row's cells after the first column.
+    let belongs = |i: usize, neighbour: usize| {
+        let close = (lines[i].base - lines[neighbour].base).abs() <= 2.5 * size.max(lines[i].size);
+        let same_size = (lines[i].size - size).abs() <= 0.15 * size;
+        let in_columns = chunks[i].iter().all(|c| col_of(c.x0) == col_of(c.x1));
+        let below = i > neighbour;
+        // Above the table, a line with text in the first column is a caption or a heading.
+        let continues_cells = below || chunks[i].iter().all(|c| col_of(c.x0) > 0);
+        close && same_size && (in_columns && continues_cells || below && is_section(i))
+    };
+    let mut first = first_multi;
+    while first > 0 && belongs(first - 1, first) {
+        first -= 1;
+    }
+    let mut last = last_multi;
+    while last + 1 < lines.len() && belongs(last + 1, last) {
+        last += 1;
+    }
+
+    struct StreamRow {
+        cells: Vec<Vec<Placed>>,
+        section: bool,
+        top: f32,
+    }
+    let mut rows: Vec<StreamRow> = Vec::new();
+    let ink = |g: &Placed| !content.glyph_text(glyph_of(content, g)).trim().is_empty();
     for i in first..=last {
-        let starts_row = chunks[i].iter().any(|c| column_of(c.0) == 0) || rows.is_empty();
+        let line = &lines[i];
+        let line_top = line.base - line.size;
+        // A section title wrapped onto a second line that starts in the first column.
+        let section_goes_on = rows.last().is_some_and(|r| r.section)
+            && chunks[i].len() == 1
+            && col_of(chunks[i][0].x0) == 0
+            && line.base - lines[i - 1].base <= 1.6 * line.size;
+        if section_goes_on {
+            rows.last_mut()?.cells[0].extend(line.glyphs.iter().copied());
+            continue;
+        }
+        if is_section(i) {
+            rows.push(StreamRow { cells: vec![line.glyphs.clone()], section: true, top: line_top });
+            continue;
+        }
+        let starts_row =
+            rows.last().is_none_or(|r| r.section) || line.glyphs.iter().any(|g| ink(g) && col_of(g.x0) == 0);
         if starts_row {
-            rows.push((0..columns.len()).map(|_| LineJoiner::default()).collect());
+            rows.push(StreamRow { cells: vec![Vec::new(); n_cols], section: false, top: line_top });
         }
         let row = rows.last_mut()?;
-        for &(x0, a, b) in &chunks[i] {
-            let cell = &mut row[column_of(x0)];
-            cell.line_break(false);
-            for g in &lines[i].glyphs[a..b] {
-                cell.glyph(content.glyph_text(glyph_of(content, g)), g.bold, false);
-            }
+        for g in &line.glyphs {
+            row.cells[col_of(g.x0)].push(*g);
         }
     }
+
+    // Cell boxes: column edges halfway across the gaps, row edges at the tops of the rows' text.
+    let table_glyphs = || lines[first..=last].iter().flat_map(|l| l.glyphs.iter().filter(|g| ink(g)));
+    let left = table_glyphs().map(|g| g.x0).fold(f32::MAX, f32::min);
+    let right = table_glyphs().map(|g| g.x1).fold(f32::MIN, f32::max);
+    let mut xs = vec![left];
+    xs.extend(gaps.iter().map(|g| (g.0 + g.1) / 2.0));
+    xs.push(right);
+    let bottom = lines[last].base + 0.3 * lines[last].size;
     let n_rows = rows.len();
-    let table = Table {
-        rows: rows
-            .into_iter()
-            .map(|cells| Row {
-                cells: cells.into_iter().map(|j| Cell::new(j.finish())).collect(),
-                origin: Origin { page, line: None },
-            })
-            .collect(),
-    };
+    let tops: Vec<f32> = rows.iter().map(|r| r.top).chain(std::iter::once(bottom)).collect();
+    let table_rows = rows
+        .into_iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let (d0, d1) = (tops[r], tops[r + 1]);
+            let span = if row.section { n_cols } else { 1 };
+            let cells = row
+                .cells
+                .into_iter()
+                .enumerate()
+                .map(|(c, glyphs)| {
+                    let (x0, x1) = (xs[c], xs[c + span]);
+                    Cell {
+                        text: join_lines(&group_lines(glyphs, content), content, true),
+                        col_span: span as u32,
+                        row_span: 1,
+                        bbox: Some(BBox::from_points(
+                            f64::from(x0),
+                            f64::from(top - d1),
+                            f64::from(x1),
+                            f64::from(top - d0),
+                        )),
+                    }
+                })
+                .collect();
+            Row { cells, origin: Origin { page, line: None } }
+        })
+        .collect();
     let diag = Diagnostic::info(
         "pdf-table-method",
-        format!(
-            "page {page}: stream (no rulings; columns from text alignment), {} columns × {n_rows} rows",
-            columns.len()
-        ),
+        format!("page {page}: stream (no rulings), {n_cols} columns × {n_rows} rows"),
         Location::page(page),
     );
-    Some((table, first, last, diag))
+    Some((Table { rows: table_rows }, first, last, diag))
 }
 
 /// The grid column each cell of each row starts at, after the row spans from rows above.
@@ -1030,5 +1156,111 @@ mod tests {
         let (h, _) = merge_rulings(vec![(10.0, 0.0, 50.0), (10.6, 50.5, 100.0), (40.0, 0.0, 2.0)], vec![]);
         assert_eq!(h.len(), 1);
         assert!((h[0].x0 - 0.0).abs() < 1e-3 && (h[0].x1 - 100.0).abs() < 1e-3);
+    }
+
+    /// A page of 10-point glyphs without rulings: `(x, baseline down from the top, text)`, CJK
+    /// glyphs one em wide, digits half an em.
+    fn borderless_page(lines: &[(f32, f32, &str)]) -> PageContent {
+        let mut content = PageContent {
+            text: String::new(),
+            glyphs: Vec::new(),
+            segments: Vec::new(),
+            images: 0,
+            problems: Vec::new(),
+        };
+        for &(x0, down, text) in lines {
+            let mut x = x0;
+            for c in text.chars() {
+                let start = content.text.len() as u32;
+                content.text.push(c);
+                let width = if c.is_ascii() { 5.0 } else { 10.0 };
+                content.glyphs.push(Glyph {
+                    x,
+                    y: 600.0 - down,
+                    width,
+                    size: 10.0,
+                    bold: false,
+                    text_start: start,
+                    text_end: content.text.len() as u32,
+                });
+                x += width;
+            }
+        }
+        content
+    }
+
+    fn texts(block: &Block) -> Vec<Vec<String>> {
+        let Block::Table(table) = block else { panic!("not a table: {block:?}") };
+        table.rows.iter().map(|r| r.cells.iter().map(|c| c.text.to_plain()).collect()).collect()
+    }
+
+    #[test]
+    fn stream_columns_six_points_apart() {
+        // Columns start at 45, 76, 283, 329 and 364; a cell's text may end 6 points before the next
+        // column starts, less than one em, and a full stop hangs into that gap and past it.
+        let page = borderless_page(&[
+            (150.0, 40.0, "台账标题"),
+            (45.0, 70.0, "序号"),
+            (76.0, 70.0, "重点任务"),
+            (283.0, 70.0, "分管领导"),
+            (329.0, 70.0, "牵头"),
+            (364.0, 70.0, "实施单位"),
+            (329.0, 84.0, "处室"),
+            (45.0, 104.0, "一、第一部分的任务"),
+            (45.0, 124.0, "1"),
+            (76.0, 124.0, "一二三四五六七八九十一二三四五六七八九十"),
+            (276.0, 124.0, "。"),
+            (283.0, 124.0, "张三"),
+            (329.0, 124.0, "思政"),
+            (364.0, 124.0, "各高等学校"),
+            (76.0, 138.0, "续行"),
+            (329.0, 138.0, "处"),
+            (45.0, 158.0, "2"),
+            (76.0, 158.0, "第二项"),
+            (283.0, 158.0, "李四"),
+            (329.0, 158.0, "高教"),
+            (329.0, 172.0, "处"),
+        ]);
+        let (blocks, diags) = layout_page(&page, [0.0, 0.0, 800.0, 600.0], 2);
+        assert!(diags.iter().any(|d| d.message.contains("stream (no rulings), 5 columns × 4 rows")), "{diags:?}");
+        let table = blocks.iter().find(|b| matches!(b, Block::Table(_))).expect("a table");
+        assert_eq!(
+            texts(table),
+            [
+                vec!["序号", "重点任务", "分管领导", "牵头处室", "实施单位"],
+                vec!["一、第一部分的任务"],
+                vec!["1", "一二三四五六七八九十一二三四五六七八九十。续行", "张三", "思政处", "各高等学校"],
+                vec!["2", "第二项", "李四", "高教处", ""],
+            ]
+        );
+        let Block::Table(t) = table else { unreachable!() };
+        assert_eq!(t.rows[1].cells[0].col_span, 5);
+        assert!(t.rows.iter().all(|r| r.origin.page == 2 && r.cells.iter().all(|c| c.bbox.is_some())));
+        // The title stays a paragraph before the table.
+        assert!(matches!(&blocks[0], Block::Paragraph { text, .. } if text.to_plain() == "台账标题"));
+
+        // A page that does not repeat the header and starts inside a row.
+        let page = borderless_page(&[
+            (76.0, 40.0, "上页续行"),
+            (329.0, 40.0, "处"),
+            (45.0, 60.0, "3"),
+            (76.0, 60.0, "第三项"),
+            (283.0, 60.0, "王五"),
+            (329.0, 60.0, "基教"),
+            (364.0, 60.0, "各市"),
+            (45.0, 80.0, "4"),
+            (76.0, 80.0, "第四项"),
+            (283.0, 80.0, "赵六"),
+            (329.0, 80.0, "体艺"),
+            (364.0, 80.0, "各县"),
+            (45.0, 100.0, "5"),
+            (76.0, 100.0, "第五项"),
+            (283.0, 100.0, "钱七"),
+            (329.0, 100.0, "职成"),
+        ]);
+        let (blocks, _) = layout_page(&page, [0.0, 0.0, 800.0, 600.0], 3);
+        assert_eq!(blocks.len(), 1, "{blocks:?}");
+        assert_eq!(texts(&blocks[0])[0], ["", "上页续行", "", "处", ""]);
+        assert_eq!(texts(&blocks[0]).len(), 4);
     }
 }

@@ -533,6 +533,56 @@ fn pdf_tasks_know_the_pages_they_span() {
     assert!(split_tasks >= 10, "the fixtures split rows across pages ({split_tasks} split tasks)");
 }
 
+/// The borderless ReportLab rendition has no rulings, so its ledger pages go through the stream
+/// fallback; its text sits where the gridded rendition's does, so the cells the fallback finds
+/// must have (nearly) the boxes of the gridded cells — except the right edge of the last column,
+/// which only the grid knows.
+#[test]
+fn borderless_pdf_cells_match_the_gridded_rendition() {
+    let convert = |path: &str| -> Value {
+        let out = run(&["convert", path, "-o", "-"]);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let borderless = convert("fixtures/pdf/seed-reportlab-borderless.pdf");
+    let grid = convert("fixtures/pdf/seed-reportlab-cid.pdf");
+    let methods: Vec<&str> = borderless["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "pdf-table-method")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods.len(), 11, "one table on each ledger page: {methods:?}");
+    for (page, m) in (2..).zip(&methods) {
+        assert!(m.starts_with(&format!("page {page}: stream (no rulings), 6 columns × ")), "{m}");
+    }
+    let (got, want) = (borderless["tasks"].as_array().unwrap(), grid["tasks"].as_array().unwrap());
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(g["provenance"]["pages"], w["provenance"]["pages"], "task {}", w["seq"]);
+        let (gc, wc) = (g["provenance"]["cells"].as_array().unwrap(), w["provenance"]["cells"].as_array().unwrap());
+        assert_eq!(gc.len(), wc.len(), "task {}", w["seq"]);
+        for (a, b) in gc.iter().zip(wc) {
+            assert_eq!((&a["column"], &a["page"]), (&b["column"], &b["page"]), "task {}", w["seq"]);
+            for k in 0..4 {
+                if k == 2 && b["column"] == 6 {
+                    continue;
+                }
+                let (x, y) = (a["bbox"][k].as_f64().unwrap(), b["bbox"][k].as_f64().unwrap());
+                assert!(
+                    (x - y).abs() <= 6.0,
+                    "task {} column {}: {} vs {}",
+                    w["seq"],
+                    b["column"],
+                    a["bbox"],
+                    b["bbox"]
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_scanned_pdf_or_one_without_ledger_gives_a_clear_error() {
     let out = run(&["convert", "fixtures/pdf/scanned.pdf", "-o", "-"]);

@@ -1161,13 +1161,7 @@ mod tests {
     /// A page of 10-point glyphs without rulings: `(x, baseline down from the top, text)`, CJK
     /// glyphs one em wide, digits half an em.
     fn borderless_page(lines: &[(f32, f32, &str)]) -> PageContent {
-        let mut content = PageContent {
-            text: String::new(),
-            glyphs: Vec::new(),
-            segments: Vec::new(),
-            images: 0,
-            problems: Vec::new(),
-        };
+        let mut content = PageContent::default();
         for &(x0, down, text) in lines {
             let mut x = x0;
             for c in text.chars() {

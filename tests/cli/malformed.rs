@@ -321,6 +321,43 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
         &["--max-inflated-mib", "64"],
     ));
 
+    // A ToUnicode map that sends every code to 20,000 characters, and a page drawing 200,000 codes:
+    // without a bound on mapped text this needs tens of gigabytes.
+    let mut doc = load();
+    let long: String = "4E00".repeat(20_000);
+    let cmap = format!(
+        "begincmap 1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <00> <FF> <{long}> endbfrange endcmap"
+    );
+    let to_unicode = doc.add_object(Stream::new(dictionary! {}, cmap.into_bytes()));
+    let page = first_page(&doc);
+    let resolve = |doc: &Document, o: Object| match o {
+        Object::Reference(id) => doc.get_dictionary(id).unwrap().clone(),
+        Object::Dictionary(d) => d,
+        _ => unreachable!(),
+    };
+    let resources = resolve(&doc, doc.get_dictionary(page).unwrap().get(b"Resources").unwrap().clone());
+    let fonts = resolve(&doc, resources.get(b"Font").unwrap().clone());
+    let (name, font) = fonts.iter().next().map(|(k, v)| (k.clone(), v.as_reference().unwrap())).unwrap();
+    doc.get_dictionary_mut(font).unwrap().set("ToUnicode", Object::Reference(to_unicode));
+    let name = String::from_utf8(name).unwrap();
+    add_content(&mut doc, format!("BT /{name} 1 Tf 0 0 Td ({}) Tj ET", "A".repeat(200_000)).as_bytes());
+    cases.push(("tounicode-bomb.pdf", save(&mut doc), Expect::Converted { tasks: 0, diagnostic: None }, &[]));
+
+    // 100,000 short ruling segments on one page: the table finder must not go quadratic on them.
+    let mut doc = load();
+    let mut rulings = String::new();
+    for i in 0..50_000 {
+        let (x, y) = (f64::from(i % 250) * 3.0, f64::from(i / 250) * 3.0);
+        rulings.push_str(&format!("{x} {y} m {} {y} l S {x} {y} m {x} {} l S\n", x + 2.0, y + 2.0));
+    }
+    add_content(&mut doc, rulings.as_bytes());
+    cases.push((
+        "many-rulings.pdf",
+        save(&mut doc),
+        Expect::Converted { tasks: 0, diagnostic: Some("pdf-content-unreadable") },
+        &[],
+    ));
+
     cases.push((
         "image-only.pdf",
         std::fs::read(root().join("fixtures/pdf/scanned.pdf")).unwrap(),

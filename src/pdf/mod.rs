@@ -379,37 +379,3 @@ mod tests {
         assert!(read_pdf(&bytes[..bytes.len() / 3]).is_err());
     }
 }
-
-/// Developer aid: prints the blocks and diagnostics read from the PDF named by `$PDF`:
-/// `PDF=file.pdf cargo test --lib pdf::dev -- --ignored --nocapture`.
-#[cfg(test)]
-mod dev {
-    #[test]
-    #[ignore]
-    fn dump_blocks() {
-        let Ok(path) = std::env::var("PDF") else { return };
-        let (doc, diags) = super::read_pdf(&std::fs::read(path).expect("readable file")).expect("readable PDF");
-        for block in &doc.blocks {
-            match block {
-                crate::model::Block::Table(t) => {
-                    println!("TABLE");
-                    for r in &t.rows {
-                        let cells: Vec<String> = r
-                            .cells
-                            .iter()
-                            .map(|c| {
-                                let text: String = c.text.to_plain().chars().take(14).collect();
-                                format!("[{}x{}]{}", c.row_span, c.col_span, text)
-                            })
-                            .collect();
-                        println!("  p{} {}", r.origin.page, cells.join(" | "));
-                    }
-                }
-                other => println!("{other:?}"),
-            }
-        }
-        for d in diags {
-            println!("{d}");
-        }
-    }
-}

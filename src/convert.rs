@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::diag::Diagnostic;
 use crate::error::{ErrorKind, Result};
-use crate::ledger::{read_ledger, HeaderSynonyms};
+use crate::ledger::{read_ledger, HeaderSynonyms, Ledger};
 use crate::limits::{Budget, Limits};
 use crate::notice::read_notice_meta;
 use crate::offices::OfficeRegistry;
@@ -56,24 +56,32 @@ impl Default for Config {
 
 /// Picks the registry for a notice: a fixed one, else the one whose issuer the notice names.
 /// Without an issuer line, the registry that resolves the most office names of the ledger wins
-/// (at least one). `None` means no registry covers the notice.
+/// (at least one); the ledger read with it comes back too, so it is not read again. `None` means
+/// no registry covers the notice.
 fn choose_registry<'a>(
     choice: &'a RegistryChoice,
     issuer: Option<&str>,
-    resolved_names: impl Fn(&OfficeRegistry) -> usize,
-) -> Option<&'a OfficeRegistry> {
-    match choice {
-        RegistryChoice::Fixed(r) => Some(r),
-        RegistryChoice::ByIssuer(all) => match issuer {
-            Some(issuer) => all.iter().find(|r| r.covers_issuer(issuer)),
-            None => all
-                .iter()
-                .map(|r| (resolved_names(r), r))
-                .filter(|(n, _)| *n > 0)
-                .max_by_key(|(n, r)| (*n, std::cmp::Reverse(r.id().to_string())))
-                .map(|(_, r)| r),
-        },
+    read: impl Fn(&OfficeRegistry) -> Option<Ledger>,
+) -> (Option<&'a OfficeRegistry>, Option<Ledger>) {
+    let all = match choice {
+        RegistryChoice::Fixed(r) => return (Some(r), None),
+        RegistryChoice::ByIssuer(all) => all,
+    };
+    if let Some(issuer) = issuer {
+        return (all.iter().find(|r| r.covers_issuer(issuer)), None);
     }
+    let resolved = |l: &Ledger| {
+        l.tasks
+            .iter()
+            .flat_map(|t| t.lead_offices.iter().chain(&t.support_offices))
+            .filter(|o| o.code.is_some())
+            .count()
+    };
+    all.iter()
+        .filter_map(|r| read(r).map(|l| (resolved(&l), r, l)))
+        .filter(|(n, _, _)| *n > 0)
+        .max_by_key(|(n, r, _)| (*n, std::cmp::Reverse(r.id().to_string())))
+        .map_or((None, None), |(_, r, l)| (Some(r), Some(l)))
 }
 
 /// Reads and converts the notice at `path`.
@@ -114,22 +122,12 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
     }
     let (grids, table_diagnostics) = crate::table::stitch_pages(&doc)?;
     // The issuer decides the registry, and the registry resolves the recipients: read the issuer
-    // first with any registry (issuer detection does not use it).
-    let stand_in = OfficeRegistry::unregistered(None);
-    let issuer = read_notice_meta(&doc, &stand_in).0.issuer;
-    let resolved_names = |r: &OfficeRegistry| {
-        read_ledger(&grids, &config.headers, r)
-            .map(|l| {
-                l.tasks
-                    .iter()
-                    .flat_map(|t| t.lead_offices.iter().chain(&t.support_offices))
-                    .filter(|o| o.code.is_some())
-                    .count()
-            })
-            .unwrap_or(0)
-    };
+    // first (it needs no registry).
+    let issuer = crate::notice::read_issuer(&doc);
+    let (chosen, ledger_read) =
+        choose_registry(&config.registries, issuer.as_deref(), |r| read_ledger(&grids, &config.headers, r).ok());
     let unregistered;
-    let registry = match choose_registry(&config.registries, issuer.as_deref(), resolved_names) {
+    let registry = match chosen {
         Some(r) => r,
         None => {
             unregistered = OfficeRegistry::unregistered(issuer.as_deref());
@@ -140,7 +138,10 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
     diagnostics.extend(d);
     diagnostics.extend(table_diagnostics);
     budget.check("the office registry choice")?;
-    let mut ledger = read_ledger(&grids, &config.headers, registry)?;
+    let mut ledger = match ledger_read {
+        Some(l) => l,
+        None => read_ledger(&grids, &config.headers, registry)?,
+    };
     budget.check("the ledger")?;
     diagnostics.append(&mut ledger.diagnostics);
     if registry.is_unregistered() {

@@ -61,12 +61,12 @@ fn reporting_re() -> &'static Regex {
 
 const ORG_ENDINGS: &[&str] = &["厅", "局", "委员会", "委", "政府", "部", "办公室", "办公厅", "院", "中心"];
 
-/// Reads the notice metadata from the blocks before the first table.
-pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMeta, Vec<Diagnostic>) {
-    let mut meta = NoticeMeta::default();
-    let mut diags = Vec::new();
-    let body: Vec<(String, Origin, u8)> = doc
-        .blocks
+/// The body before the first table: (text on one line, origin, heading level or 0), blank
+/// blocks left out.
+type Body = Vec<(String, Origin, u8)>;
+
+fn body_before_table(doc: &Document) -> Body {
+    doc.blocks
         .iter()
         .take_while(|b| !matches!(b, Block::Table(_)))
         .filter_map(|b| match b {
@@ -75,16 +75,35 @@ pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMet
             Block::Table(_) => None,
         })
         .filter(|(t, _, _)| !t.is_empty())
-        .collect();
+        .collect()
+}
 
-    let title_at = body.iter().position(|(t, _, _)| looks_like_title(t));
-    meta.title = title_at.map(|i| body[i].0.clone()).or_else(|| doc.properties.title.clone());
+/// The issuer: a short organisation name before the title, else the container's issuer property.
+fn issuer_of(body: &Body, title_at: Option<usize>, doc: &Document) -> Option<String> {
     let before_title = &body[..title_at.unwrap_or(body.len().min(1))];
-    meta.issuer = before_title
+    before_title
         .iter()
         .map(|(t, _, _)| t.trim_end_matches("文件").to_string())
         .find(|t| t.chars().count() <= 30 && ORG_ENDINGS.iter().any(|e| t.ends_with(e)))
-        .or_else(|| doc.properties.issuer.clone());
+        .or_else(|| doc.properties.issuer.clone())
+}
+
+/// The issuer alone, as [`read_notice_meta`] reads it; it needs no registry, so it can choose one.
+pub fn read_issuer(doc: &Document) -> Option<String> {
+    let body = body_before_table(doc);
+    let title_at = body.iter().position(|(t, _, _)| looks_like_title(t));
+    issuer_of(&body, title_at, doc)
+}
+
+/// Reads the notice metadata from the blocks before the first table.
+pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMeta, Vec<Diagnostic>) {
+    let mut meta = NoticeMeta::default();
+    let mut diags = Vec::new();
+    let body = body_before_table(doc);
+
+    let title_at = body.iter().position(|(t, _, _)| looks_like_title(t));
+    meta.title = title_at.map(|i| body[i].0.clone()).or_else(|| doc.properties.title.clone());
+    meta.issuer = issuer_of(&body, title_at, doc);
     meta.doc_number =
         body.iter().find_map(|(t, _, _)| doc_number_re().find(t)).map(|m| clean_text_single_line(m.as_str()));
     meta.date = body.iter().rev().find_map(|(t, _, _)| {

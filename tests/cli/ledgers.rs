@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{root, run, text};
+use super::{assert_matches_golden, root, run, text};
 
 /// A reference's name as written, role marker or duty phrase removed.
 fn bare(r: &Value) -> String {
@@ -137,15 +137,7 @@ fn ledgers_of_other_shapes_match_their_goldens() {
     for name in ["hierarchical", "markers", "other-issuer"] {
         let path = format!("fixtures/ledgers/{name}.html");
         let out = run(&["convert", &path, "-o", "-"]);
-        let golden_path = root().join(format!("fixtures/ledgers/{name}.expected.json"));
-        let golden = std::fs::read(&golden_path).unwrap_or_default();
-        if out.stdout != golden {
-            if std::env::var_os("UPDATE_GOLDENS").is_some() {
-                std::fs::write(&golden_path, &out.stdout).unwrap();
-                panic!("golden {} rewritten: read `git diff fixtures/` before committing it", golden_path.display());
-            }
-            panic!("{path} differs from {}; run with UPDATE_GOLDENS=1 and read the diff", golden_path.display());
-        }
+        assert_matches_golden(&out.stdout, &format!("fixtures/ledgers/{name}.expected.json"));
     }
 }
 

@@ -41,22 +41,30 @@ fn seed_matches_its_golden() {
     let out = run(&["convert", SEED, "-o", tmp.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     let actual = std::fs::read(tmp.path().join("000_289293f812862803.json")).unwrap();
-    let golden_path = root().join(SEED_GOLDEN);
-    let golden = std::fs::read(&golden_path).unwrap_or_default();
-    if actual != golden {
-        if std::env::var_os("UPDATE_GOLDENS").is_some() {
-            std::fs::write(&golden_path, &actual).unwrap();
-            panic!("golden {SEED_GOLDEN} rewritten: read `git diff fixtures/` before committing it");
-        }
-        let (a, g) = (text(&actual), text(&golden));
-        let line = a.lines().zip(g.lines()).position(|(x, y)| x != y).unwrap_or(0);
-        panic!(
-            "output differs from {SEED_GOLDEN} at line {}:\n  golden: {}\n  actual: {}\n(UPDATE_GOLDENS=1 rewrites it)",
-            line + 1,
-            g.lines().nth(line).unwrap_or("<end>"),
-            a.lines().nth(line).unwrap_or("<end>")
-        );
+    assert_matches_golden(&actual, SEED_GOLDEN);
+}
+
+/// Fails when `actual` differs from the golden file at `golden` (relative to the repository),
+/// naming the first differing line. With `UPDATE_GOLDENS` set it rewrites the golden and still
+/// fails, so that the change is read in `git diff fixtures/` before it is committed.
+fn assert_matches_golden(actual: &[u8], golden: &str) {
+    let golden_path = root().join(golden);
+    let expected = std::fs::read(&golden_path).unwrap_or_default();
+    if actual == expected {
+        return;
     }
+    if std::env::var_os("UPDATE_GOLDENS").is_some() {
+        std::fs::write(&golden_path, actual).unwrap();
+        panic!("golden {golden} rewritten: read `git diff fixtures/` before committing it");
+    }
+    let (a, g) = (text(actual), text(&expected));
+    let line = a.lines().zip(g.lines()).position(|(x, y)| x != y).unwrap_or(0);
+    panic!(
+        "output differs from {golden} at line {}:\n  golden: {}\n  actual: {}\n(UPDATE_GOLDENS=1 rewrites it)",
+        line + 1,
+        g.lines().nth(line).unwrap_or("<end>"),
+        a.lines().nth(line).unwrap_or("<end>")
+    );
 }
 
 #[test]

@@ -190,6 +190,12 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
     };
     let load = || Document::load_mem(&original).unwrap();
     let first_page = |doc: &Document| *doc.get_pages().get(&1).unwrap();
+    // A dictionary, written inline or behind a reference.
+    let resolve = |doc: &Document, o: Object| match o {
+        Object::Reference(id) => doc.get_dictionary(id).unwrap().clone(),
+        Object::Dictionary(d) => d,
+        _ => unreachable!(),
+    };
     // Appends a content stream to page 1.
     let add_stream = |doc: &mut Document, stream: Stream| {
         let id = doc.add_object(stream);
@@ -248,12 +254,7 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
     );
     doc.objects.insert(form_id, Object::Stream(form));
     let page = first_page(&doc);
-    let resources = doc.get_dictionary(page).unwrap().get(b"Resources").unwrap().clone();
-    let mut resources = match resources {
-        Object::Reference(id) => doc.get_dictionary(id).unwrap().clone(),
-        Object::Dictionary(d) => d,
-        _ => unreachable!(),
-    };
+    let mut resources = resolve(&doc, doc.get_dictionary(page).unwrap().get(b"Resources").unwrap().clone());
     resources.set("XObject", dictionary! {"Fx" => Object::Reference(form_id)});
     doc.get_dictionary_mut(page).unwrap().set("Resources", resources);
     add_content(&mut doc, b"q /Fx Do Q");
@@ -330,11 +331,6 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
     );
     let to_unicode = doc.add_object(Stream::new(dictionary! {}, cmap.into_bytes()));
     let page = first_page(&doc);
-    let resolve = |doc: &Document, o: Object| match o {
-        Object::Reference(id) => doc.get_dictionary(id).unwrap().clone(),
-        Object::Dictionary(d) => d,
-        _ => unreachable!(),
-    };
     let resources = resolve(&doc, doc.get_dictionary(page).unwrap().get(b"Resources").unwrap().clone());
     let fonts = resolve(&doc, resources.get(b"Font").unwrap().clone());
     let (name, font) = fonts.iter().next().map(|(k, v)| (k.clone(), v.as_reference().unwrap())).unwrap();

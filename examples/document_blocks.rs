@@ -44,7 +44,7 @@ fn main() {
                         .cells
                         .iter()
                         .map(|c| {
-                            let text: String = c.text.to_plain().chars().take(14).collect();
+                            let text = c.text.to_plain().replace('\n', "⏎");
                             format!("[{}x{}]{}", c.row_span, c.col_span, text)
                         })
                         .collect();

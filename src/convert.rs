@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::diag::Diagnostic;
 use crate::error::{ErrorKind, Result};
-use crate::ledger::{read_ledger, HeaderSynonyms, Ledger};
+use crate::ledger::{read_ledger, HeaderVocabulary, Ledger, LedgerContext};
 use crate::limits::{Budget, Limits};
 use crate::notice::read_notice_meta;
 use crate::offices::OfficeRegistry;
@@ -25,7 +25,7 @@ pub enum RegistryChoice {
 /// Everything a conversion needs, validated once before work starts.
 pub struct Config {
     pub registries: RegistryChoice,
-    pub headers: HeaderSynonyms,
+    pub headers: HeaderVocabulary,
     pub limits: Limits,
     schema: SchemaValidator,
 }
@@ -40,7 +40,7 @@ impl Config {
     pub fn with_registries(registries: RegistryChoice) -> Self {
         Config {
             registries,
-            headers: HeaderSynonyms::builtin(),
+            headers: HeaderVocabulary::builtin(),
             limits: Limits::default(),
             schema: SchemaValidator::notice(),
         }
@@ -55,9 +55,10 @@ impl Default for Config {
 }
 
 /// Picks the registry for a notice: a fixed one, else the one whose issuer the notice names.
-/// Without an issuer line, the registry that resolves the most office names of the ledger wins
-/// (at least one); the ledger read with it comes back too, so it is not read again. `None` means
-/// no registry covers the notice.
+/// Without an issuer line, the registry that resolves the most office names of the ledger wins,
+/// provided it resolves at least half of them (one generic name such as 办公室 does not make
+/// another issuer's ledger ours); the ledger read with it comes back too, so it is not read
+/// again. `None` means no registry covers the notice.
 fn choose_registry<'a>(
     choice: &'a RegistryChoice,
     issuer: Option<&str>,
@@ -71,16 +72,14 @@ fn choose_registry<'a>(
         return (all.iter().find(|r| r.covers_issuer(issuer)), None);
     }
     let resolved = |l: &Ledger| {
-        l.tasks
-            .iter()
-            .flat_map(|t| t.lead_offices.iter().chain(&t.support_offices))
-            .filter(|o| o.code.is_some())
-            .count()
+        let refs =
+            || l.tasks.iter().flat_map(|t| t.lead_offices.iter().chain(&t.support_offices).chain(&t.implementers));
+        (refs().filter(|o| o.code.is_some()).count(), refs().count())
     };
     all.iter()
         .filter_map(|r| read(r).map(|l| (resolved(&l), r, l)))
-        .filter(|(n, _, _)| *n > 0)
-        .max_by_key(|(n, r, _)| (*n, std::cmp::Reverse(r.id().to_string())))
+        .filter(|((known, total), _, _)| *known > 0 && 2 * known >= *total)
+        .max_by_key(|((known, _), r, _)| (*known, std::cmp::Reverse(r.id().to_string())))
         .map_or((None, None), |(_, r, l)| (Some(r), Some(l)))
 }
 
@@ -124,8 +123,11 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
     // The issuer decides the registry, and the registry resolves the recipients: read the issuer
     // first (it needs no registry).
     let issuer = crate::notice::read_issuer(&doc);
-    let (chosen, ledger_read) =
-        choose_registry(&config.registries, issuer.as_deref(), |r| read_ledger(&grids, &config.headers, r).ok());
+    let year = crate::notice::notice_year(&doc);
+    let read = |registry: &OfficeRegistry| {
+        read_ledger(&doc, &grids, &LedgerContext { vocabulary: &config.headers, registry, year })
+    };
+    let (chosen, ledger_read) = choose_registry(&config.registries, issuer.as_deref(), |r| read(r).ok());
     let unregistered;
     let registry = match chosen {
         Some(r) => r,
@@ -140,7 +142,7 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
     budget.check("the office registry choice")?;
     let mut ledger = match ledger_read {
         Some(l) => l,
-        None => read_ledger(&grids, &config.headers, registry)?,
+        None => read(registry)?,
     };
     budget.check("the ledger")?;
     diagnostics.append(&mut ledger.diagnostics);
@@ -215,6 +217,8 @@ mod tests {
     }
 
     const LEDGER: &str = "序号\t主要任务\t责任单位\t配合单位\n1\t甲。\t医政医管处疾控处\t规划信息处、各市州卫生健康委\n2\t乙。\t基教处\t\n";
+    const EDUCATION_LEDGER: &str =
+        "序号\t主要任务\t责任单位\t配合单位\n1\t甲。\t基教处\t高教处、办公室\n2\t乙。\t职成处\t某某中心\n";
 
     #[test]
     fn a_notice_from_an_issuer_without_registry_keeps_every_name_with_one_summary() {
@@ -242,8 +246,11 @@ mod tests {
         let fixed = Config::new(OfficeRegistry::builtin());
         let doc = convert_text(&format!("# 甘肃省卫生健康委员会\n\n## 关于某事的通知\n\n{LEDGER}"), &fixed);
         assert_eq!(doc.notice.registry, "gansu-jyt", "--registry applies whatever the issuer");
-        // Without an issuer line, the registry that resolves the ledger's names is used.
-        let doc = convert_text(&format!("## 关于某事的通知\n\n{LEDGER}"), &Config::default());
+        // Without an issuer line, the registry that resolves most of the ledger's names is used …
+        let doc = convert_text(&format!("## 关于某事的通知\n\n{EDUCATION_LEDGER}"), &Config::default());
         assert_eq!(doc.notice.registry, "gansu-jyt");
+        // … but not one that resolves a name or two of another issuer's ledger.
+        let doc = convert_text(&format!("## 关于某事的通知\n\n{LEDGER}"), &Config::default());
+        assert_eq!(doc.notice.registry, "none");
     }
 }

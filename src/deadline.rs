@@ -47,15 +47,51 @@ fn date_bound_re() -> &'static Regex {
     })
 }
 
+/// The same phrases without a year (`12月底前`, `9月投入使用`, `全年`, `年底前`), read only when
+/// the notice gives the year.
+fn yearless_bound_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(
+            r"(?:",
+            r"(?P<m>\d{1,2})\s*月\s*(?:(?P<d>\d{1,2})\s*日|(?P<half>上旬|中旬|下旬|初|中|底|末))?",
+            r"|(?P<h>上半年|下半年)",
+            r"|第(?P<q>[一二三四1-4])\s*季度",
+            r"|(?P<ye>年底|年末|全年|年内)",
+            r")"
+        ))
+        .expect("static pattern")
+    })
+}
+
 /// Reads a deadline cell. `raw` must be non-empty; it is kept as written. The first clause the
 /// cell states decides the kind (a cell such as `2024年6月底前完成，长期坚持` is a date bound).
+/// A date without a year is `unparsed`: see [`normalize_deadline_in`] for the notice's year.
 pub fn normalize_deadline(raw: &str) -> Deadline {
+    normalize_deadline_in(raw, None).0
+}
+
+/// [`normalize_deadline`] with the year the notice is about (from its title or date): a date
+/// phrase that names no year (`12月底前`, `全年`) is bounded in that year. The flag says the year
+/// was taken from the notice.
+pub fn normalize_deadline_in(raw: &str, year: Option<i32>) -> (Deadline, bool) {
     let squashed: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let date = date_bound_re().captures(&squashed).and_then(|c| {
-        let start = c.get(0)?.start();
-        let by = date_bound(&c)?;
-        Some((start, by))
-    });
+    let mut assumed = false;
+    let date = date_bound_re()
+        .captures(&squashed)
+        .and_then(|c| {
+            let start = c.get(0)?.start();
+            let by = date_bound(&c, None)?;
+            Some((start, by))
+        })
+        .or_else(|| {
+            let year = year?;
+            let c = yearless_bound_re().captures(&squashed)?;
+            let start = c.get(0)?.start();
+            let by = date_bound(&c, Some(year))?;
+            assumed = true;
+            Some((start, by))
+        });
     let recurring = RECURRING.iter().filter_map(|(w, period)| squashed.find(w).map(|at| (at, *period))).min();
     let ongoing = ONGOING.iter().filter_map(|w| squashed.find(w)).min();
     let first = [date.as_ref().map(|d| d.0), recurring.map(|r| r.0), ongoing].into_iter().flatten().min();
@@ -72,12 +108,17 @@ pub fn normalize_deadline(raw: &str) -> Deadline {
         Some(_) => deadline.kind = "ongoing".into(),
         None => {}
     }
-    deadline
+    let assumed = assumed && deadline.kind == "by-date";
+    (deadline, assumed)
 }
 
 /// The last day a matched date phrase allows, as `YYYY-MM-DD`; `None` for an impossible date.
-fn date_bound(c: &regex::Captures) -> Option<String> {
-    let year: i32 = c.name("y")?.as_str().parse().ok()?;
+/// `year` stands in for a phrase that names none.
+fn date_bound(c: &regex::Captures, year: Option<i32>) -> Option<String> {
+    let year: i32 = match c.name("y") {
+        Some(y) => y.as_str().parse().ok()?,
+        None => year?,
+    };
     if let Some(m) = c.name("m") {
         let month: u32 = m.as_str().parse().ok()?;
         if !(1..=12).contains(&month) {
@@ -156,6 +197,24 @@ mod tests {
         assert_eq!(read("长期坚持"), ("ongoing".into(), None, None));
         assert_eq!(read("持续推进"), ("ongoing".into(), None, None));
         assert_eq!(read("长期坚持，2024年底前见成效"), ("ongoing".into(), None, None));
+    }
+
+    #[test]
+    fn a_date_without_year_takes_the_notices_year() {
+        let read_in = |raw: &str| {
+            let (d, assumed) = normalize_deadline_in(raw, Some(2016));
+            (d.kind, d.by, assumed)
+        };
+        assert_eq!(read_in("12月底前"), ("by-date".into(), Some("2016-12-31".into()), true));
+        assert_eq!(read_in("9月投入使用"), ("by-date".into(), Some("2016-09-30".into()), true));
+        assert_eq!(read_in("5月底前动工"), ("by-date".into(), Some("2016-05-31".into()), true));
+        assert_eq!(read_in("全年"), ("by-date".into(), Some("2016-12-31".into()), true));
+        assert_eq!(read_in("年底前"), ("by-date".into(), Some("2016-12-31".into()), true));
+        assert_eq!(read_in("上半年"), ("by-date".into(), Some("2016-06-30".into()), true));
+        assert_eq!(read_in("2017年3月"), ("by-date".into(), Some("2017-03-31".into()), false), "a stated year wins");
+        assert_eq!(read_in("每月10日前").0, "recurring");
+        assert_eq!(read_in("长期坚持").0, "ongoing");
+        assert_eq!(read_in("每季度末月20日前").0, "recurring");
     }
 
     #[test]

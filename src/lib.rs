@@ -51,6 +51,7 @@ pub mod normalize;
 pub mod notice;
 pub mod offices;
 pub mod pdf;
+pub mod people;
 pub mod record;
 pub mod source;
 pub mod sqlite;

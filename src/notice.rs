@@ -95,6 +95,27 @@ pub fn read_issuer(doc: &Document) -> Option<String> {
     issuer_of(&body, title_at, doc)
 }
 
+/// The year the notice is about, for deadlines that name none: the one year its title names
+/// (`关于2016年民生实事…的通知`), else the year of its date, else of the container's date.
+pub fn notice_year(doc: &Document) -> Option<crate::ledger::NoticeYear> {
+    static YEAR: OnceLock<Regex> = OnceLock::new();
+    let year_re = re(&YEAR, r"((?:19|20)\d{2})\s*年");
+    let body = body_before_table(doc);
+    let title =
+        body.iter().find(|(t, _, _)| looks_like_title(t)).or_else(|| body.iter().find(|(_, _, level)| *level > 0));
+    if let Some((t, _, _)) = title {
+        let years: std::collections::BTreeSet<i32> =
+            year_re.captures_iter(t).filter_map(|c| c[1].parse().ok()).collect();
+        if years.len() == 1 {
+            return years.first().map(|&year| crate::ledger::NoticeYear { year, from: "title" });
+        }
+    }
+    let dated = body.iter().rev().find_map(|(t, _, _)| date_re().captures(t).and_then(|c| c[1].parse().ok()));
+    dated
+        .or_else(|| doc.properties.date.as_deref().and_then(|d| d.get(..4)?.parse().ok()))
+        .map(|year| crate::ledger::NoticeYear { year, from: "date" })
+}
+
 /// Reads the notice metadata from the blocks before the first table.
 pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMeta, Vec<Diagnostic>) {
     let mut meta = NoticeMeta::default();

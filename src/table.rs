@@ -166,7 +166,13 @@ fn continues(prev: &Grid, rows: &[Vec<GridCell>], page: u32) -> bool {
     page > last_page && rows.first().is_some_and(|r| r.len() == prev.columns)
 }
 
-fn append_continuation(prev: &mut Grid, rows: Vec<Vec<GridCell>>, src: &[Row], diags: &mut Vec<Diagnostic>) {
+fn append_continuation(prev: &mut Grid, mut rows: Vec<Vec<GridCell>>, src: &[Row], diags: &mut Vec<Diagnostic>) {
+    // Anchors name source cells: the continuation's rows come after every row so far, so that a
+    // cell of this page is never taken for one merged down from the last page.
+    let offset = prev.rows.iter().flat_map(|r| r.cells.iter().map(|c| c.anchor.0)).max().unwrap_or(0) + 1;
+    for cell in rows.iter_mut().flatten() {
+        cell.anchor.0 += offset;
+    }
     let header: Vec<String> = prev.header.iter().map(|h| squash(h)).collect();
     let mut pairs = rows.into_iter().zip(src).peekable();
     if pairs.peek().is_some_and(|(cells, _)| plain_row(cells) == header) {

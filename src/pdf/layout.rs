@@ -409,13 +409,22 @@ impl LineJoiner {
     }
 }
 
-/// Joins lines into one text. A line that ends clearly before the longest line ends (more than
-/// 3.5 ems and 30% of the text width: a paragraph end inside a cell, not a wrap that kinsoku
-/// shortened) is followed by a kept `'\n'` when `keep_breaks`.
-fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool) -> RichText {
+/// Joins lines into one text. A line is followed by a kept `'\n'` (when `keep_breaks`) when it
+/// ends clearly before the longest line ends (more than 3.5 ems and 30% of the text width: a
+/// paragraph end, not a wrap that kinsoku shortened), or, inside a table cell whose left and
+/// right edges `cell` gives, when the next line's first unbreakable piece would have fitted at its
+/// end: a line that wrapped is full, so a line with room left was broken by its author (units
+/// written one per line: 县教科局 / 县代建中心).
+fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool, cell: Option<(f32, f32)>) -> RichText {
     let mut joiner = LineJoiner::default();
     let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
     let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
+    // The cell's text area: its edges less the padding, estimated from where lines start (at
+    // most 6 pt, so centred text does not make the area narrower than it is).
+    let limit = cell.map(|(x0, x1)| {
+        let pad = (left - x0).clamp(0.0, 6.0);
+        x1 - pad
+    });
     for (i, line) in lines.iter().enumerate() {
         let mut prev_end: Option<f32> = None;
         for g in &line.glyphs {
@@ -426,12 +435,44 @@ fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool) -> RichT
                 prev_end = Some(g.x1);
             }
         }
-        if i + 1 < lines.len() {
+        if let Some(next) = lines.get(i + 1) {
             let short = right - line.x1 > (3.5 * line.size).max(0.3 * (right - left));
-            joiner.line_break(keep_breaks && short);
+            let room_left = limit.is_some_and(|limit| {
+                let room = limit - line.x1;
+                room > first_piece_width(next, content) + 0.15 * line.size
+            });
+            joiner.line_break(keep_breaks && (short || room_left));
         }
     }
     joiner.finish()
+}
+
+/// Width of what a line break could not have split from the start of `line`: one CJK character
+/// (with a closing punctuation mark after it, or the character after an opening bracket, which
+/// line breaking keeps together), or a run of Latin letters and digits.
+fn first_piece_width(line: &Line, content: &PageContent) -> f32 {
+    let texts: Vec<(&str, &Placed)> = line
+        .glyphs
+        .iter()
+        .map(|g| (content.glyph_text(glyph_of(content, g)), g))
+        .filter(|(t, _)| !t.trim().is_empty())
+        .collect();
+    let Some(&(first, g0)) = texts.first() else { return 0.0 };
+    let latin = |t: &str| t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '%' | '/'));
+    let mut end = 1;
+    if latin(first) {
+        while end < texts.len() && latin(texts[end].0) && texts[end].1.x0 - texts[end - 1].1.x1 < 0.25 * g0.size {
+            end += 1;
+        }
+    } else {
+        if first.chars().all(|c| "（《「『【〔“‘([".contains(c)) && end < texts.len() {
+            end += 1;
+        }
+        while end < texts.len() && texts[end].0.chars().all(is_closing_punctuation) {
+            end += 1;
+        }
+    }
+    texts[end - 1].1.x1 - g0.x0
 }
 
 fn placed(content: &PageContent, top: f32) -> Vec<Placed> {
@@ -493,8 +534,14 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
     // (top of the block, block)
     let mut placed_blocks: Vec<(f32, Block)> = Vec::new();
     for (grid, glyphs) in grids.iter().zip(cell_glyphs) {
-        let texts: Vec<RichText> =
-            glyphs.into_iter().map(|g| join_lines(&group_lines(g, content), content, true)).collect();
+        let texts: Vec<RichText> = glyphs
+            .into_iter()
+            .zip(&grid.cells)
+            .map(|(g, cell)| {
+                let edges = (grid.xs[cell.col], grid.xs[cell.col + cell.col_span]);
+                join_lines(&group_lines(g, content), content, true, Some(edges))
+            })
+            .collect();
         let mut rows: Vec<Row> =
             (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page, line: None } }).collect();
         for (cell, text) in grid.cells.iter().zip(texts) {
@@ -551,7 +598,9 @@ fn paragraphs(
         return Vec::new();
     }
     let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
-    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
+    // The text area's right edge: the longest line's end, or, on a page of short lines (the
+    // responsibility lines of a paragraph ledger), the left margin mirrored.
+    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max).max(media[2] - (left - media[0]));
     let centre = (media[0] + media[2]) / 2.0;
     // The body size is the median size of the glyphs (not of the lines: a title is few glyphs).
     let mut sizes: Vec<f32> = lines.iter().flat_map(|l| l.glyphs.iter().map(|g| g.size)).collect();
@@ -793,7 +842,7 @@ fn stream_table(
                 .map(|(c, glyphs)| {
                     let (x0, x1) = (xs[c], xs[c + span]);
                     Cell {
-                        text: join_lines(&group_lines(glyphs, content), content, true),
+                        text: join_lines(&group_lines(glyphs, content), content, true, None),
                         col_span: span as u32,
                         row_span: 1,
                         bbox: Some(BBox::from_points(

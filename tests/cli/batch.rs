@@ -78,7 +78,7 @@ fn batch_over_fixtures_and_a_generated_corpus() {
         } else {
             let key = f["key"].as_str().unwrap();
             assert!(key.ends_with("pdf/no-ledger.pdf"), "only the corrupt, scanned and ledger-less files fail: {f}");
-            assert!(message.contains("no task ledger table found"), "{f}");
+            assert!(message.contains("no task ledger found"), "{f}");
         }
     }
     assert_eq!(r["totals"]["files"], files.len());

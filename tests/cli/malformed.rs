@@ -143,7 +143,7 @@ fn malformed_corpus_gives_clear_errors_or_diagnostics() {
             "序号\t主要任务\n1\t甲。\n2\t乙。\n".as_bytes().to_vec(),
             Expect::Converted { tasks: 2, diagnostic: None },
         ),
-        ("no-task-column.txt", "序号\t牵头处室\n1\t基教处\n".as_bytes().to_vec(), Expect::Error("no task ledger table found")),
+        ("no-task-column.txt", "序号\t牵头处室\n1\t基教处\n".as_bytes().to_vec(), Expect::Error("no task ledger found")),
         ("truncated.txt", seed.as_bytes()[..seed.len() / 2].to_vec(), Expect::Converted { tasks: 10, diagnostic: None }),
     ];
     for (name, bytes, expect) in &cases {
@@ -297,7 +297,7 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
         }
     }
     // The header cells read as U+FFFD, so no ledger is recognised (the error lists them).
-    cases.push(("garbage-fonts.pdf", save(&mut doc), Expect::Error("no task ledger table found"), &[]));
+    cases.push(("garbage-fonts.pdf", save(&mut doc), Expect::Error("no task ledger found"), &[]));
 
     // A content stream whose /Length is wrong (longer than the data, then shorter).
     for (name, factor) in [("length-too-long.pdf", 50), ("length-too-short.pdf", 0)] {

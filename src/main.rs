@@ -97,8 +97,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
-    /// Print the office registry.
+    /// Print the office registry, or draft one from a corpus (`offices collect`).
     Offices {
+        #[command(subcommand)]
+        action: Option<OfficesAction>,
+        /// A registry file to print instead of the built-in one.
         #[arg(long)]
         registry: Option<PathBuf>,
         /// Print the registry as JSON lines instead of a table.
@@ -110,6 +113,30 @@ enum Command {
         text: String,
         #[arg(long)]
         registry: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficesAction {
+    /// Draft a registry for an issuer without one: converts the notices given (files or folders),
+    /// counts every unit name they use that no registry knows, groups likely aliases, and prints the
+    /// draft in the registry file format for a person to confirm:
+    /// `notice-ingest offices collect archive/ > registry.json`.
+    Collect {
+        /// Notice files or folders of notices.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The registry's id (lower-case ASCII), prefix of the drafted codes.
+        #[arg(long, default_value = "draft")]
+        id: String,
+        /// The issuer the registry is for; default: the issuer most of the notices name.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// An existing registry whose entries group the names they already list.
+        #[arg(long)]
+        base: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
 }
 
@@ -174,7 +201,10 @@ fn main() -> ExitCode {
         }
         Command::Merge { dirs, output } => merge(&dirs, &output),
         Command::Diff { old, new, format } => diff(&old, &new, format),
-        Command::Offices { registry, json } => offices(registry.as_deref(), json),
+        Command::Offices { action: None, registry, json } => offices(registry.as_deref(), json),
+        Command::Offices { action: Some(OfficesAction::Collect { inputs, id, issuer, base, limits }), .. } => {
+            collect_offices(&inputs, &id, issuer.as_deref(), base.as_deref(), &limits)
+        }
         Command::Split { text, registry } => split(&text, registry.as_deref()),
     })
 }
@@ -510,6 +540,62 @@ fn offices(registry: Option<&Path>, json: bool) -> u8 {
         }
     }
     OK
+}
+
+/// `offices collect`: converts every input, drafts a registry from the names no registry knows,
+/// and prints it. Files that cannot be converted are reported and left out.
+fn collect_offices(inputs: &[PathBuf], id: &str, issuer: Option<&str>, base: Option<&Path>, limits: &LimitArgs) -> u8 {
+    let config = match load_config(None, limits) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let base = match base.map(|p| load_registry(Some(p))).transpose() {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let files = match notice_ingest::batch::discover_inputs(inputs) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE_OR_IO;
+        }
+    };
+    let mut docs = Vec::new();
+    let mut failed = false;
+    for file in &files {
+        match convert_path(&file.path, &config) {
+            Ok(doc) => docs.push(doc),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    let issuer = issuer.map(str::to_string).or_else(|| {
+        let mut counts = std::collections::BTreeMap::new();
+        for d in &docs {
+            if let Some(i) = &d.notice.issuer {
+                *counts.entry(i.clone()).or_insert(0usize) += 1;
+            }
+        }
+        counts.into_iter().max_by_key(|(_, n)| *n).map(|(i, _)| i)
+    });
+    let draft = notice_ingest::offices::draft_registry(id, issuer.as_deref().unwrap_or(""), &docs, base.as_ref());
+    let text = serde_json::to_string_pretty(&draft).unwrap_or_default();
+    if writeln!(std::io::stdout().lock(), "{text}").is_err() {
+        return USAGE_OR_IO;
+    }
+    eprintln!(
+        "{} entr(ies) drafted from {} of {} file(s); confirm each before use",
+        draft["entries"].as_array().map_or(0, Vec::len),
+        docs.len(),
+        files.len()
+    );
+    if failed {
+        INPUT_ERRORS
+    } else {
+        OK
+    }
 }
 
 fn split(text: &str, registry: Option<&Path>) -> u8 {

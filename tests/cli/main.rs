@@ -380,6 +380,36 @@ fn split_and_offices_commands() {
     assert_eq!(entries.len(), OfficeRegistry::builtin().entries().len());
 }
 
+/// `offices collect` drafts a registry an issuer without one can start from: it loads as a
+/// registry, and with it every unit of the notices it came from resolves.
+#[test]
+fn offices_collect_drafts_a_registry_that_resolves_the_corpus() {
+    let tmp = tempfile::tempdir().unwrap();
+    for ext in ["html", "docx", "pdf"] {
+        std::fs::copy(root().join(format!("fixtures/real/lishan.{ext}")), tmp.path().join(format!("lishan.{ext}")))
+            .unwrap();
+    }
+    let out = run(&["offices", "collect", tmp.path().to_str().unwrap(), "--id", "lishan"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let draft: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(draft["issuer"], "鞍山市立山区人民政府");
+    let entries = draft["entries"].as_array().unwrap();
+    let fagai = entries.iter().find(|e| e["name"] == "区发改局").expect("区发改局 drafted");
+    assert_eq!(fagai["code"], "lishan.qufagaiju");
+    assert!(fagai["note"].as_str().unwrap().contains("lead 9"), "{}", fagai["note"]);
+    assert!(entries.iter().all(|e| e["note"].as_str().unwrap().starts_with("draft, to confirm")));
+    let path = tmp.path().join("registry.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let out = run(&["convert", "fixtures/real/lishan.docx", "--registry", path.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for t in doc["tasks"].as_array().unwrap() {
+        for o in t["lead_offices"].as_array().unwrap().iter().chain(t["support_offices"].as_array().unwrap()) {
+            assert!(o["code"].is_string(), "{o} resolves with the draft");
+        }
+    }
+}
+
 fn unescape(s: &str) -> String {
     let mut out = String::new();
     let mut rest = s;

@@ -7,6 +7,10 @@
 //! `基教处高教处职成处` into [`OfficeRef`]s in the order written, and reports aliases, unknown
 //! names (with the nearest known names) and duplicates as diagnostics: nothing is dropped silently.
 
+mod draft;
+
+pub use draft::draft_registry;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::diag::{quote, Diagnostic, Location};
 
 /// The registry compiled into the binary: the Education Department of Gansu Province.
-pub const DEFAULT_REGISTRY_JSON: &str = include_str!("data/registries/gansu-jyt.json");
+pub const DEFAULT_REGISTRY_JSON: &str = include_str!("../data/registries/gansu-jyt.json");
 
 /// Every registry compiled into the binary, as (id, JSON). A notice's issuer picks one.
 pub const BUILTIN_REGISTRIES: &[(&str, &str)] = &[("gansu-jyt", DEFAULT_REGISTRY_JSON)];
@@ -118,7 +122,7 @@ enum NameUse {
 }
 
 /// The role-word table compiled into the binary (see its `description`).
-pub const ROLES_JSON: &str = include_str!("data/roles.json");
+pub const ROLES_JSON: &str = include_str!("../data/roles.json");
 
 /// What a role marker says about the unit it follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -371,11 +371,31 @@ fn columns_of_header(
 ) -> Option<Columns> {
     let read: Vec<Option<(HeaderRole, Reading)>> = header.iter().map(|h| vocabulary.read(h)).collect();
     let has = |f: Field| read.iter().any(|r| matches!(r, Some((HeaderRole::Field(x), _)) if *x == f));
-    if !(has(Field::Seq) && (has(Field::Task) || has(Field::Measures))) {
+    let task_like = has(Field::Task) || has(Field::Measures);
+    // Without a 序号 column a table is a ledger when it names who does the task or by when
+    // (the number, if any, starts the task cell).
+    let responsible = read.iter().any(|r| {
+        matches!(
+            r,
+            Some((HeaderRole::UnmarkedUnits, _))
+                | Some((
+                    HeaderRole::Field(Field::LeadOffices | Field::SupportOffices | Field::Leaders | Field::Deadline),
+                    _
+                ))
+        )
+    });
+    if !(task_like && (has(Field::Seq) || responsible)) {
         return None;
     }
     let mut local = Vec::new();
     let columns = vocabulary.assign(header, &read, page, &mut local)?;
+    if !has(Field::Seq) {
+        local.push(Diagnostic::info(
+            "no-seq-column",
+            "the ledger has no 序号 column: each task's number is read from the start of its task cell".to_string(),
+            Location::page(page),
+        ));
+    }
     diags.extend(local);
     Some(columns)
 }

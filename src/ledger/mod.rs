@@ -84,6 +84,11 @@ impl<'c> RowReader<'c> {
         RowReader { ctx: *ctx, roster: Roster::new(), assumed_years: 0, first_listed_leads: false }
     }
 
+    /// What the ledger is read with.
+    pub fn ctx(&self) -> &LedgerContext<'c> {
+        &self.ctx
+    }
+
     /// Applies the notice's rule that the first unit listed in an unmarked unit list leads.
     pub fn set_first_listed_leads(&mut self, on: bool) {
         self.first_listed_leads = on;
@@ -409,7 +414,7 @@ mod tests {
     #[test]
     fn sequence_numbers_are_checked() {
         let l = ledger_of(&format!(
-            "{HEADER}1\t甲。\t\t\t\t\n3\t乙。\t\t\t\t\n3\t丙。\t\t\t\t\n（四）\t丁。\t\t\t\t\n\t戊。\t\t\t\t\n"
+            "{HEADER}1\t甲。\t\t\t\t\n3\t乙。\t\t\t\t\n3\t丙。\t\t\t\t\n第四\t丁。\t\t\t\t\n\t戊。\t\t\t\t\n"
         ));
         assert_eq!(l.tasks.len(), 4, "no row is dropped");
         assert_eq!(l.tasks[3].seq, None);

@@ -110,8 +110,9 @@ fn labels_in(line: &str, ctx: &LedgerContext) -> Vec<(usize, String, Role, Strin
     let mut out = Vec::new();
     for (i, (start, value_start, label, role)) in found.iter().enumerate() {
         let end = found.get(i + 1).map_or(line.len(), |n| n.0);
-        let value =
-            line[*value_start..end].trim().trim_end_matches(['；', ';', '，', ',', '。', ' ']).trim().to_string();
+        // A value ends at its sentence's end: what follows (`不再做分工，下同。`) is a note.
+        let value = line[*value_start..end].split('。').next().unwrap_or("");
+        let value = value.trim().trim_end_matches(['；', ';', '，', ',', '。', ' ']).trim().to_string();
         out.push((*start, label.clone(), role.clone(), value));
     }
     out
@@ -448,6 +449,65 @@ fn first_listed_leads(doc: &Document) -> bool {
     doc.text_blocks().any(|(t, _, _)| super::is_first_listed_note(&t))
 }
 
+/// What a task's responsibility entries name, as the cell texts the row reader splits.
+#[derive(Debug, Default)]
+pub(super) struct Responsibility {
+    pub lead: String,
+    pub support: String,
+    pub implementers: String,
+    pub leaders: String,
+    pub deadline: Option<String>,
+    /// The lead comes from units without a role word (a lone 责任单位).
+    pub unmarked_lead: bool,
+}
+
+impl Responsibility {
+    /// Gathers entries by role: units without a role word (责任单位, a duty phrase) lead unless a
+    /// lead is named, then they support.
+    fn of(entries: &[Entry]) -> Self {
+        let has_lead = entries.iter().any(|e| e.role == Role::Field(Field::LeadOffices));
+        let (mut lead, mut support, mut implementers, mut leaders) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut deadline: Option<String> = None;
+        let mut unmarked_lead = false;
+        for e in entries {
+            match &e.role {
+                Role::Field(Field::LeadOffices) => lead.push(e.value.clone()),
+                Role::Field(Field::SupportOffices) => support.push(e.value.clone()),
+                Role::Field(Field::Implementers) => implementers.push(e.value.clone()),
+                Role::Field(Field::Leaders) => leaders.push(e.value.clone()),
+                Role::Field(Field::Deadline) => {
+                    deadline = Some(match deadline.take() {
+                        Some(d) => format!("{d}\n{}", e.value),
+                        None => e.value.clone(),
+                    })
+                }
+                Role::Unmarked | Role::Duty if has_lead || unmarked_lead => support.push(e.value.clone()),
+                Role::Unmarked | Role::Duty => {
+                    lead.push(e.value.clone());
+                    unmarked_lead = true;
+                }
+                Role::Field(_) => {}
+            }
+        }
+        Responsibility {
+            lead: lead.join("，"),
+            support: support.join("，"),
+            implementers: implementers.join("，"),
+            leaders: leaders.join("\n"),
+            deadline,
+            unmarked_lead,
+        }
+    }
+}
+
+/// A task cell or paragraph that closes with a responsibility clause (`…。（牵头单位：市教育局；
+/// 责任单位：市财政局）`): the text without it, and what it names.
+pub(super) fn split_closing_clause(text: &str, ctx: &LedgerContext) -> Option<(String, Responsibility)> {
+    let (before, group, after) = closing_group(text)?;
+    let entries = responsibility(&group, ctx)?;
+    Some((format!("{before}{after}"), Responsibility::of(&entries)))
+}
+
 /// One task from a numbered paragraph, its entries and its sub-item measures.
 fn build_task(c: &Candidate, measures: &[&Candidate], reader: &mut RowReader, diags: &mut Vec<Diagnostic>) -> Task {
     let text = clean_text(&c.text);
@@ -457,33 +517,8 @@ fn build_task(c: &Candidate, measures: &[&Candidate], reader: &mut RowReader, di
         task_seq: Some(c.item.number),
         ..Default::default()
     };
-    let has_lead = c.entries.iter().any(|e| e.role == Role::Field(Field::LeadOffices));
-    let (mut lead, mut support, mut implementers, mut leaders) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut deadline: Option<String> = None;
-    let mut unmarked_lead = false;
-    for e in &c.entries {
-        match &e.role {
-            Role::Field(Field::LeadOffices) => lead.push(e.value.clone()),
-            Role::Field(Field::SupportOffices) => support.push(e.value.clone()),
-            Role::Field(Field::Implementers) => implementers.push(e.value.clone()),
-            Role::Field(Field::Leaders) => leaders.push(e.value.clone()),
-            Role::Field(Field::Deadline) => {
-                deadline = Some(match deadline.take() {
-                    Some(d) => format!("{d}\n{}", e.value),
-                    None => e.value.clone(),
-                })
-            }
-            // Units without a role word lead, unless a lead is named: then they support.
-            Role::Unmarked | Role::Duty if has_lead || unmarked_lead => support.push(e.value.clone()),
-            Role::Unmarked | Role::Duty => {
-                lead.push(e.value.clone());
-                unmarked_lead = true;
-            }
-            Role::Field(_) => {}
-        }
-    }
-    let units =
-        reader.units(&lead.join("，"), &support.join("，"), &implementers.join("，"), unmarked_lead, &loc, diags);
+    let r = Responsibility::of(&c.entries);
+    let units = reader.units(&r.lead, &r.support, &r.implementers, r.unmarked_lead, &loc, diags);
     if units.lead.is_empty() && units.support.is_empty() && units.implementers.is_empty() {
         diags.push(Diagnostic::warning(
             "task-without-units",
@@ -494,7 +529,7 @@ fn build_task(c: &Candidate, measures: &[&Candidate], reader: &mut RowReader, di
             loc.clone(),
         ));
     }
-    let mut leaders = reader.leaders(&leaders.join("\n"), &loc, diags);
+    let mut leaders = reader.leaders(&r.leaders, &loc, diags);
     if leaders.is_empty() && !c.section_leaders.is_empty() {
         leaders = c.section_leaders.clone();
         diags.push(Diagnostic::info(
@@ -503,7 +538,7 @@ fn build_task(c: &Candidate, measures: &[&Candidate], reader: &mut RowReader, di
             loc.clone(),
         ));
     }
-    let deadline = deadline.filter(|d| !d.is_empty()).map(|d| reader.deadline(&d));
+    let deadline = r.deadline.filter(|d| !d.is_empty()).map(|d| reader.deadline(&d));
     let measures: Vec<Measure> = measures
         .iter()
         .map(|m| Measure {

@@ -11,17 +11,12 @@
 use std::collections::BTreeMap;
 
 use super::headers::{Columns, Field};
-use super::sections::{number_style, split_numbered, SectionStack};
+use super::sections::{item_of, number_style, seq_number, split_numbered, NumberStyle, SectionStack};
 use super::{task_title, Ledger, RowReader};
 use crate::diag::{Diagnostic, Location};
 use crate::normalize::{clean_text, clean_text_single_line};
 use crate::record::{Deadline, Measure, Provenance, Section, Task};
 use crate::table::{Grid, GridRow};
-
-fn seq_regex() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"^\s*([0-9]{1,6})\s*[.、．]?\s*$").expect("static pattern"))
-}
 
 fn cell_text(row: &GridRow, col: Option<usize>) -> String {
     col.and_then(|c| row.cells.get(c)).map(|c| c.text.to_plain()).unwrap_or_default()
@@ -41,7 +36,7 @@ fn section_title(row: &GridRow) -> Option<String> {
         return None;
     }
     let text = clean_text_single_line(&row.cells.iter().find(|c| c.anchor == first)?.text.to_plain());
-    (!seq_regex().is_match(&text)).then_some(text)
+    seq_number(&text).is_none().then_some(text)
 }
 
 /// Where the reader is in the ledger, carried across the tables of one ledger: the open
@@ -68,6 +63,11 @@ pub(super) struct TableReader<'r, 'c> {
     reader: &'r mut RowReader<'c>,
     /// The header row's texts, squashed: a body row equal to it is a repeated header.
     header_key: Vec<String>,
+    /// How most task numbers of the table are written (`1`, `（1）`): a numbered row written
+    /// otherwise, with no units, deadline or leaders, is a heading between the tasks.
+    dominant_style: Option<NumberStyle>,
+    /// The commonest numbering of the sequence cells, whether or not the heading rule applies.
+    seq_style: Option<NumberStyle>,
 }
 
 fn squash(s: &str) -> String {
@@ -77,7 +77,7 @@ fn squash(s: &str) -> String {
 impl<'r, 'c> TableReader<'r, 'c> {
     pub fn new(cols: &'r Columns, reader: &'r mut RowReader<'c>) -> Self {
         let header_key = cols.header.iter().map(|h| squash(h)).collect();
-        TableReader { cols, reader, header_key }
+        TableReader { cols, reader, header_key, dominant_style: None, seq_style: None }
     }
 
     fn col(&self, f: Field) -> Option<usize> {
@@ -95,6 +95,28 @@ impl<'r, 'c> TableReader<'r, 'c> {
         let leader_cells: Vec<String> =
             grid.rows.iter().flat_map(|r| leader_cols.iter().map(|&c| cell_text(r, Some(c)))).collect();
         self.reader.set_roster(leader_cells.iter().map(String::as_str));
+        let mut styles: Vec<(NumberStyle, usize)> = Vec::new();
+        for row in grid.rows.iter().skip(self.cols.header_rows_in_body) {
+            if let Some((_, style)) = seq_number(&cell_text(row, self.col(Field::Seq))) {
+                match styles.iter_mut().find(|(s, _)| *s == style) {
+                    Some((_, n)) => *n += 1,
+                    None => styles.push((style, 1)),
+                }
+            }
+        }
+        self.dominant_style = styles.iter().max_by_key(|(_, n)| *n).map(|(s, _)| *s);
+        self.seq_style = self.dominant_style;
+        // The heading rule needs tasks that name units: a row without them must stand out.
+        let (tasks, with_fields) = grid
+            .rows
+            .iter()
+            .skip(self.cols.header_rows_in_body)
+            .filter(|r| seq_number(&cell_text(r, self.col(Field::Seq))).map(|x| x.1) == self.dominant_style)
+            .fold((0, 0), |(n, f), r| (n + 1, f + usize::from(self.has_fields(r))));
+        if with_fields * 2 < tasks {
+            self.dominant_style = None;
+        }
+        let first_task = ledger.tasks.len();
         for row in grid.rows.iter().skip(self.cols.header_rows_in_body) {
             if row.cells.iter().all(|c| c.text.is_blank()) {
                 continue;
@@ -110,11 +132,65 @@ impl<'r, 'c> TableReader<'r, 'c> {
             }
             self.read_row(row, ledger, cursor);
         }
+        for task in &mut ledger.tasks[first_task..] {
+            self.finish_task(task, &mut ledger.diagnostics);
+        }
+    }
+
+    /// Whether `row` has anything of a task besides its number and text: units, a deadline,
+    /// leaders or a measure.
+    fn has_fields(&self, row: &GridRow) -> bool {
+        [
+            Field::LeadOffices,
+            Field::SupportOffices,
+            Field::Implementers,
+            Field::Deadline,
+            Field::Leaders,
+            Field::Measures,
+        ]
+        .iter()
+        .filter_map(|f| self.col(*f))
+        .any(|c| !cell_text(row, Some(c)).trim().is_empty())
+    }
+
+    /// Last touches once a table's rows are read: a task named in a name column (任务名称) with
+    /// a single requirement reads as the name and the requirement; measure rows that share one
+    /// merged text ending in as many numbered steps as there are rows take a step each.
+    fn finish_task(&mut self, task: &mut Task, diags: &mut Vec<Diagnostic>) {
+        let name_column = self.col(Field::Task).is_some_and(|c| {
+            let h = self.cols.header.get(c).map(|h| squash(h)).unwrap_or_default();
+            h.ends_with("名称")
+        });
+        if name_column && task.measures.len() == 1 && !task.measures[0].text.is_empty() {
+            task.text = format!("{}\n{}", task.text, task.measures[0].text);
+        }
+        let n = task.measures.len();
+        if n >= 2 && task.measures[1..].iter().all(|m| m.text.is_empty()) {
+            if let Some((lead_in, steps)) = numbered_steps(&task.measures[0].text, n) {
+                if !lead_in.is_empty() {
+                    if let Some(c) = self.col(Field::Measures) {
+                        task.extra.insert(self.cols.header[c].clone(), lead_in);
+                    }
+                }
+                for (m, step) in task.measures.iter_mut().zip(steps) {
+                    m.text = step;
+                }
+                diags.push(Diagnostic::info(
+                    "measures-from-steps",
+                    format!(
+                        "task {}: its {n} rows share one merged text ending in {n} numbered steps; each row takes one step",
+                        task.seq.map_or_else(|| "?".into(), |s| s.to_string())
+                    ),
+                    Location { row: Some(task.provenance.row), task_seq: task.seq, ..Default::default() },
+                ));
+            }
+        }
     }
 
     fn read_row(&mut self, row: &GridRow, ledger: &mut Ledger, cursor: &mut Cursor) {
         let seq_raw = clean_text_single_line(&cell_text(row, self.col(Field::Seq)));
-        if let Some(title) = section_title(row).filter(|_| seq_regex().captures(&seq_raw).is_none()) {
+        let parsed = seq_number(&seq_raw);
+        if let Some(title) = section_title(row).filter(|_| parsed.is_none()) {
             let (numeral, stitle) = split_numbered(&title);
             let (level, path) =
                 cursor.sections.enter(number_style(numeral.as_deref()), numeral.as_deref().unwrap_or(&title));
@@ -123,8 +199,34 @@ impl<'r, 'c> TableReader<'r, 'c> {
             return;
         }
         let base = Location { page: Some(row.pages.0), row: Some(row.index), line: row.line, ..Default::default() };
-        let seq = seq_regex().captures(&seq_raw).and_then(|c| c[1].parse::<u32>().ok());
+        // A numbered row written unlike the tasks (`1` among `（1）`…) with nothing but a text is a
+        // heading between them.
+        if let Some((_, style)) = parsed.filter(|(_, s)| self.dominant_style.is_some_and(|d| d != *s)) {
+            if !self.has_fields(row) {
+                let title = clean_text_single_line(&cell_text(row, self.col(Field::Task)));
+                let numeral: String = seq_raw.chars().filter(|c| !c.is_whitespace()).collect();
+                let numeral = numeral.trim_end_matches(['.', '、', '．']).to_string();
+                let (level, path) = cursor.sections.enter(style, &numeral);
+                ledger.diagnostics.push(Diagnostic::info(
+                    "numbered-heading",
+                    format!(
+                        "row {} is numbered {numeral:?}, unlike the tasks, and names no unit: read as a heading",
+                        row.index
+                    ),
+                    base.clone(),
+                ));
+                ledger.sections.push(Section { numeral: Some(numeral), title, level, path });
+                cursor.previous = None;
+                return;
+            }
+        }
+        // Chinese numerals number tasks only in a ledger numbered that way (一 among 1, 2, 3 is
+        // no sequence number).
+        let seq = parsed
+            .filter(|(_, style)| *style != NumberStyle::Han || self.seq_style == Some(NumberStyle::Han))
+            .map(|(n, _)| n);
         let with_measures = self.col(Field::Measures).is_some();
+        let no_seq_column = self.col(Field::Seq).is_none();
 
         if let Some((index, prev)) = cursor.previous.clone() {
             // At the top of a page, a row whose merged cells the page break cut may repeat the
@@ -164,8 +266,9 @@ impl<'r, 'c> TableReader<'r, 'c> {
                 cursor.previous = Some((index, row.clone()));
                 return;
             }
-            // No measures column: items under one merged 序号 are the measures of one task.
-            if !with_measures && same_seq {
+            // No measures column: items under one merged 序号 (or one merged task cell, in a
+            // table without 序号) are the measures of one task.
+            if !with_measures && (same_seq || (no_seq_column && same_task)) {
                 let loc = Location { task_seq: ledger.tasks[index].seq, ..base.clone() };
                 self.merged_item(&mut ledger.tasks[index], row, &prev, same_task, &loc, &mut ledger.diagnostics);
                 cursor.previous = Some((index, row.clone()));
@@ -173,6 +276,12 @@ impl<'r, 'c> TableReader<'r, 'c> {
             }
         }
 
+        if no_seq_column {
+            let task = self.new_task(row, None, cursor.sections.path(), &base, &mut ledger.diagnostics);
+            ledger.tasks.push(task);
+            cursor.previous = Some((ledger.tasks.len() - 1, row.clone()));
+            return;
+        }
         if seq.is_none() {
             if seq_raw.is_empty() {
                 if let Some(index) = ledger.tasks.len().checked_sub(1) {
@@ -225,8 +334,28 @@ impl<'r, 'c> TableReader<'r, 'c> {
     ) -> Task {
         let task_cell =
             self.col(Field::Task).and_then(|c| row.cells.get(c)).map(|c| c.text.clone()).unwrap_or_default();
-        let text = clean_text(&task_cell.to_plain());
-        let title = task_title(task_cell.leading_bold().as_deref(), &text);
+        let mut text = clean_text(&task_cell.to_plain());
+        let mut seq = seq;
+        // Without a 序号 column the number starts the task cell (`17.实行…`).
+        if self.col(Field::Seq).is_none() {
+            if let Some(item) = item_of(&text).filter(|i| !i.rest.is_empty()) {
+                seq = Some(item.number);
+                text = item.rest;
+            }
+        }
+        // Units named in a clause closing the task cell (`…。（牵头单位：市教育局；责任单位：…）`).
+        let clause = super::paragraphs::split_closing_clause(&text, self.reader.ctx());
+        if let Some((without, _)) = &clause {
+            text = clean_text(without);
+        }
+        let loc = &match seq {
+            Some(s) => loc.clone().with_task(s),
+            None => loc.clone(),
+        };
+        let title = match task_cell.leading_bold() {
+            Some(bold) if text.starts_with(&clean_text(&bold)) => task_title(Some(&bold), &text),
+            _ => task_title(None, &text),
+        };
         let unreadable = text.chars().filter(|&c| c == '\u{FFFD}').count();
         if unreadable > 0 && unreadable * 2 >= text.chars().filter(|c| !c.is_whitespace()).count() {
             diags.push(Diagnostic::error(
@@ -270,6 +399,20 @@ impl<'r, 'c> TableReader<'r, 'c> {
             task.deadline = fields.deadline.map(|raw| self.reader.deadline(&raw));
             self.fill_task_level(&mut task, row, None, loc, diags);
         }
+        if let Some((_, r)) = clause {
+            let units = self.reader.units(&r.lead, &r.support, &r.implementers, r.unmarked_lead, loc, diags);
+            union_refs(&mut task.lead_offices, &units.lead);
+            union_refs(&mut task.support_offices, &units.support);
+            union_refs(&mut task.implementers, &units.implementers);
+            for n in self.reader.leaders(&r.leaders, loc, diags) {
+                if !task.leaders.contains(&n) {
+                    task.leaders.push(n);
+                }
+            }
+            if task.deadline.is_none() && task.measures.is_empty() {
+                task.deadline = r.deadline.map(|d| self.reader.deadline(&d));
+            }
+        }
         task
     }
 
@@ -307,7 +450,9 @@ impl<'r, 'c> TableReader<'r, 'c> {
     ) {
         let fields = self.row_fields(row, loc, diags);
         // A measure's own list numeral (（1）, 1.) only orders it: the measures keep their order.
-        let text = clean_text(&cell_text(row, text_col.unwrap_or(self.col(Field::Measures))));
+        let source = text_col.unwrap_or(self.col(Field::Measures));
+        let merged_down = prev.is_some_and(|p| source.is_some_and(|c| spanned_from(p, row, c)));
+        let text = if merged_down { String::new() } else { clean_text(&cell_text(row, source)) };
         let text = match super::sections::item_of(&text) {
             Some(item) if text_col.is_none() && !item.rest.is_empty() => item.rest,
             _ => text,
@@ -510,6 +655,38 @@ impl<'r, 'c> TableReader<'r, 'c> {
         }
         self.fill_task_level(task, row, None, &loc, diags);
     }
+}
+
+/// The numbered steps (`1.…2.…3.…`) a text ends with, when there are exactly `n` of them,
+/// numbered 1 to `n`: (the text before them, the steps).
+fn numbered_steps(text: &str, n: usize) -> Option<(String, Vec<String>)> {
+    let flat: String = text.split('\n').collect::<Vec<_>>().join("");
+    let mut at = Vec::new();
+    let mut search = 0;
+    for k in 1..=n {
+        let marks = [format!("{k}."), format!("{k}．"), format!("{k}、")];
+        let found =
+            marks.iter().filter_map(|m| flat[search..].find(m.as_str()).map(|p| (search + p, m.len()))).min()?;
+        // A step number follows a sentence end or starts the text, and is no part of a number.
+        let before = flat[..found.0].chars().last();
+        if before.is_some_and(|c| c.is_ascii_digit() || c == '.') {
+            return None;
+        }
+        at.push(found);
+        search = found.0 + found.1;
+    }
+    // No further numbered step after the n-th.
+    let tail = &flat[search..];
+    if tail.contains(&format!("{}.", n + 1)) {
+        return None;
+    }
+    let lead_in = flat[..at[0].0].trim().to_string();
+    let mut steps = Vec::new();
+    for (i, &(start, len)) in at.iter().enumerate() {
+        let end = at.get(i + 1).map_or(flat.len(), |x| x.0);
+        steps.push(flat[start + len..end].trim().to_string());
+    }
+    steps.iter().all(|s| !s.is_empty()).then_some((lead_in, steps))
 }
 
 /// Appends `refs` to `list`, skipping units already listed (same code, or same name if unknown).

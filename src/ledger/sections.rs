@@ -39,7 +39,20 @@ pub enum NumberStyle {
     BracketedHan,
     Arabic,
     BracketedArabic,
+    /// ① ② ③ (sequence cells only).
+    Circled,
     Unnumbered,
+}
+
+/// The level official documents give a numbering style: 一、 0, （一） 1, 1. 2, （1） 3.
+fn conventional_rank(style: NumberStyle) -> Option<u8> {
+    match style {
+        NumberStyle::Han => Some(0),
+        NumberStyle::BracketedHan => Some(1),
+        NumberStyle::Arabic => Some(2),
+        NumberStyle::BracketedArabic => Some(3),
+        NumberStyle::Circled | NumberStyle::Unnumbered => None,
+    }
 }
 
 /// The style of a numeral as written (`一`, `（一）`, `1`, `（1）`).
@@ -102,6 +115,35 @@ pub fn item_of(text: &str) -> Option<Item> {
     Some(Item { numeral, number, style, rest: text[rest_start..].trim().to_string() })
 }
 
+/// A sequence cell's number and how it is written: `12`, `12.`, `（3）`, `(3)`, `③`, `十二`.
+/// `None` for anything else (a word, a number of more than six digits).
+pub fn seq_number(cell: &str) -> Option<(u32, NumberStyle)> {
+    let t: String = cell.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
+    let t = t.trim_end_matches(['.', '、', '．']);
+    if t.is_empty() {
+        return None;
+    }
+    if t.len() <= 6 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse().ok().map(|n| (n, NumberStyle::Arabic));
+    }
+    if let Some(inner) = t.strip_prefix(['（', '(']).and_then(|r| r.strip_suffix(['）', ')'])) {
+        let style = if inner.bytes().all(|b| b.is_ascii_digit()) {
+            NumberStyle::BracketedArabic
+        } else {
+            NumberStyle::BracketedHan
+        };
+        return numeral_value(inner).map(|n| (n, style));
+    }
+    let mut chars = t.chars();
+    if let (Some(c @ '①'..='⑳'), None) = (chars.next(), chars.next()) {
+        return Some((c as u32 - '①' as u32 + 1, NumberStyle::Circled));
+    }
+    if t.chars().count() <= 4 && t.chars().all(|c| "零一二三四五六七八九十百〇".contains(c)) {
+        return numeral_value(t).map(|n| (n, NumberStyle::Han));
+    }
+    None
+}
+
 /// The value of an Arabic or Chinese numeral (一 … 九十九, 百).
 pub fn numeral_value(s: &str) -> Option<u32> {
     let s = s.trim();
@@ -134,6 +176,14 @@ impl SectionStack {
     pub fn enter(&mut self, style: NumberStyle, label: &str) -> (u8, String) {
         if let Some(at) = self.open.iter().position(|(s, _)| *s == style) {
             self.open.truncate(at);
+        }
+        // Official documents number their levels 一、 （一） 1. （1） (GB/T 9704): a heading of an
+        // outer level closes the open ones of inner levels, whatever came first (a list 1. 2. in
+        // the notice's body does not hold the plan's 一、).
+        if let Some(rank) = conventional_rank(style) {
+            if let Some(at) = self.open.iter().position(|(s, _)| conventional_rank(*s).is_some_and(|r| r > rank)) {
+                self.open.truncate(at);
+            }
         }
         self.open.push((style, label.to_string()));
         (self.open.len().min(u8::MAX as usize) as u8, self.path().unwrap_or_default())
@@ -171,5 +221,13 @@ mod tests {
         assert_eq!(numeral_value("〇"), Some(0));
         assert_eq!(numeral_value("12"), Some(12));
         assert_eq!(numeral_value("甲"), None);
+        assert_eq!(seq_number(" 12 "), Some((12, NumberStyle::Arabic)));
+        assert_eq!(seq_number("12."), Some((12, NumberStyle::Arabic)));
+        assert_eq!(seq_number("（3）"), Some((3, NumberStyle::BracketedArabic)));
+        assert_eq!(seq_number("(3)"), Some((3, NumberStyle::BracketedArabic)));
+        assert_eq!(seq_number("③"), Some((3, NumberStyle::Circled)));
+        assert_eq!(seq_number("十二"), Some((12, NumberStyle::Han)));
+        assert_eq!(seq_number("1234567"), None);
+        assert_eq!(seq_number("序号"), None);
     }
 }

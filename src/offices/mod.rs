@@ -246,9 +246,40 @@ fn split_duty_phrase(token: &str) -> Option<(String, String)> {
 
 /// Endings of unit names, used to cut a run of unknown names that has no separators.
 const NAME_SUFFIXES: &[&str] = &[
-    "处", "办", "室", "院", "中心", "局", "厅", "部", "部门", "委", "会", "校", "单位", "所", "站", "馆", "队", "组",
-    "司", "府", "科", "园", "专班", "街道", "社区", "集团", "公司", "企业",
+    "处",
+    "办",
+    "室",
+    "院",
+    "中心",
+    "局",
+    "厅",
+    "部",
+    "部门",
+    "委",
+    "会",
+    "校",
+    "单位",
+    "所",
+    "站",
+    "馆",
+    "队",
+    "组",
+    "司",
+    "府",
+    "科",
+    "幼儿园",
+    "产业园",
+    "工业园",
+    "专班",
+    "街道",
+    "社区",
+    "集团",
+    "公司",
+    "企业",
 ];
+
+/// Words that end like a unit name but are none (人力资源社会保障局 is not cut after 社会).
+const NOT_NAME_ENDINGS: &[&str] = &["社会", "大会", "全会", "机会", "都会"];
 
 /// Words a cut between unit names never splits, although they contain a unit-name ending.
 const UNBREAKABLE_WORDS: &[&str] = &[
@@ -301,6 +332,16 @@ const GENERIC_WORDS: &[&str] = &[
 fn is_generic(piece: &str) -> bool {
     let bare = split_trailing_group(piece).map_or_else(|| normalize_name(piece), |(outer, _)| outer);
     GENERIC_WORDS.contains(&bare.trim_end_matches('等'))
+}
+
+/// `各成员单位`, `各处室`, `各有关部门`: the members of the body named before them (区安委会各成员
+/// 单位 is one collective), not places of their own (各县市区政府, 各街道).
+fn is_member_collective(piece: &[char]) -> bool {
+    const MEMBERS: &[&str] = &["成员单位", "处室", "科室", "部门", "单位", "专班", "小组", "站所", "中队"];
+    let text: String = piece.iter().collect();
+    piece.first() == Some(&'各')
+        && MEMBERS.iter().any(|m| text.ends_with(m))
+        && !text.chars().any(|c| "省市州县区乡镇街道".contains(c))
 }
 
 /// Endings of units that belong to the body named before them (市生态环境局咸安分局): a cut
@@ -731,9 +772,16 @@ impl OfficeRegistry {
                         };
                         // `X各Y` (区安委会各成员单位) is one collective, `X局Y分局` one unit: a cut
                         // before 各 or before a branch splits it.
-                        let splits_collective = start > 0
-                            && !GLUE.contains(&chars[start - 1])
-                            && (chars[start] == '各' || SUB_UNIT_ENDINGS.iter().any(|e| piece().ends_with(e)));
+                        // `县政府园区发展服务中心`: a body of the government named before it, unless
+                        // the next name starts a place or collective of its own (区教育局, 各乡镇).
+                        let after_government = start >= 2
+                            && chars[start - 2..start] == ['政', '府']
+                            && !"省市县区乡镇各".contains(chars[start]);
+                        let splits_collective = after_government
+                            || start > 0
+                                && !GLUE.contains(&chars[start - 1])
+                                && (is_member_collective(&chars[start..end])
+                                    || SUB_UNIT_ENDINGS.iter().any(|e| piece().ends_with(e)));
                         // A name does not start with a connective (及各县市区政府).
                         let well_formed = well_formed && !GLUE.contains(&chars[start]);
                         Cost {
@@ -837,21 +885,24 @@ pub fn is_close_bracket(c: char) -> bool {
     matches!(c, '）' | ')' | '〕' | '］' | ']' | '】')
 }
 
-/// Whether `piece` ends with one of the [`NAME_SUFFIXES`].
+/// Whether `piece` ends with one of the [`NAME_SUFFIXES`] (and not with one of the
+/// [`NOT_NAME_ENDINGS`]).
 fn ends_with_name_suffix(piece: &[char]) -> bool {
-    NAME_SUFFIXES.iter().any(|s| {
+    let ends = |s: &&str| {
         let n = s.chars().count();
         piece.len() >= n && piece[piece.len() - n..].iter().copied().eq(s.chars())
-    })
+    };
+    NAME_SUFFIXES.iter().any(ends) && !NOT_NAME_ENDINGS.iter().any(ends)
 }
 
 /// Whether `name` ends like a unit name (处, 办, 中心, …), a bracketed alias aside.
 pub fn has_name_suffix(name: &str) -> bool {
     let bare = split_trailing_group(name).map_or_else(|| name.to_string(), |(outer, _)| outer);
-    NAME_SUFFIXES.iter().any(|s| bare.ends_with(s))
+    let chars: Vec<char> = bare.chars().collect();
+    ends_with_name_suffix(&chars)
 }
 
-/// Splits a cell at separators outside brackets: whitespace of any width, 、 ， , ； ; / and
+/// Splits a cell at separators outside brackets: whitespace of any width, 、 ， , ； ; / 。 and
 /// line breaks. A bracket group standing alone after a separator stays its own token. A collective
 /// that lists administrative levels with 、 (`各县、市、区政府`, `省、市、县教育部门`) stays whole:
 /// a bare level (`各县`, `市`) followed by 、 joins the token after it.
@@ -866,8 +917,8 @@ pub fn split_separators(cell: &str) -> Vec<String> {
         } else if is_close_bracket(c) {
             depth = depth.saturating_sub(1);
         }
-        let separator =
-            depth == 0 && (c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '/' | '／' | '\u{200B}'));
+        let separator = depth == 0
+            && (c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '/' | '／' | '。' | '\u{200B}'));
         if separator {
             if !current.is_empty() {
                 tokens.push((std::mem::take(&mut current), Some(c)));

@@ -1,14 +1,15 @@
 //! The pipeline: one input through every stage to a validated [`NoticeDocument`].
 
+use std::borrow::Cow;
 use std::path::Path;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Location};
 use crate::error::{ErrorKind, Result};
-use crate::ledger::{read_ledger, HeaderVocabulary, Ledger, LedgerContext};
+use crate::ledger::{read_ledger, HeaderVocabulary, Ledger, LedgerContext, LedgerError};
 use crate::limits::{Budget, Limits};
-use crate::notice::read_notice_meta;
+use crate::notice::{read_notice_meta, NoticeMeta};
 use crate::offices::OfficeRegistry;
-use crate::record::{Notice, NoticeDocument, SourceInfo, SCHEMA_VERSION};
+use crate::record::{Attachment, Notice, NoticeDocument, SourceFile, SourceInfo, SourceRole, SCHEMA_VERSION};
 use crate::source::{read_source, Format, Source};
 use crate::validate::SchemaValidator;
 
@@ -83,24 +84,35 @@ fn choose_registry<'a>(
         .map_or((None, None), |(_, r, l)| (Some(r), Some(l)))
 }
 
-/// Reads and converts the notice at `path`.
-pub fn convert_path(path: &Path, config: &Config) -> Result<NoticeDocument> {
-    let source = read_source(path, config.limits.max_input_bytes).map_err(|e| crate::Error::from(e).with_path(path))?;
-    convert_source(&source, config).map_err(|e| e.with_path(path))
+/// One file read up to its ledger: the document model's page count, what was noticed, the
+/// notice metadata, the registry that resolved it, and its ledger (or why it has none).
+struct ReadFile<'c> {
+    info: SourceFile,
+    diagnostics: Vec<Diagnostic>,
+    meta: NoticeMeta,
+    registry: Cow<'c, OfficeRegistry>,
+    issuer: Option<String>,
+    ledger: std::result::Result<Ledger, LedgerError>,
 }
 
-/// Converts a notice already read into memory. The result has passed schema validation.
-pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument> {
+/// Reads one file through the front-end, the table stage, the metadata and the ledger. With
+/// `registry`, that registry resolves it (an attachment is resolved by its page's).
+fn read_file<'c>(
+    source: &Source,
+    role: SourceRole,
+    config: &'c Config,
+    registry: Option<&OfficeRegistry>,
+    budget: &Budget,
+) -> Result<ReadFile<'c>> {
     // Each front-end gives the one document model plus what it noticed on the way.
     let bytes = &source.bytes;
     let limits = &config.limits;
-    let budget = Budget::start(limits);
     let (doc, mut diagnostics): (_, Vec<Diagnostic>) = match source.format {
         Format::Text => crate::text::read_text(bytes)?,
         Format::Html => crate::html::read_html_with(bytes, limits)?,
         Format::Docx => crate::docx::read_docx_with(bytes, limits)?,
         Format::Xlsx => crate::xlsx::read_xlsx_with(bytes, limits)?,
-        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, &budget)?,
+        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, budget)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
     };
     budget.check("the front-end")?;
@@ -127,54 +139,205 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
     let read = |registry: &OfficeRegistry| {
         read_ledger(&doc, &grids, &LedgerContext { vocabulary: &config.headers, registry, year })
     };
-    let (chosen, ledger_read) = choose_registry(&config.registries, issuer.as_deref(), |r| read(r).ok());
-    let unregistered;
-    let registry = match chosen {
-        Some(r) => r,
-        None => {
-            unregistered = OfficeRegistry::unregistered(issuer.as_deref());
-            &unregistered
-        }
+    let (registry, ledger_read): (Cow<'c, OfficeRegistry>, _) = match registry {
+        Some(r) => (Cow::Owned(r.clone()), None),
+        None => match choose_registry(&config.registries, issuer.as_deref(), |r| read(r).ok()) {
+            (Some(r), l) => (Cow::Borrowed(r), l),
+            (None, _) => (Cow::Owned(OfficeRegistry::unregistered(issuer.as_deref())), None),
+        },
     };
-    let (meta, d) = read_notice_meta(&doc, registry);
+    let (meta, d) = read_notice_meta(&doc, &registry);
     diagnostics.extend(d);
     diagnostics.extend(table_diagnostics);
     budget.check("the office registry choice")?;
-    let mut ledger = match ledger_read {
-        Some(l) => l,
-        None => read(registry)?,
+    let ledger = match ledger_read {
+        Some(l) => Ok(l),
+        None => read(&registry),
     };
     budget.check("the ledger")?;
-    diagnostics.append(&mut ledger.diagnostics);
-    if registry.is_unregistered() {
-        diagnostics.push(no_registry_diagnostic(&config.registries, issuer.as_deref(), &ledger.tasks));
-    }
+    let info = SourceFile {
+        path: source.path.display().to_string(),
+        role,
+        format: source.format.as_str().to_string(),
+        sha256: source.sha256.clone(),
+        pages: doc.pages,
+    };
+    Ok(ReadFile { info, diagnostics, meta, registry, issuer, ledger })
+}
 
-    let notice_id = crate::ids::notice_id(meta.issuer.as_deref(), meta.doc_number.as_deref(), meta.title.as_deref());
-    for task in &mut ledger.tasks {
+/// Reads and converts the notice at `path`. A page that links attachments (附件) saved beside it
+/// — found by the link's file name, or by the link's text plus the file's extension — is read
+/// with them as one notice: the page's metadata, the tasks of whichever files hold a ledger.
+pub fn convert_path(path: &Path, config: &Config) -> Result<NoticeDocument> {
+    let source = read_source(path, config.limits.max_input_bytes).map_err(|e| crate::Error::from(e).with_path(path))?;
+    let budget = Budget::start(&config.limits);
+    let page = read_file(&source, SourceRole::Page, config, None, &budget).map_err(|e| e.with_path(path))?;
+    let mut attachments = Vec::new();
+    let mut notes = Vec::new();
+    for file in attachment_files(path, &page.meta.attachments) {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let read = read_source(&file, config.limits.max_input_bytes)
+            .map_err(crate::Error::from)
+            .and_then(|s| read_file(&s, SourceRole::Attachment, config, Some(&page.registry), &budget));
+        match read {
+            Ok(a) => attachments.push(a),
+            Err(e) => notes.push(Diagnostic::warning(
+                "attachment-unreadable",
+                format!("the attachment {name:?} beside the page could not be read: {e}"),
+                Location { file: Some(name), ..Default::default() },
+            )),
+        }
+    }
+    assemble(page, attachments, notes, config).map_err(|e| e.with_path(path))
+}
+
+/// Converts a notice already read into memory. The result has passed schema validation.
+/// Attachments are not looked for (there is no folder to look in): see [`convert_path`].
+pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument> {
+    let budget = Budget::start(&config.limits);
+    let page = read_file(source, SourceRole::Page, config, None, &budget)?;
+    assemble(page, Vec::new(), Vec::new(), config)
+}
+
+/// The files beside `page` that its attachment links name, in link order, each once: the link's
+/// file name (percent-decoded), else the attachment's title plus the link's extension. Only the
+/// last path segment of a link is used, so no link can point outside the page's folder.
+fn attachment_files(page: &Path, attachments: &[Attachment]) -> Vec<std::path::PathBuf> {
+    let Some(dir) = page.parent() else { return Vec::new() };
+    let mut found: Vec<std::path::PathBuf> = Vec::new();
+    for a in attachments {
+        let Some(href) = a.href.as_deref() else { continue };
+        let path_part = href.split(['?', '#']).next().unwrap_or("");
+        let last = path_part.rsplit(['/', '\\']).next().unwrap_or("");
+        let decoded = percent_encoding::percent_decode_str(last).decode_utf8_lossy().into_owned();
+        let ext = decoded.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        if !crate::batch::NOTICE_EXTENSIONS.contains(&ext.as_str()) || ext.starts_with("htm") {
+            continue;
+        }
+        let by_title = format!("{}.{ext}", a.title.replace(['/', '\\'], "_"));
+        for name in [decoded, by_title] {
+            if name.is_empty() || name.starts_with('.') {
+                continue;
+            }
+            let candidate = dir.join(&name);
+            let is_file = std::fs::metadata(&candidate).is_ok_and(|m| m.is_file());
+            if is_file && candidate != page && !found.contains(&candidate) {
+                found.push(candidate);
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// One notice from its page and the attachments read with it: the page's metadata; the sections
+/// and tasks of every file that holds a ledger, in order (an attachment's tasks and diagnostics
+/// name its file); the id; schema validation.
+fn assemble(
+    page: ReadFile,
+    attachments: Vec<ReadFile>,
+    notes: Vec<Diagnostic>,
+    config: &Config,
+) -> Result<NoticeDocument> {
+    let mut diagnostics = page.diagnostics;
+    diagnostics.extend(notes);
+    let mut sources = vec![page.info.clone()];
+    let mut sections = Vec::new();
+    let mut tasks = Vec::new();
+    let mut first_error = None;
+    let mut from_files = 0;
+    match page.ledger {
+        Ok(mut l) => {
+            sections.append(&mut l.sections);
+            tasks.append(&mut l.tasks);
+            diagnostics.append(&mut l.diagnostics);
+            from_files += 1;
+        }
+        Err(e) => first_error = Some(e),
+    }
+    for a in attachments {
+        let name = Path::new(&a.info.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mark = |d: &mut Diagnostic| d.location.file = Some(name.clone());
+        sources.push(a.info);
+        let mut own = a.diagnostics;
+        match a.ledger {
+            Ok(mut l) => {
+                from_files += 1;
+                own.append(&mut l.diagnostics);
+                for t in &mut l.tasks {
+                    t.provenance.file = Some(name.clone());
+                    for m in &mut t.measures {
+                        m.provenance.file = Some(name.clone());
+                    }
+                }
+                sections.append(&mut l.sections);
+                tasks.append(&mut l.tasks);
+            }
+            Err(e) => own.push(Diagnostic::info(
+                "attachment-without-ledger",
+                format!("the attachment {name:?} holds no task ledger: {e}"),
+                Location::default(),
+            )),
+        }
+        own.iter_mut().for_each(mark);
+        diagnostics.append(&mut own);
+    }
+    if from_files == 0 {
+        // The page's own reason; its attachments' are in their diagnostics, which an error drops,
+        // so it names how many were read.
+        let e = first_error.expect("a file without ledger left its error");
+        return Err(ErrorKind::Ledger(if sources.len() > 1 { e.with_attachments(sources.len() - 1) } else { e }).into());
+    }
+    if from_files > 1 {
+        // Keys are unique per notice: tasks of several files may share a title.
+        crate::ledger::assign_keys(&mut tasks, &mut diagnostics);
+    }
+    let registry = page.registry;
+    if registry.is_unregistered() {
+        diagnostics.push(no_registry_diagnostic(&config.registries, page.issuer.as_deref(), &tasks));
+    }
+    let meta = page.meta;
+    // A plan's or a ledger's own heading (2024年重点任务分解表) does not identify a notice: many
+    // issuers write the same one.
+    let identifying_title = meta.title.as_deref().filter(|_| meta.title_names_notice);
+    let notice_id = match (identifying_title, meta.doc_number.as_deref()) {
+        (None, None) => {
+            diagnostics.push(Diagnostic::warning(
+                "notice-unidentified",
+                "nothing identifies the notice (no notice title and no document number, as in an attachment alone): its id comes from its issuer and its tasks, so the same ledger gets the same id and another ledger another one; convert it with the notice page beside it to give it the notice's id",
+                Location::default(),
+            ));
+            crate::ids::content_notice_id(meta.issuer.as_deref(), tasks.iter().map(|t| t.id.as_str()))
+        }
+        _ => crate::ids::notice_id(meta.issuer.as_deref(), meta.doc_number.as_deref(), meta.title.as_deref()),
+    };
+    for task in &mut tasks {
         task.id = format!("{notice_id}.{}", task.id);
     }
+    let primary = &sources[0];
     let document = NoticeDocument {
         schema_version: SCHEMA_VERSION.to_string(),
         notice: Notice {
             id: notice_id,
             source: SourceInfo {
-                path: source.path.display().to_string(),
-                format: source.format.as_str().to_string(),
-                sha256: source.sha256.clone(),
-                pages: doc.pages,
+                path: primary.path.clone(),
+                format: primary.format.clone(),
+                sha256: primary.sha256.clone(),
+                pages: primary.pages,
             },
+            sources,
             registry: registry.id().to_string(),
             issuer: meta.issuer,
             title: meta.title,
             doc_number: meta.doc_number,
             date: meta.date,
+            published: meta.published,
             recipients: meta.recipients,
             attachments: meta.attachments,
             reporting: meta.reporting,
         },
-        sections: ledger.sections,
-        tasks: ledger.tasks,
+        sections,
+        tasks,
         diagnostics,
     };
     let value = serde_json::to_value(&document).map_err(|e| crate::emit::EmitError::Serialize(e.to_string()))?;

@@ -35,6 +35,9 @@ impl Severity {
 /// (header excluded), `column` counts table columns from 1, `line` is a line of a text source.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
+    /// The file, when a notice spans several (a page and its attachments): the attachment's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +71,9 @@ impl Location {
     /// Human-readable form such as `page 3, row 5, column 4, task 5`; empty when nothing is set.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
+        if let Some(f) = &self.file {
+            parts.push(format!("file {f}"));
+        }
         if let Some(p) = self.page {
             parts.push(format!("page {p}"));
         }

@@ -29,6 +29,14 @@ pub fn notice_id(issuer: Option<&str>, doc_number: Option<&str>, title: Option<&
     format!("n-{}", short_hash(&format!("{}\u{0}{second}", id_basis(issuer.unwrap_or(""))), 12))
 }
 
+/// The id of a notice nothing identifies (an attachment alone): `n-` and 12 hex digits of its
+/// issuer, if any, and its tasks' keys in order, so the same ledger gets the same id and another
+/// ledger another one.
+pub fn content_notice_id<'a>(issuer: Option<&str>, task_keys: impl Iterator<Item = &'a str>) -> String {
+    let keys: Vec<&str> = task_keys.collect();
+    format!("n-{}", short_hash(&format!("content:{}\u{0}{}", id_basis(issuer.unwrap_or("")), keys.join(",")), 12))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

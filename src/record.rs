@@ -11,7 +11,7 @@ use crate::diag::Diagnostic;
 use crate::offices::OfficeRef;
 
 /// Version of the record contract; bumped when a field changes meaning or shape.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 /// One converted notice.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,13 +26,21 @@ pub struct NoticeDocument {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub id: String,
+    /// The file converted (the page, when the notice came with attachments).
     pub source: SourceInfo,
+    /// Every file the notice was read from: the page and the attachments found beside it.
+    #[serde(default)]
+    pub sources: Vec<SourceFile>,
     /// The registry used to resolve offices.
     pub registry: String,
     pub issuer: Option<String>,
     pub title: Option<String>,
     pub doc_number: Option<String>,
+    /// 成文日期: the date the notice was written (its signature, or a disclosure index's).
     pub date: Option<String>,
+    /// 发布时间: the date a web page published it.
+    #[serde(default)]
+    pub published: Option<String>,
     pub recipients: Vec<OfficeRef>,
     pub attachments: Vec<Attachment>,
     pub reporting: Vec<ReportingDuty>,
@@ -41,6 +49,26 @@ pub struct Notice {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceInfo {
     pub path: String,
+    pub format: String,
+    pub sha256: String,
+    pub pages: u32,
+}
+
+/// The part a file plays in a notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceRole {
+    /// The notice itself (a web page, a document).
+    Page,
+    /// A file the notice links as 附件, found beside it.
+    Attachment,
+}
+
+/// One file of a notice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceFile {
+    pub path: String,
+    pub role: SourceRole,
     pub format: String,
     pub sha256: String,
     pub pages: u32,
@@ -106,6 +134,10 @@ pub struct Measure {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
+    /// The attachment the task was read from, when the notice spans several files; absent for
+    /// the notice's own file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub pages: [u32; 2],
     pub row: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,7 +161,13 @@ pub struct CellBox {
 impl Provenance {
     /// Provenance of a task or measure that starts at `row`.
     pub fn of_row(row: &crate::table::GridRow) -> Self {
-        let mut p = Provenance { pages: [row.pages.0, row.pages.1], row: row.index, line: row.line, cells: Vec::new() };
+        let mut p = Provenance {
+            file: None,
+            pages: [row.pages.0, row.pages.1],
+            row: row.index,
+            line: row.line,
+            cells: Vec::new(),
+        };
         p.add_cells(row);
         p
     }

@@ -119,6 +119,9 @@ pub fn stitch_pages(doc: &Document) -> Result<(Vec<Grid>, Vec<Diagnostic>), Tabl
 /// Text that sits between table parts only because of pagination: page numbers such as `- 3 -`,
 /// `3`, `第3页` or `第 3 页 共 9 页`.
 pub fn is_page_furniture(text: &str) -> bool {
+    if is_print_furniture(text) {
+        return true;
+    }
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     if t.is_empty() {
         return true;
@@ -132,6 +135,25 @@ pub fn is_page_furniture(text: &str) -> bool {
         stripped.as_str(),
         "第页" | "第页共页" | "页" | "Page" | "Pageof" | "续表" | "续上表" | "（续表）" | "(续表)"
     )
+}
+
+/// A line a browser prints above or below each page of a saved web page: a time stamp with the
+/// page's title (`11/29/26, 10:42 PM 关于…`, `2023/11/29 10:32`), the page's address with a page
+/// counter (`file:///…/notice.html 1/7`), a bare counter (`3/7`).
+pub fn is_print_furniture(text: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?x)^\s*(?:
+                \d{1,4}[/-]\d{1,2}[/-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?   # 11/29/26, 10:42 PM …
+              | (?:file|https?)://\S+(?:\s+\d{1,4}\s*/\s*\d{1,4})?\s*$                  # file:///x.html 1/7
+              | \d{1,4}\s*/\s*\d{1,4}\s*$                                                  # 3/7
+            )",
+        )
+        .expect("static pattern")
+    });
+    // Fonts map `fi` and `fl` to ligature glyphs (ﬁle:///).
+    re.is_match(&text.replace('\u{FB01}', "fi").replace('\u{FB02}', "fl"))
 }
 
 fn plain_row(cells: &[GridCell]) -> Vec<String> {
@@ -343,5 +365,8 @@ mod tests {
         assert!(is_page_furniture("- 12 -"));
         assert!(is_page_furniture("第 3 页 共 9 页"));
         assert!(!is_page_furniture("附件"));
+        assert!(is_page_furniture("\u{FB01}le:///work/notice.html 1/7"));
+        assert!(is_page_furniture("11/29/26, 10:42 PM关于印发《台账》的通"));
+        assert!(!is_page_furniture("2023年11月29日"));
     }
 }

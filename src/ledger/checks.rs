@@ -57,10 +57,10 @@ pub(super) fn check_sequence(tasks: &[Task], diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Gives each task its key: a hash of its title (whitespace and end punctuation ignored), so the
+/// Gives each task its key (in `id`, to be completed with the notice id): a hash of its title (whitespace and end punctuation ignored), so the
 /// same task keeps its key across formats and across revisions that renumber the ledger. Repeated
 /// titles get `-2`, `-3`, … in order.
-pub(super) fn assign_keys(tasks: &mut [Task], diags: &mut Vec<Diagnostic>) {
+pub fn assign_keys(tasks: &mut [Task], diags: &mut Vec<Diagnostic>) {
     let mut used: HashMap<String, u32> = HashMap::new();
     for task in tasks.iter_mut() {
         let basis =

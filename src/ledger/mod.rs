@@ -28,6 +28,7 @@ use crate::people::{person_roster, split_names, Roster};
 use crate::record::{Deadline, Section, Task};
 use crate::table::Grid;
 
+pub use checks::assign_keys;
 pub use headers::{Field, HeaderRole, HeaderVocabulary, DEFAULT_HEADERS_JSON};
 
 /// Why no ledger could be read.
@@ -36,6 +37,17 @@ pub use headers::{Field, HeaderRole, HeaderVocabulary, DEFAULT_HEADERS_JSON};
 pub enum LedgerError {
     #[error("no task ledger found: {tables} table(s) in the document, none with a sequence column and a task column (headers seen: {headers}), and no numbered paragraphs naming lead or responsible units")]
     NoLedgerTable { tables: usize, headers: String },
+    #[error(
+        "no task ledger found in the page nor in the {attachments} attachment(s) read beside it; the page: {page}"
+    )]
+    NotInAttachments { attachments: usize, page: Box<LedgerError> },
+}
+
+impl LedgerError {
+    /// This error for a page whose `n` attachments were read and hold no ledger either.
+    pub fn with_attachments(self, n: usize) -> Self {
+        LedgerError::NotInAttachments { attachments: n, page: Box::new(self) }
+    }
 }
 
 /// What the ledger stage produces for one notice.

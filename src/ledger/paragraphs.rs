@@ -548,6 +548,7 @@ fn build_task(c: &Candidate, measures: &[&Candidate], reader: &mut RowReader, di
             implementers: units.implementers.clone(),
             deadline: deadline.clone(),
             provenance: Provenance {
+                file: None,
                 pages: [m.first_page, m.last_page.max(m.first_page)],
                 row: m.paragraph,
                 line: None,
@@ -571,6 +572,7 @@ fn build_task(c: &Candidate, measures: &[&Candidate], reader: &mut RowReader, di
         remarks: None,
         extra: Default::default(),
         provenance: Provenance {
+            file: None,
             pages: [c.first_page, last_page.max(c.first_page)],
             row: c.paragraph,
             line: None,

@@ -14,8 +14,6 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::re;
-
 /// What a chrome line says about the notice.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChromeFacts {
@@ -141,22 +139,9 @@ const TOOL_WORDS: &[&str] = &[
     "联系我们",
 ];
 
-/// A line the browser printed above or below a page: a time stamp, a URL, a page counter.
-fn print_furniture_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    re(
-        &RE,
-        r"(?x)^\s*(?:
-            \d{1,4}[/-]\d{1,2}[/-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?   # 2023/11/29 10:32, 11/29/23, 10:32 AM
-          | (?:file|https?)://\S+(?:\s+\d{1,4}\s*/\s*\d{1,4})?\s*$                  # file:///x.html 1/10
-          | \d{1,4}\s*/\s*\d{1,4}\s*$                                                  # 1/10
-        )",
-    )
-}
-
 /// Whether `text` is a browser's print header or footer line.
 pub fn is_print_furniture(text: &str) -> bool {
-    print_furniture_re().is_match(text.trim())
+    crate::table::is_print_furniture(text)
 }
 
 /// A breadcrumb: `当前位置：首页 > 通知公告`, `首页 >> 信息公开 >> 文件`.

@@ -45,6 +45,9 @@ pub struct NoticeMeta {
     pub date: Option<String>,
     /// The page's publication date (发布时间), ISO.
     pub published: Option<String>,
+    /// The title is a notice's own (`关于…的通知`), not a plan's or a ledger's heading: with the
+    /// issuer it identifies the notice.
+    pub title_names_notice: bool,
     pub recipients: Vec<crate::offices::OfficeRef>,
     pub attachments: Vec<Attachment>,
     pub reporting: Vec<ReportingDuty>,
@@ -191,9 +194,14 @@ fn read_parts(doc: &Document) -> Parts {
     // The title, and the issuer line or red header above it.
     let title = find_title(&content);
     let head_end = title.as_ref().map_or(content.len().min(6), |t| t.0);
-    let header_issuer = content[..head_end].iter().find_map(|(t, _, _)| {
-        let t = t.trim_end_matches("文件").trim();
-        is_org_name(t).then(|| t.to_string())
+    // A red header (`鞍山市立山区人民政府文件`) anywhere in the head (a CMS page puts its title
+    // above the document's own header), else an issuer line above the title.
+    let red_header = content.iter().take(12).find_map(|(t, _, _)| {
+        let org = t.trim().strip_suffix("文件")?.trim();
+        is_org_name(org).then(|| org.to_string())
+    });
+    let header_issuer = red_header.or_else(|| {
+        content[..head_end].iter().find_map(|(t, _, _)| is_org_name(t.trim()).then(|| t.trim().to_string()))
     });
     parts.doc_number = content
         .iter()
@@ -214,9 +222,11 @@ fn read_parts(doc: &Document) -> Parts {
         .skip(after_title)
         .find(|(_, (t, _, _))| (t.ends_with('：') || t.ends_with(':')) && !t.starts_with("附件"))
         .map(|(i, _)| i);
-    // The signature: an organisation line next to a date line, after the title.
+    // The signature: an organisation line next to a date line (a date alone on its line; body
+    // sentences that mention dates are no signature). A notice whose title the copy lost still
+    // has its signature above the plan's own title.
     let mut signature: Option<(Option<String>, String)> = None;
-    for i in after_title..content.len() {
+    for i in 0..content.len() {
         if let Some(date) = date_line(&content[i].0) {
             let org = [i.checked_sub(1), Some(i + 1)]
                 .into_iter()
@@ -296,6 +306,7 @@ pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMet
         published: parts.published,
         ..Default::default()
     };
+    meta.title_names_notice = meta.title.as_deref().is_some_and(looks_like_notice_title);
     let body = &parts.content;
     let after_title = parts.after_title;
     if let Some((text, origin, _)) = parts.recipients_at.map(|i| &body[i]) {

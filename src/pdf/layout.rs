@@ -411,10 +411,10 @@ impl LineJoiner {
 
 /// Joins lines into one text. A line is followed by a kept `'\n'` (when `keep_breaks`) when it
 /// ends clearly before the longest line ends (more than 3.5 ems and 30% of the text width: a
-/// paragraph end, not a wrap that kinsoku shortened), or, inside a table cell whose left and
-/// right edges `cell` gives, when the next line's first unbreakable piece would have fitted at its
-/// end: a line that wrapped is full, so a line with room left was broken by its author (units
-/// written one per line: 县教科局 / 县代建中心).
+/// paragraph end, not a wrap that kinsoku shortened), or, for a short line inside a table cell
+/// whose left and right edges `cell` gives, when the next line's first unbreakable piece would
+/// have fitted at its end: a line that wrapped is full, so a short line with room left was broken
+/// by its author (units written one per line: 县教科局 / 县代建中心).
 fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool, cell: Option<(f32, f32)>) -> RichText {
     let mut joiner = LineJoiner::default();
     let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
@@ -437,10 +437,11 @@ fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool, cell: Op
         }
         if let Some(next) = lines.get(i + 1) {
             let short = right - line.x1 > (3.5 * line.size).max(0.3 * (right - left));
-            let room_left = limit.is_some_and(|limit| {
-                let room = limit - line.x1;
-                room > first_piece_width(next, content) + 0.15 * line.size
-            });
+            // Only short lines are judged by what would have fitted: names and dates, one per
+            // line. Prose wraps by rules (kinsoku, quotes) that differ between producers, and a
+            // break there changes nothing the record keeps.
+            let room_left = line.glyphs.len() <= 16
+                && limit.is_some_and(|limit| limit - line.x1 > first_piece_width(next, content) + 0.15 * line.size);
             joiner.line_break(keep_breaks && (short || room_left));
         }
     }
@@ -448,8 +449,8 @@ fn join_lines(lines: &[Line], content: &PageContent, keep_breaks: bool, cell: Op
 }
 
 /// Width of what a line break could not have split from the start of `line`: one CJK character
-/// (with a closing punctuation mark after it, or the character after an opening bracket, which
-/// line breaking keeps together), or a run of Latin letters and digits.
+/// with the closing marks after it and what opening marks hold to it, or a run of Latin letters
+/// and digits.
 fn first_piece_width(line: &Line, content: &PageContent) -> f32 {
     let texts: Vec<(&str, &Placed)> = line
         .glyphs
@@ -465,10 +466,10 @@ fn first_piece_width(line: &Line, content: &PageContent) -> f32 {
             end += 1;
         }
     } else {
-        if first.chars().all(|c| "（《「『【〔“‘([".contains(c)) && end < texts.len() {
-            end += 1;
-        }
-        while end < texts.len() && texts[end].0.chars().all(is_closing_punctuation) {
+        // Line breaking keeps a closing mark with the character before it and an opening mark
+        // with the character after it (`神”“西` moves down whole).
+        let opening = |t: &str| t.chars().all(|c| "（《「『【〔“‘([".contains(c));
+        while end < texts.len() && (texts[end].0.chars().all(is_closing_punctuation) || opening(texts[end - 1].0)) {
             end += 1;
         }
     }
@@ -493,7 +494,13 @@ fn placed(content: &PageContent, top: f32) -> Vec<Placed> {
 
 /// Turns one page into blocks in reading order, with the diagnostics of the table method used.
 /// `media` is the page's MediaBox `[x0, y0, x1, y1]`; `page` its 1-based number.
-pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Block>, Vec<Diagnostic>) {
+/// `text_right` carries the right edge of the text area from page to page (start at `f32::MIN`).
+pub fn layout_page(
+    content: &PageContent,
+    media: [f32; 4],
+    page: u32,
+    text_right: &mut f32,
+) -> (Vec<Block>, Vec<Diagnostic>) {
     let top = media[3];
     let mut diags = Vec::new();
     let mut h_runs = Vec::new();
@@ -576,11 +583,23 @@ pub fn layout_page(content: &PageContent, media: [f32; 4], page: u32) -> (Vec<Bl
     }
     // Every block placed so far is a table.
     let table_tops: Vec<f32> = placed_blocks.iter().map(|(t, _)| *t).collect();
-    for (top_of, block) in paragraphs(&paragraph_lines, content, media, page, &table_tops) {
+    for (top_of, block) in paragraphs(&paragraph_lines, content, media, page, &table_tops, text_right) {
         placed_blocks.push((top_of, block));
     }
     placed_blocks.sort_by(|a, b| a.0.total_cmp(&b.0));
     (placed_blocks.into_iter().map(|(_, b)| b).collect(), diags)
+}
+
+/// The rightmost line end that another line reaches too (within half an em), else the longest
+/// line's end.
+fn right_edge(lines: &[Line]) -> f32 {
+    let mut ends: Vec<(f32, f32)> = lines.iter().map(|l| (l.x1, l.size)).collect();
+    ends.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ends.windows(2)
+        .find(|w| w[0].0 - w[1].0 <= 0.5 * w[0].1.max(w[1].1))
+        .map(|w| w[0].0)
+        .or(ends.first().map(|e| e.0))
+        .unwrap_or(f32::MIN)
 }
 
 /// Splits the lines outside tables into paragraphs and headings: a new paragraph starts after a
@@ -593,14 +612,18 @@ fn paragraphs(
     media: [f32; 4],
     page: u32,
     table_tops: &[f32],
+    text_right: &mut f32,
 ) -> Vec<(f32, Block)> {
     if lines.is_empty() {
         return Vec::new();
     }
     let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
-    // The text area's right edge: the longest line's end, or, on a page of short lines (the
-    // responsibility lines of a paragraph ledger), the left margin mirrored.
-    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max).max(media[2] - (left - media[0]));
+    // The text area's right edge: where wrapped lines end — the rightmost end that at least two
+    // lines reach (a single wide line, such as a web page's navigation bar, is no measure) — on
+    // this page or an earlier one (a page of short lines, such as a paragraph ledger's
+    // responsibility lines, has no full line).
+    *text_right = text_right.max(right_edge(lines));
+    let right = *text_right;
     let centre = (media[0] + media[2]) / 2.0;
     // The body size is the median size of the glyphs (not of the lines: a title is few glyphs).
     let mut sizes: Vec<f32> = lines.iter().flat_map(|l| l.glyphs.iter().map(|g| g.size)).collect();
@@ -1264,7 +1287,7 @@ mod tests {
             (329.0, 158.0, "高教"),
             (329.0, 172.0, "处"),
         ]);
-        let (blocks, diags) = layout_page(&page, [0.0, 0.0, 800.0, 600.0], 2);
+        let (blocks, diags) = layout_page(&page, [0.0, 0.0, 800.0, 600.0], 2, &mut { f32::MIN });
         assert!(diags.iter().any(|d| d.message.contains("stream (no rulings), 5 columns × 4 rows")), "{diags:?}");
         let table = blocks.iter().find(|b| matches!(b, Block::Table(_))).expect("a table");
         assert_eq!(
@@ -1301,7 +1324,7 @@ mod tests {
             (283.0, 100.0, "钱七"),
             (329.0, 100.0, "职成"),
         ]);
-        let (blocks, _) = layout_page(&page, [0.0, 0.0, 800.0, 600.0], 3);
+        let (blocks, _) = layout_page(&page, [0.0, 0.0, 800.0, 600.0], 3, &mut { f32::MIN });
         assert_eq!(blocks.len(), 1, "{blocks:?}");
         assert_eq!(texts(&blocks[0])[0], ["", "上页续行", "", "处", ""]);
         assert_eq!(texts(&blocks[0]).len(), 4);

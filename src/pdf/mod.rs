@@ -202,6 +202,7 @@ pub fn read_pdf_with(
         return Err(PdfError::TooManyPages { pages: pages.len(), limit: max_pages });
     }
     let mut diags = Vec::new();
+    let mut text_right = f32::MIN;
     if let Some(why) = repaired {
         diags.push(Diagnostic::warning(
             "pdf-repaired",
@@ -265,7 +266,7 @@ pub fn read_pdf_with(
             ));
         }
         time.check("laying out PDF pages")?;
-        let (page_blocks, page_diags) = layout::layout_page(&page_content, view, number);
+        let (page_blocks, page_diags) = layout::layout_page(&page_content, view, number, &mut text_right);
         blocks.extend(page_blocks);
         diags.extend(page_diags);
     }

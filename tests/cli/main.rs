@@ -725,6 +725,7 @@ fn malformed_pages_give_clear_errors_or_diagnostics() {
 mod batch;
 mod ledgers;
 mod malformed;
+mod notices;
 mod real;
 
 #[test]

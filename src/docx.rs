@@ -141,13 +141,15 @@ pub fn read_docx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
     let title = read_part(&mut archive, "docProps/core.xml", &mut inflation)?.and_then(|c| core_title(&c));
     let mut builder = Builder { rels, ..Builder::default() };
     builder.parse(&xml)?;
+    let mut diags = Vec::new();
+    let links = crate::links::keep_allowed(builder.links, &mut diags);
     let doc = Document {
         pages: builder.page,
         blocks: builder.blocks,
-        links: builder.links,
+        links,
         properties: DocProperties { title, ..Default::default() },
     };
-    Ok((doc, Vec::new()))
+    Ok((doc, diags))
 }
 
 /// Hyperlink relationship id → target.

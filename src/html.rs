@@ -154,7 +154,8 @@ pub fn read_html_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
             );
         }
     }
-    let doc = Document { pages: 1, blocks, links: walker.links, properties };
+    let links = crate::links::keep_allowed(walker.links, &mut diags);
+    let doc = Document { pages: 1, blocks, links, properties };
     Ok((doc, diags))
 }
 

@@ -194,6 +194,9 @@ struct LimitArgs {
     /// Most pages a PDF may have.
     #[arg(long, value_name = "N", default_value_t = 5000)]
     max_pages: u32,
+    /// Most objects a PDF may hold, those packed in object streams included.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_pdf_objects: u64,
     /// Deepest nesting of HTML elements or PDF Form XObjects.
     #[arg(long, value_name = "N", default_value_t = 4096)]
     max_depth: usize,
@@ -217,14 +220,15 @@ impl LimitArgs {
             Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Some(std::time::Duration::from_secs_f64(s)),
             Some(s) => return Err(format!("--time-budget must be a positive number of seconds, not {s}")),
         };
-        if self.max_pages == 0 || self.max_depth == 0 {
-            return Err("--max-pages and --max-depth must be at least 1".into());
+        if self.max_pages == 0 || self.max_depth == 0 || self.max_pdf_objects == 0 {
+            return Err("--max-pages, --max-pdf-objects and --max-depth must be at least 1".into());
         }
         Ok(notice_ingest::Limits {
             max_input_bytes: mib(self.max_input_mib, "max-input-mib")?,
             max_inflated_bytes: mib(self.max_inflated_mib, "max-inflated-mib")?,
             max_inflated_total_bytes: mib(self.max_inflated_total_mib, "max-inflated-total-mib")?,
             max_pages: self.max_pages,
+            max_pdf_objects: self.max_pdf_objects,
             max_depth: self.max_depth,
             time_budget,
         })

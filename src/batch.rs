@@ -50,6 +50,12 @@ pub enum BatchError {
     Threads { jobs: usize, message: String },
     #[error("SQLite {path}: {message}")]
     Sqlite { path: PathBuf, message: String },
+    #[error("{path} is in use by another run (batch or merge) writing into it; wait for it to finish or choose another output directory")]
+    Locked { path: PathBuf },
+    #[error("{flag} {path} is {what}: the run would overwrite or corrupt it; choose another path")]
+    OutputClash { flag: String, path: PathBuf, what: String },
+    #[error("cannot merge: {0}")]
+    IncompleteShards(String),
 }
 
 fn output_error(path: &Path) -> impl Fn(std::io::Error) -> BatchError + '_ {
@@ -62,6 +68,9 @@ pub struct InputFile {
     /// `/`-separated, relative, never containing `..`: the name outputs are derived from.
     pub key: String,
     pub path: PathBuf,
+    /// Why the entry cannot be converted, found while walking (an unreadable directory, a link
+    /// that is not followed): reported as its error.
+    pub problem: Option<String>,
 }
 
 /// Which part of the inputs this run processes: shard `index` of `count`.
@@ -92,53 +101,144 @@ impl Shard {
     }
 }
 
+/// Longest key component kept as it is, in bytes: a file name is at most 255 bytes on common file
+/// systems, and the output adds `.json` to the last component.
+const MAX_KEY_COMPONENT: usize = 200;
+
+/// One path component as a key component: valid UTF-8 is kept except control characters, which
+/// (like bytes that are not UTF-8) become `%XX`, so that a key is printable and distinct names
+/// stay distinct. A component longer than [`MAX_KEY_COMPONENT`] bytes is cut at a character
+/// boundary and gets `~` and a hash of the whole name, so the output's name is never too long.
+fn key_component(raw: &std::ffi::OsStr) -> String {
+    let bytes = raw.as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.len() > MAX_KEY_COMPONENT {
+        let digest = Sha256::digest(bytes);
+        let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let cut = (0..=MAX_KEY_COMPONENT - 20).rev().find(|&i| out.is_char_boundary(i)).unwrap_or(0);
+        out = format!("{}~{hash}", &out[..cut]);
+    }
+    out
+}
+
 /// Turns a relative path into a key: normal components joined by `/`; `..`, roots and prefixes
 /// are dropped so an output derived from the key cannot leave the output directory.
 fn key_of(relative: &Path) -> String {
     relative
         .components()
         .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            Component::Normal(s) => Some(key_component(s)),
             _ => None,
         })
         .collect::<Vec<_>>()
         .join("/")
 }
 
+/// The path with `.`/`..` resolved through the file system where it exists, for telling when two
+/// arguments name the same file; the path itself when it cannot be resolved.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Expands the arguments into input files in canonical order: directories are walked for
-/// [`NOTICE_EXTENSIONS`] (hidden entries skipped), files are taken as given. Keys that collide
-/// get a hash of the full path appended.
+/// [`NOTICE_EXTENSIONS`] (hidden entries skipped), files are taken as given. A symbolic link
+/// inside a directory is followed to a regular file; a link to a directory, a dangling link, a
+/// special file and a directory that cannot be read get an entry with their problem, reported as
+/// that entry's error. The same file reached twice under the same key (a directory given twice, as
+/// `d` and `x/../d`) is one input. Keys that collide get a hash of the full path appended.
 pub fn discover_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, BatchError> {
-    let mut inputs = Vec::new();
+    // (input, identity) pairs.
+    let mut found: Vec<(InputFile, PathBuf)> = Vec::new();
+    let mut add = |key: String, path: PathBuf, problem: Option<String>, same: PathBuf| {
+        found.push((InputFile { key, path, problem }, same));
+    };
     for arg in args {
         let meta = std::fs::metadata(arg).map_err(|source| BatchError::Input { path: arg.clone(), source })?;
-        if meta.is_dir() {
-            let walker = walkdir::WalkDir::new(arg).follow_links(false).sort_by_file_name().into_iter();
-            for entry in walker.filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) {
-                let entry = entry.map_err(|e| BatchError::Input {
-                    path: e.path().map_or_else(|| arg.clone(), Path::to_path_buf),
-                    source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("directory loop")),
-                })?;
-                let ext = entry.path().extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-                if entry.file_type().is_file() && NOTICE_EXTENSIONS.contains(&ext.as_str()) {
-                    let relative = entry.path().strip_prefix(arg).unwrap_or(entry.path());
-                    inputs.push(InputFile { key: key_of(relative), path: entry.path().to_path_buf() });
+        if !meta.is_dir() {
+            let name = arg.file_name().map_or_else(|| key_of(arg), key_component);
+            add(name, arg.clone(), None, identity(arg));
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(arg).follow_links(false).sort_by_file_name().into_iter();
+        for entry in walker.filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b".")) {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    // A directory that cannot be read is that entry's error, not the batch's.
+                    let path = e.path().map_or_else(|| arg.clone(), Path::to_path_buf);
+                    let relative = path.strip_prefix(arg).unwrap_or(&path).to_path_buf();
+                    let why = e.io_error().map_or_else(|| e.to_string(), |io| io.to_string());
+                    let problem = format!("cannot read {}: {why}", path.display());
+                    add(key_of(&relative), path.clone(), Some(problem), path);
+                    continue;
                 }
+            };
+            let path = entry.path();
+            let relative = path.strip_prefix(arg).unwrap_or(path);
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let wanted = NOTICE_EXTENSIONS.contains(&ext.as_str());
+            let file_type = entry.file_type();
+            if file_type.is_dir() {
+                continue;
             }
-        } else {
-            let name = arg.file_name().map_or_else(|| key_of(arg), |n| n.to_string_lossy().into_owned());
-            inputs.push(InputFile { key: name, path: arg.clone() });
+            let key = key_of(relative);
+            if file_type.is_symlink() {
+                // Followed to a regular file only: a followed directory link could loop or leave
+                // the tree. The link keeps its own identity, so it is converted as its own entry.
+                let link = identity(path.parent().unwrap_or(Path::new("."))).join(entry.file_name());
+                match std::fs::metadata(path) {
+                    Ok(m) if m.is_file() && wanted => add(key, path.to_path_buf(), None, link),
+                    Ok(m) if m.is_dir() => {
+                        let problem = format!("{} is a symbolic link to a directory; not followed", path.display());
+                        add(key, path.to_path_buf(), Some(problem), link);
+                    }
+                    Ok(m) if wanted && !m.is_file() => {
+                        let kind = crate::source::file_kind(&m);
+                        let problem = format!("{} is a symbolic link to {kind}, not to a regular file", path.display());
+                        add(key, path.to_path_buf(), Some(problem), link);
+                    }
+                    Ok(_) => {}
+                    Err(e) if wanted => {
+                        let problem = format!("{} is a symbolic link that cannot be followed: {e}", path.display());
+                        add(key, path.to_path_buf(), Some(problem), link);
+                    }
+                    Err(_) => {}
+                }
+            } else if wanted {
+                // Special files (a FIFO named like a notice) are refused when read, as their entry's error.
+                add(key, path.to_path_buf(), None, identity(path));
+            }
         }
     }
+    // One input per (identity, key); ties broken by the path so the choice does not depend on the
+    // order of the arguments.
+    found.sort_by(|a, b| (&a.1, &a.0.key, &a.0.path).cmp(&(&b.1, &b.0.key, &b.0.path)));
+    found.dedup_by(|a, b| a.1 == b.1 && a.0.key == b.0.key);
+    let mut inputs: Vec<InputFile> = found.into_iter().map(|(input, _)| input).collect();
     inputs.sort();
-    inputs.dedup_by(|a, b| a.path == b.path);
     let mut seen = std::collections::HashMap::new();
     for input in &inputs {
         *seen.entry(input.key.clone()).or_insert(0) += 1;
     }
     for input in &mut inputs {
         if seen[&input.key] > 1 {
-            let hash = crate::ids::short_hash(&input.path.to_string_lossy(), 8);
+            let digest = Sha256::digest(input.path.as_os_str().as_encoded_bytes());
+            let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
             input.key = format!("{}~{hash}", input.key);
         }
     }
@@ -201,6 +301,207 @@ impl Totals {
 /// Report format identifier, the first field of `report.json`.
 pub const REPORT_FORMAT: &str = "notice-ingest-batch-report/1";
 
+/// Which shard of which input set a run covers: written into a shard's report so that `merge`
+/// can tell a complete, disjoint set of shards from one that is not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub index: u32,
+    pub count: u32,
+    /// A hash of every input key of the whole set, before sharding (see [`input_set_id`]).
+    pub input_set: String,
+    /// Files in the whole set, before sharding.
+    pub input_files: usize,
+}
+
+/// The identity of an input set: a hash of its keys in canonical order.
+pub fn input_set_id(inputs: &[InputFile]) -> String {
+    let mut hasher = Sha256::new();
+    for input in inputs {
+        hasher.update(input.key.as_bytes());
+        hasher.update(b"\n");
+    }
+    hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Which inputs `batch` converts in a child process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    /// None: every file in the batch's own process.
+    Off,
+    /// PDF, DOCX and XLSX, whose parsers (lopdf, zip, calamine) are not ours.
+    Office,
+    /// Every file.
+    All,
+}
+
+impl Isolation {
+    fn applies_to(self, format: crate::source::Format) -> bool {
+        use crate::source::Format;
+        match self {
+            Isolation::Off => false,
+            Isolation::Office => matches!(format, Format::Pdf | Format::Docx | Format::Xlsx),
+            Isolation::All => true,
+        }
+    }
+}
+
+/// How to start the child process that converts one file in isolation: this program with a
+/// hidden subcommand (see [`serve_one`]); the child reads the file's bytes on standard input and
+/// writes a [`WorkerReply`] on standard output. An abort, a crash or running out of memory in the
+/// child becomes that file's error; the batch goes on.
+#[derive(Clone, Debug)]
+pub struct Worker {
+    pub program: PathBuf,
+    /// Arguments before the input's path: the subcommand and the flags that give the child the
+    /// parent's configuration.
+    pub args: Vec<std::ffi::OsString>,
+    pub isolation: Isolation,
+    /// The child's address-space limit in MiB, which it sets itself (named in messages).
+    pub memory_mib: Option<u64>,
+    /// A child still running after this long is stopped (the time budget plus a grace period).
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// What a child sends back for one file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkerReply {
+    Document(Box<NoticeDocument>),
+    Error(String),
+}
+
+/// Converts bytes already read, as [`convert_path`] would the file at `path`.
+fn convert_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> crate::Result<NoticeDocument> {
+    let source = crate::source::source_from_bytes(path, bytes).map_err(|e| crate::Error::from(e).with_path(path))?;
+    crate::convert_source(&source, config).map_err(|e| e.with_path(path))
+}
+
+/// The child's side of an isolated conversion: reads the file's bytes from `input` (at most the
+/// input limit), converts them as the file at `path`, and writes the [`WorkerReply`] to `output`.
+pub fn serve_one(
+    path: &Path,
+    config: &Config,
+    input: impl std::io::Read,
+    mut output: impl Write,
+) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    input.take(config.limits.max_input_bytes.saturating_add(1)).read_to_end(&mut bytes)?;
+    let reply = match contain_panic(|| convert_bytes(path, bytes, config)) {
+        Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
+        Ok(Err(e)) => WorkerReply::Error(e.to_string()),
+        Err(message) => WorkerReply::Error(message),
+    };
+    serde_json::to_writer(&mut output, &reply).map_err(std::io::Error::other)?;
+    output.flush()
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        24 => "SIGXCPU",
+        25 => "SIGXFSZ",
+        _ => "a signal",
+    }
+}
+
+/// Converts `bytes` (read from `input`) in a child process; `Err` holds the file's error message.
+fn convert_isolated(input: &InputFile, bytes: &[u8], worker: &Worker) -> Result<NoticeDocument, String> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(&worker.program)
+        .args(&worker.args)
+        .arg(&input.path)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the conversion process {}: {e}", worker.program.display()))?;
+    let (mut stdin, mut stdout, mut stderr) =
+        (child.stdin.take().expect("piped"), child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
+    // The tail of what the child says on standard error (an allocation failure, a panic).
+    let errors = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+            if all.len() > 64 * 1024 {
+                all.drain(..all.len() - 16 * 1024);
+            }
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    });
+    let pid = child.id();
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let timed_out = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let killer = worker.timeout.map(|limit| {
+        let timed_out = timed_out.clone();
+        std::thread::spawn(move || {
+            if stopped.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                timed_out.store(true, std::sync::atomic::Ordering::SeqCst);
+                // The child is not waited for before this thread ends, so its pid is still its own.
+                #[cfg(unix)]
+                // SAFETY: kill(2) with a pid of our own unreaped child and a valid signal number.
+                unsafe {
+                    libc::kill(pid as libc::pid_t, libc::SIGKILL);
+                }
+            }
+        })
+    });
+    // The child reads all of its input before it writes anything; one that dies early closes the
+    // pipe, and the write fails instead of blocking.
+    let _ = stdin.write_all(bytes);
+    drop(stdin);
+    let mut out = Vec::new();
+    let read = stdout.read_to_end(&mut out);
+    drop(stop);
+    if let Some(k) = killer {
+        let _ = k.join();
+    }
+    let status = child.wait().map_err(|e| format!("lost the conversion process: {e}"))?;
+    let said = errors.join().unwrap_or_default();
+    // The first thing said (an allocation failure, say), not a backtrace after it.
+    let said = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+    if timed_out.load(std::sync::atomic::Ordering::SeqCst) {
+        let limit = worker.timeout.map_or(0.0, |t| t.as_secs_f64());
+        return Err(format!(
+            "the conversion did not finish within {limit:.0} s (--time-budget plus a grace period) and its process was stopped"
+        ));
+    }
+    if status.success() && read.is_ok() {
+        match serde_json::from_slice::<WorkerReply>(&out) {
+            Ok(WorkerReply::Document(doc)) => return Ok(*doc),
+            Ok(WorkerReply::Error(message)) => return Err(message),
+            Err(_) => {}
+        }
+    }
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        let memory = worker.memory_mib.map_or_else(String::new, |m| format!(" of {m} MiB (--worker-memory-mib)"));
+        let hint = match signal {
+            6 | 9 => format!("; out of memory within its limit{memory}?"),
+            _ => String::new(),
+        };
+        let said = if said.is_empty() { String::new() } else { format!(": {said}") };
+        return Err(format!(
+            "the conversion process was killed by signal {signal} ({}){said}{hint}; the parser could not contain this file",
+            signal_name(signal)
+        ));
+    }
+    Err(format!(
+        "the conversion process failed ({status}){}",
+        if said.is_empty() { String::new() } else { format!(": {said}") }
+    ))
+}
+
 /// Everything a batch run needs, checked before work starts.
 pub struct BatchOptions {
     pub out_dir: PathBuf,
@@ -208,7 +509,10 @@ pub struct BatchOptions {
     pub report: PathBuf,
     pub junit: Option<PathBuf>,
     pub sqlite: Option<PathBuf>,
-    pub shard: Option<Shard>,
+    /// The shard this run covers, written into its report for `merge`.
+    pub shard: Option<ShardInfo>,
+    /// Converting in child processes, when set (see [`Worker`]).
+    pub worker: Option<Worker>,
 }
 
 /// The outcome of a batch.
@@ -242,7 +546,25 @@ fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-fn convert_one(input: &InputFile, config: &Config, out_dir: &Path, keep_doc: bool) -> Converted {
+/// Converts one input, in this process or (for the formats `worker` isolates) in a child.
+fn obtain(input: &InputFile, config: &Config, worker: Option<&Worker>) -> Result<NoticeDocument, String> {
+    if let Some(problem) = &input.problem {
+        return Err(problem.clone());
+    }
+    let Some(worker) = worker.filter(|w| w.isolation != Isolation::Off) else {
+        return contain_panic(|| convert_path(&input.path, config))?.map_err(|e| e.to_string());
+    };
+    // Read and sniffed here, with the same checks and messages as in-process; converted there.
+    let source = crate::source::read_source(&input.path, config.limits.max_input_bytes)
+        .map_err(|e| crate::Error::from(e).with_path(&input.path).to_string())?;
+    if !worker.isolation.applies_to(source.format) {
+        return contain_panic(|| convert_bytes(&input.path, source.bytes, config))?.map_err(|e| e.to_string());
+    }
+    convert_isolated(input, &source.bytes, worker)
+}
+
+fn convert_one(input: &InputFile, config: &Config, options: &BatchOptions, keep_doc: bool) -> Converted {
+    let out_dir = &options.out_dir;
     let mut report = FileReport {
         key: input.key.clone(),
         path: input.path.to_string_lossy().into_owned(),
@@ -255,12 +577,8 @@ fn convert_one(input: &InputFile, config: &Config, out_dir: &Path, keep_doc: boo
         output: None,
         message: None,
     };
-    let doc = match contain_panic(|| convert_path(&input.path, config)) {
-        Ok(Ok(doc)) => doc,
-        Ok(Err(e)) => {
-            report.message = Some(e.to_string());
-            return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None };
-        }
+    let doc = match obtain(input, config, options.worker.as_ref()) {
+        Ok(doc) => doc,
         Err(message) => {
             report.message = Some(message);
             return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None };
@@ -294,7 +612,9 @@ fn convert_one(input: &InputFile, config: &Config, out_dir: &Path, keep_doc: boo
             Converted { report, jsonl, csv, doc: keep_doc.then_some(doc) }
         }
         Err(e) => {
+            // Nothing of this notice is written (a full disk, say): its tasks are not counted.
             report.status = "error".into();
+            report.tasks = 0;
             report.message = Some(e.to_string());
             Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None }
         }
@@ -312,8 +632,7 @@ impl Staged {
     fn create(path: &Path) -> Result<Staged, BatchError> {
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(output_error(path))?;
-        let name = path.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = crate::emit::temporary_path(dir);
         let file = std::fs::File::create(&tmp).map_err(output_error(&tmp))?;
         Ok(Staged { tmp, path: path.to_path_buf(), out: BufWriter::new(file) })
     }
@@ -322,15 +641,28 @@ impl Staged {
         self.out.write_all(bytes).map_err(output_error(&self.tmp))
     }
 
+    /// Flushes and syncs the data (so a full disk shows here, not after the rename) and renames.
     fn commit(mut self) -> Result<(), BatchError> {
         self.out.flush().map_err(output_error(&self.tmp))?;
+        self.out.get_ref().sync_all().map_err(output_error(&self.tmp))?;
         std::fs::rename(&self.tmp, &self.path).map_err(output_error(&self.path))
     }
 }
 
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Not committed (an error on the way): leave no temporary file behind.
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
 /// Starts the batch-wide outputs under temporary names: `tasks.jsonl`, `tasks.csv` (BOM and
-/// header written) and the report (its opening written).
-fn start_outputs(out: &Path, report_path: &Path) -> Result<(Staged, Staged, Staged), BatchError> {
+/// header written) and the report (its opening written, with the shard it covers).
+fn start_outputs(
+    out: &Path,
+    report_path: &Path,
+    shard: Option<&ShardInfo>,
+) -> Result<(Staged, Staged, Staged), BatchError> {
     let jsonl = Staged::create(&out.join("tasks.jsonl"))?;
     let mut csv = Staged::create(&out.join("tasks.csv"))?;
     let mut header = CSV_BOM.to_vec();
@@ -341,8 +673,126 @@ fn start_outputs(out: &Path, report_path: &Path) -> Result<(Staged, Staged, Stag
     }
     csv.write(&header)?;
     let mut report = Staged::create(report_path)?;
-    report.write(format!("{{\n  \"format\": \"{REPORT_FORMAT}\",\n  \"files\": [").as_bytes())?;
+    let shard = shard.map_or_else(String::new, |s| {
+        format!("\n  \"shard\": {},", serde_json::to_string(s).expect("shard info serializes"))
+    });
+    report.write(format!("{{\n  \"format\": \"{REPORT_FORMAT}\",{shard}\n  \"files\": [").as_bytes())?;
     Ok((jsonl, csv, report))
+}
+
+/// An output directory held by one run at a time: an exclusive lock on the directory itself,
+/// released when dropped (or when the process ends, however it ends).
+pub struct OutputLock {
+    _dir: std::fs::File,
+}
+
+/// Locks `out` (created if needed) for this run; a second run on it gets [`BatchError::Locked`].
+pub fn lock_output(out: &Path) -> Result<OutputLock, BatchError> {
+    std::fs::create_dir_all(out).map_err(output_error(out))?;
+    let dir = std::fs::File::open(out).map_err(output_error(out))?;
+    match dir.try_lock() {
+        Ok(()) => Ok(OutputLock { _dir: dir }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(BatchError::Locked { path: out.to_path_buf() }),
+        Err(std::fs::TryLockError::Error(source)) => Err(BatchError::Output { path: out.to_path_buf(), source }),
+    }
+}
+
+/// `path` made absolute with its directory resolved, for comparing output paths.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => identity(dir).join(name),
+        _ => absolute,
+    }
+}
+
+/// Refuses a `--report`, `--junit` or `--sqlite` path that is a file the batch itself writes in
+/// the output directory, or the same file as another of them: the run would corrupt it.
+fn check_output_paths(options: &BatchOptions) -> Result<(), BatchError> {
+    let out = resolved(&options.out_dir);
+    let owned = [("tasks.jsonl", out.join("tasks.jsonl")), ("tasks.csv", out.join("tasks.csv"))];
+    let notices = out.join("notices");
+    let mut given: Vec<(&str, PathBuf)> = vec![("--report", resolved(&options.report))];
+    if let Some(j) = &options.junit {
+        given.push(("--junit", resolved(j)));
+    }
+    if let Some(db) = &options.sqlite {
+        let db = resolved(db);
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut side = db.clone().into_os_string();
+            side.push(suffix);
+            given.push(("--sqlite", PathBuf::from(side)));
+        }
+        given.push(("--sqlite", db));
+    }
+    let clash = |flag: &str, path: &Path, what: String| BatchError::OutputClash {
+        flag: flag.to_string(),
+        path: path.to_path_buf(),
+        what,
+    };
+    for (i, (flag, path)) in given.iter().enumerate() {
+        if let Some((name, _)) = owned.iter().find(|(_, p)| p == path) {
+            return Err(clash(flag, path, format!("the batch's own {name}")));
+        }
+        if path.starts_with(&notices) || path == &out {
+            return Err(clash(flag, path, "the batch's notices/ directory".into()));
+        }
+        if *flag != "--report" && *path == out.join("report.json") {
+            return Err(clash(flag, path, "the batch's report.json".into()));
+        }
+        if let Some((other, _)) = given[..i].iter().find(|(f, p)| p == path && f != flag) {
+            return Err(clash(flag, path, format!("the file {other} writes")));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name` is a temporary file this program writes (`.<anything>.tmp`).
+fn is_temporary(name: &std::ffi::OsStr) -> bool {
+    let b = name.as_encoded_bytes();
+    b.starts_with(b".") && b.ends_with(b".tmp")
+}
+
+/// Removes temporary files a killed run left in the output directory and its `notices/`, and
+/// beside the report and JUnit files. Only called with the directory locked.
+fn remove_stale_temporaries(options: &BatchOptions) {
+    let mut dirs = vec![options.out_dir.clone()];
+    dirs.extend(options.report.parent().map(Path::to_path_buf));
+    dirs.extend(options.junit.as_ref().and_then(|j| j.parent()).map(Path::to_path_buf));
+    for dir in dirs {
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            if is_temporary(&e.file_name()) && e.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    for e in walkdir::WalkDir::new(options.out_dir.join("notices")).into_iter().flatten() {
+        if e.file_type().is_file() && is_temporary(e.file_name()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Removes files under `notices/` that this run did not write (a previous run's notices whose
+/// inputs are gone), then directories left empty, so the directory holds what the report lists.
+fn remove_stale_notices(out: &Path, written: &std::collections::HashSet<String>) -> Result<(), BatchError> {
+    let notices = out.join("notices");
+    let mut dirs = Vec::new();
+    for e in walkdir::WalkDir::new(&notices).min_depth(1).contents_first(true).into_iter().flatten() {
+        let relative = e.path().strip_prefix(out).unwrap_or(e.path());
+        let key: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        if e.file_type().is_dir() {
+            dirs.push(e.path().to_path_buf());
+        } else if !written.contains(&key.join("/")) {
+            std::fs::remove_file(e.path()).map_err(output_error(e.path()))?;
+        }
+    }
+    for dir in dirs {
+        let _ = std::fs::remove_dir(dir);
+    }
+    Ok(())
 }
 
 /// Runs a batch over `inputs` (already in canonical order and sharded). `on_file` sees each
@@ -356,12 +806,14 @@ pub fn run_batch(
 ) -> Result<BatchSummary, BatchError> {
     let started = Instant::now();
     let out = &options.out_dir;
-    std::fs::create_dir_all(out).map_err(output_error(out))?;
+    let _lock = lock_output(out)?;
+    check_output_paths(options)?;
+    remove_stale_temporaries(options);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         .build()
         .map_err(|e| BatchError::Threads { jobs: options.jobs, message: e.to_string() })?;
-    let (mut jsonl, mut csv, mut report) = start_outputs(out, &options.report)?;
+    let (mut jsonl, mut csv, mut report) = start_outputs(out, &options.report, options.shard.as_ref())?;
     let mut junit = match &options.junit {
         Some(p) => Some(crate::junit::JunitWriter::create(p)?),
         None => None,
@@ -374,11 +826,12 @@ pub fn run_batch(
         None => None,
     };
     let mut summary = BatchSummary::default();
+    let mut written = std::collections::HashSet::new();
     let mut first = true;
     for chunk in inputs.chunks(CHUNK) {
         let keep_doc = db.is_some();
         let results: Vec<Converted> =
-            pool.install(|| chunk.par_iter().map(|input| convert_one(input, config, out, keep_doc)).collect());
+            pool.install(|| chunk.par_iter().map(|input| convert_one(input, config, options, keep_doc)).collect());
         let docs: Vec<&NoticeDocument> = results.iter().filter_map(|r| r.doc.as_ref()).collect();
         if let (Some(db), Some(path)) = (db.as_mut(), options.sqlite.as_ref()) {
             db.upsert(&docs).map_err(|e| BatchError::Sqlite { path: path.clone(), message: e.to_string() })?;
@@ -392,6 +845,9 @@ pub fn run_batch(
             if let Some(j) = junit.as_mut() {
                 j.add(&converted.report, fail_on)?;
             }
+            if let Some(o) = &converted.report.output {
+                written.insert(o.clone());
+            }
             summary.totals.add(&converted.report);
             if converted.report.fails(fail_on) {
                 summary.failing.push(converted.report.clone());
@@ -401,12 +857,14 @@ pub fn run_batch(
     }
     let totals = serde_json::to_string(&summary.totals).expect("totals serialize");
     report.write(format!("\n  ],\n  \"totals\": {totals}\n}}\n").as_bytes())?;
+    // The data first, the report that counts it last.
     jsonl.commit()?;
     csv.commit()?;
-    report.commit()?;
     if let Some(j) = junit {
         j.finish(&summary.totals, summary.failing.len())?;
     }
+    remove_stale_notices(out, &written)?;
+    report.commit()?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -415,7 +873,75 @@ pub fn run_batch(
 #[derive(Debug, Deserialize)]
 struct ReportFile {
     format: String,
+    #[serde(default)]
+    shard: Option<ShardInfo>,
     files: Vec<FileReport>,
+}
+
+/// Refuses a set of shard outputs that is not exactly one whole split: every shard present once,
+/// all of one split of one input set.
+fn check_shard_set(shards: &[(PathBuf, Option<ShardInfo>, usize)]) -> Result<(), BatchError> {
+    let bad = |m: String| Err(BatchError::IncompleteShards(m));
+    let Some((first_dir, Some(first), _)) = shards.first() else {
+        let dir = shards.first().map(|s| s.0.display().to_string()).unwrap_or_default();
+        return bad(format!("{dir} is not a shard's output (its report names no shard; run batch with --shard I/N)"));
+    };
+    let mut seen: Vec<Option<&PathBuf>> = vec![None; first.count as usize];
+    let mut files = 0;
+    for (dir, info, n) in shards {
+        let Some(info) = info else {
+            return bad(format!(
+                "{} is not a shard's output (its report names no shard; run batch with --shard I/N)",
+                dir.display()
+            ));
+        };
+        if info.count != first.count || info.input_set != first.input_set || info.input_files != first.input_files {
+            return bad(format!(
+                "{} is shard {}/{} of input set {} ({} files), but {} is shard {}/{} of input set {} ({} files): not one split",
+                dir.display(), info.index, info.count, info.input_set, info.input_files,
+                first_dir.display(), first.index, first.count, first.input_set, first.input_files
+            ));
+        }
+        match seen.get_mut(info.index as usize) {
+            Some(Some(other)) => {
+                return bad(format!(
+                    "shard {}/{} is given twice: {} and {}",
+                    info.index,
+                    info.count,
+                    other.display(),
+                    dir.display()
+                ));
+            }
+            Some(slot) => *slot = Some(dir),
+            None => {
+                return bad(format!(
+                    "{} names shard {}/{}, which does not exist",
+                    dir.display(),
+                    info.index,
+                    info.count
+                ))
+            }
+        }
+        files += n;
+    }
+    let missing: Vec<String> =
+        seen.iter().enumerate().filter(|(_, d)| d.is_none()).map(|(i, _)| format!("{i}/{}", first.count)).collect();
+    if !missing.is_empty() {
+        return bad(format!(
+            "shard(s) {} of input set {} missing ({} of {} given)",
+            missing.join(", "),
+            first.input_set,
+            shards.len(),
+            first.count
+        ));
+    }
+    if files != first.input_files {
+        return bad(format!(
+            "the shards list {files} files in all, but input set {} has {}: a shard is incomplete or overlaps another",
+            first.input_set, first.input_files
+        ));
+    }
+    Ok(())
 }
 
 /// Joins the outputs of shard runs (`DIR/report.json`, `tasks.jsonl`, `tasks.csv`, `notices/`)
@@ -428,6 +954,7 @@ pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError>
         dir: PathBuf,
     }
     let mut shards = Vec::new();
+    let mut infos = Vec::new();
     for dir in dirs {
         let not_output = |reason: String| BatchError::NotBatchOutput { path: dir.clone(), reason };
         let text =
@@ -436,6 +963,7 @@ pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError>
         if report.format != REPORT_FORMAT {
             return Err(not_output(format!("report format {:?}, expected {REPORT_FORMAT:?}", report.format)));
         }
+        infos.push((dir.clone(), report.shard.clone(), report.files.len()));
         let open = |name: &str| std::fs::File::open(dir.join(name)).map_err(|e| not_output(format!("{name}: {e}")));
         let mut file = std::io::BufReader::new(open("tasks.csv")?);
         let mut bom = [0u8; 3];
@@ -451,8 +979,10 @@ pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError>
             dir: dir.clone(),
         });
     }
-    std::fs::create_dir_all(out).map_err(output_error(out))?;
-    let (mut jsonl, mut csv, mut report) = start_outputs(out, &out.join("report.json"))?;
+    check_shard_set(&infos)?;
+    let _lock = lock_output(out)?;
+    let (mut jsonl, mut csv, mut report) = start_outputs(out, &out.join("report.json"), None)?;
+    let mut last_key: Option<(String, usize)> = None;
     let mut heads: Vec<Option<FileReport>> = shards.iter_mut().map(|s| s.files.next()).collect();
     let mut totals = Totals::default();
     let mut first = true;
@@ -462,7 +992,15 @@ pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError>
             .enumerate()
             .filter_map(|(i, h)| h.as_ref().map(|h| (i, h.key.clone())))
             .min_by(|a, b| a.1.cmp(&b.1));
-        let Some((i, _)) = next else { break };
+        let Some((i, key)) = next else { break };
+        if let Some((previous, j)) = last_key.as_ref().filter(|(k, _)| *k == key) {
+            return Err(BatchError::IncompleteShards(format!(
+                "{previous:?} is in both {} and {}: the shards overlap",
+                shards[*j].dir.display(),
+                shards[i].dir.display()
+            )));
+        }
+        last_key = Some((key, i));
         let entry = heads[i].take().expect("chosen head exists");
         heads[i] = shards[i].files.next();
         let shard = &mut shards[i];

@@ -163,14 +163,22 @@ pub fn write_csv_tasks<W: std::io::Write>(w: &mut csv::Writer<W>, doc: &NoticeDo
     Ok(())
 }
 
+/// A fresh temporary file name in `dir` for this process: `.<pid>-<n>.tmp`, short whatever the
+/// length of the final name (a name near the file system's limit still gets a temporary beside it),
+/// and distinct between the threads of one process.
+pub fn temporary_path(dir: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    dir.join(format!(".{}-{n}.tmp", std::process::id()))
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a killed
 /// run never leaves a half-written file under the final name.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
     let io = |source| EmitError::Io { path: path.to_path_buf(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = temporary_path(dir);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

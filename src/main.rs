@@ -59,9 +59,17 @@ enum Command {
         /// Output directory.
         #[arg(short, long)]
         output: PathBuf,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        jobs: Option<usize>,
+        /// Worker threads (default: all cores), 1 to 256.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
+        jobs: Option<u16>,
+        /// Which files are converted in a child process of their own, so that an abort or running
+        /// out of memory in a parser we do not own becomes that file's error: `office` (PDF, DOCX,
+        /// XLSX), `all`, or `off`.
+        #[arg(long, value_enum, default_value_t = IsolateArg::Office)]
+        isolate: IsolateArg,
+        /// Address-space limit of each child process, in MiB (see --isolate).
+        #[arg(long, value_name = "MIB", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(64..))]
+        worker_memory_mib: u64,
         /// Severity that makes a file fail the batch (exit code 1).
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
@@ -97,6 +105,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
+    /// Internal: converts one file read from standard input for `batch --isolate` and writes the
+    /// result as JSON on standard output.
+    #[command(name = "__convert-one", hide = true)]
+    ConvertOne {
+        path: PathBuf,
+        #[arg(long)]
+        registry: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+        /// Address-space limit of this process, in MiB.
+        #[arg(long)]
+        memory_mib: Option<u64>,
+    },
     /// Print the office registry.
     Offices {
         #[arg(long)]
@@ -118,6 +139,16 @@ enum FailOn {
     Error,
     Warning,
 }
+
+#[derive(Clone, Copy, ValueEnum)]
+enum IsolateArg {
+    Off,
+    Office,
+    All,
+}
+
+/// The most worker threads `batch` starts.
+const MAX_JOBS: i64 = 256;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum DiffFormat {
@@ -154,6 +185,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { USAGE_OR_IO } else { OK });
         }
     };
+    if cli.command.writes_stdout() && !stdout_is_open() {
+        eprintln!("error: standard output is closed; nothing could be written (use -o DIR to write files)");
+        return ExitCode::from(USAGE_OR_IO);
+    }
     ExitCode::from(match cli.command {
         Command::Convert { files, output, format, registry, limits, verbose } => {
             match load_config(registry.as_deref(), &limits) {
@@ -162,13 +197,51 @@ fn main() -> ExitCode {
             }
         }
         Command::Validate { files } => validate(&files),
-        Command::Batch { inputs, output, jobs, fail_on, report, junit, sqlite, shard, registry, limits } => {
+        Command::Batch {
+            inputs,
+            output,
+            jobs,
+            isolate,
+            worker_memory_mib,
+            fail_on,
+            report,
+            junit,
+            sqlite,
+            shard,
+            registry,
+            limits,
+        } => {
             let fail_on = match fail_on {
                 FailOn::Error => Severity::Error,
                 FailOn::Warning => Severity::Warning,
             };
             match load_config(registry.as_deref(), &limits) {
-                Ok(config) => batch(&inputs, output, jobs, fail_on, report, junit, sqlite, shard.as_deref(), &config),
+                Ok(config) => {
+                    let worker = worker(isolate, worker_memory_mib, registry.as_deref(), &limits, &config);
+                    let outputs = BatchOutputs { out_dir: output, report, junit, sqlite };
+                    batch(&inputs, outputs, jobs.map(usize::from), fail_on, shard.as_deref(), worker, &config)
+                }
+                Err(code) => code,
+            }
+        }
+        Command::ConvertOne { path, registry, limits, memory_mib } => {
+            if let Some(mib) = memory_mib {
+                limit_address_space(mib);
+            }
+            match load_config(registry.as_deref(), &limits) {
+                Ok(config) => {
+                    let written = notice_ingest::batch::serve_one(
+                        &path,
+                        &config,
+                        std::io::stdin().lock(),
+                        std::io::stdout().lock(),
+                    );
+                    if written.is_ok() {
+                        OK
+                    } else {
+                        USAGE_OR_IO
+                    }
+                }
                 Err(code) => code,
             }
         }
@@ -235,6 +308,120 @@ impl LimitArgs {
     }
 }
 
+impl LimitArgs {
+    /// The same limits as flags, for a child process.
+    fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<String> = vec![
+            format!("--max-input-mib={}", self.max_input_mib),
+            format!("--max-inflated-mib={}", self.max_inflated_mib),
+            format!("--max-inflated-total-mib={}", self.max_inflated_total_mib),
+            format!("--max-pages={}", self.max_pages),
+            format!("--max-pdf-objects={}", self.max_pdf_objects),
+            format!("--max-depth={}", self.max_depth),
+        ];
+        if let Some(t) = self.time_budget {
+            args.push(format!("--time-budget={t}"));
+        }
+        args.into_iter().map(Into::into).collect()
+    }
+}
+
+impl Command {
+    /// Whether the command's output goes to standard output.
+    fn writes_stdout(&self) -> bool {
+        match self {
+            Command::Convert { output, .. } => output == Path::new("-"),
+            Command::Validate { .. } | Command::Diff { .. } | Command::Offices { .. } | Command::Split { .. } => true,
+            Command::ConvertOne { .. } => true,
+            Command::Batch { .. } | Command::Merge { .. } => false,
+        }
+    }
+}
+
+/// Whether standard output is open. Rust's runtime puts `/dev/null` (opened read-write) on a
+/// descriptor that was closed at start, so output written to a closed standard output would be
+/// lost with exit code 0; a redirection to `/dev/null` by the shell opens it write-only.
+fn stdout_is_open() -> bool {
+    #[cfg(unix)]
+    // SAFETY: fcntl and fstat/stat on a descriptor number and a NUL-terminated path, into zeroed
+    // local structs.
+    unsafe {
+        if libc::fcntl(1, libc::F_GETFD) == -1 {
+            return false;
+        }
+        if libc::fcntl(1, libc::F_GETFL) & libc::O_ACCMODE == libc::O_RDWR {
+            let (mut fd, mut null): (libc::stat, libc::stat) = (std::mem::zeroed(), std::mem::zeroed());
+            if libc::fstat(1, &mut fd) == 0
+                && libc::stat(c"/dev/null".as_ptr(), &mut null) == 0
+                && fd.st_mode & libc::S_IFMT == libc::S_IFCHR
+                && fd.st_rdev == null.st_rdev
+            {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Limits this process's address space to `mib` MiB (never above a limit already in force), so
+/// that a runaway allocation fails here instead of exhausting the machine.
+fn limit_address_space(mib: u64) {
+    #[cfg(unix)]
+    {
+        let mut current = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit/setrlimit with a valid resource and a pointer to a local struct.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_AS, &mut current) == 0 {
+                let want = mib.saturating_mul(1024 * 1024) as libc::rlim_t;
+                let limit = libc::rlimit { rlim_cur: want.min(current.rlim_max), rlim_max: current.rlim_max };
+                if limit.rlim_cur < current.rlim_cur {
+                    libc::setrlimit(libc::RLIMIT_AS, &limit);
+                }
+            }
+        }
+    }
+}
+
+/// The child process for `batch --isolate`: this executable's hidden `__convert-one` with the
+/// same registry and limits.
+fn worker(
+    isolate: IsolateArg,
+    memory_mib: u64,
+    registry: Option<&Path>,
+    limits: &LimitArgs,
+    config: &Config,
+) -> Option<notice_ingest::batch::Worker> {
+    use notice_ingest::batch::{Isolation, Worker};
+    let isolation = match isolate {
+        IsolateArg::Off => return None,
+        IsolateArg::Office => Isolation::Office,
+        IsolateArg::All => Isolation::All,
+    };
+    let program = std::env::current_exe().ok()?;
+    let mut args: Vec<std::ffi::OsString> = vec!["__convert-one".into()];
+    if let Some(r) = registry {
+        args.push("--registry".into());
+        args.push(r.into());
+    }
+    args.extend(limits.to_args());
+    args.push(format!("--memory-mib={memory_mib}").into());
+    args.push("--".into());
+    let timeout = config.limits.time_budget.map(|t| t + std::time::Duration::from_secs(10));
+    Some(Worker { program, args, isolation, memory_mib: Some(memory_mib), timeout })
+}
+
+/// Text made safe for a terminal: control characters (an escape sequence in a file name, say)
+/// are shown escaped instead of being sent to the terminal.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 /// The configuration for converting: `--registry FILE` fixes the registry; without it, each
 /// notice's issuer picks one of the built-in registries.
 fn load_config(path: Option<&Path>, limits: &LimitArgs) -> Result<Config, u8> {
@@ -285,14 +472,14 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, config: &Conf
         let doc = match convert_path(file, config) {
             Ok(doc) => doc,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", printable(&e.to_string()));
                 status = status.max(if e.is_input_problem() { INPUT_ERRORS } else { USAGE_OR_IO });
                 continue;
             }
         };
         for d in &doc.diagnostics {
             if verbose || d.severity != Severity::Info {
-                eprintln!("{}: {d}", file.display());
+                eprintln!("{}", printable(&format!("{}: {d}", file.display())));
             }
         }
         if doc.diagnostics.iter().any(|d| d.severity == Severity::Error) {
@@ -307,11 +494,17 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, config: &Conf
             }
         };
         let written = if to_stdout {
-            std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write to standard output: {e}"))
         } else {
             let target = target_of(file);
             write_atomic(&target, &bytes)
-                .map(|()| eprintln!("{} -> {} ({} tasks)", file.display(), target.display(), doc.tasks.len()))
+                .map(|()| {
+                    let line = format!("{} -> {} ({} tasks)", file.display(), target.display(), doc.tasks.len());
+                    eprintln!("{}", printable(&line));
+                })
                 .map_err(|e| e.to_string())
         };
         if let Err(e) = written {
@@ -322,19 +515,24 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, config: &Conf
     status
 }
 
-#[allow(clippy::too_many_arguments)]
-fn batch(
-    inputs: &[PathBuf],
+/// Where a batch writes.
+struct BatchOutputs {
     out_dir: PathBuf,
-    jobs: Option<usize>,
-    fail_on: Severity,
     report: Option<PathBuf>,
     junit: Option<PathBuf>,
     sqlite: Option<PathBuf>,
+}
+
+fn batch(
+    inputs: &[PathBuf],
+    outputs: BatchOutputs,
+    jobs: Option<usize>,
+    fail_on: Severity,
     shard: Option<&str>,
+    worker: Option<notice_ingest::batch::Worker>,
     config: &Config,
 ) -> u8 {
-    use notice_ingest::batch::{discover_inputs, run_batch, BatchOptions, Shard};
+    use notice_ingest::batch::{discover_inputs, input_set_id, run_batch, BatchOptions, Shard, ShardInfo};
     use std::io::IsTerminal;
     let shard = match shard.map(Shard::parse).transpose() {
         Ok(s) => s,
@@ -346,14 +544,22 @@ fn batch(
     let mut files = match discover_inputs(inputs) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", printable(&e.to_string()));
             return USAGE_OR_IO;
         }
     };
-    if let Some(shard) = shard {
-        files.retain(|f| shard.contains(&f.key));
+    let shard = shard.map(|s| ShardInfo {
+        index: s.index,
+        count: s.count,
+        input_set: input_set_id(&files),
+        input_files: files.len(),
+    });
+    if let Some(info) = &shard {
+        let s = Shard { index: info.index, count: info.count };
+        files.retain(|f| s.contains(&f.key));
     }
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let BatchOutputs { out_dir, report, junit, sqlite } = outputs;
     let options = BatchOptions {
         report: report.unwrap_or_else(|| out_dir.join("report.json")),
         out_dir,
@@ -361,6 +567,7 @@ fn batch(
         junit,
         sqlite,
         shard,
+        worker,
     };
     let fancy = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let bar = fancy.then(|| {
@@ -375,13 +582,13 @@ fn batch(
         Some(bar) => {
             bar.inc(1);
             if r.status != "ok" {
-                bar.println(format!("FAIL {}: {}", r.key, r.message.as_deref().unwrap_or("")));
+                bar.println(format!("FAIL {}: {}", printable(&r.key), printable(r.message.as_deref().unwrap_or(""))));
             }
         }
         None if r.status == "ok" => {
-            eprintln!("ok   {} ({} tasks, {} errors, {} warnings)", r.key, r.tasks, r.errors, r.warnings)
+            eprintln!("ok   {} ({} tasks, {} errors, {} warnings)", printable(&r.key), r.tasks, r.errors, r.warnings)
         }
-        None => eprintln!("FAIL {}: {}", r.key, r.message.as_deref().unwrap_or("")),
+        None => eprintln!("FAIL {}: {}", printable(&r.key), printable(r.message.as_deref().unwrap_or(""))),
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -407,7 +614,7 @@ fn batch(
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", printable(&e.to_string()));
             USAGE_OR_IO
         }
     }

@@ -12,7 +12,7 @@ fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 }
 
 /// Asserts two output trees are byte-identical, naming the first difference (not dumping both).
-fn assert_same_tree(a: &Path, b: &Path, what: &str) {
+pub fn assert_same_tree(a: &Path, b: &Path, what: &str) {
     let (ta, tb) = (read_tree(a), read_tree(b));
     let names_a: Vec<&String> = ta.keys().collect();
     let names_b: Vec<&String> = tb.keys().collect();

@@ -697,19 +697,31 @@ pub fn lock_output(out: &Path) -> Result<OutputLock, BatchError> {
     }
 }
 
-/// `path` made absolute with its directory resolved, for comparing output paths.
+/// `path` made absolute, its longest existing ancestor resolved through the file system (links,
+/// `..`) and the rest appended, for comparing output paths that may not exist yet.
 fn resolved(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match (absolute.parent(), absolute.file_name()) {
-        (Some(dir), Some(name)) => identity(dir).join(name),
-        _ => absolute,
+    let mut rest = Vec::new();
+    let mut base = absolute.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(base) {
+            return rest.iter().rev().fold(real, |p, c| p.join(c));
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return absolute,
+        }
     }
 }
 
 /// Refuses a `--report`, `--junit` or `--sqlite` path that is a file the batch itself writes in
 /// the output directory, or the same file as another of them: the run would corrupt it.
 fn check_output_paths(options: &BatchOptions) -> Result<(), BatchError> {
-    let out = resolved(&options.out_dir);
+    // The directory exists (it is locked): resolved whole, through a symbolic link too.
+    let out = identity(&options.out_dir);
     let owned = [("tasks.jsonl", out.join("tasks.jsonl")), ("tasks.csv", out.join("tasks.csv"))];
     let notices = out.join("notices");
     let mut given: Vec<(&str, PathBuf)> = vec![("--report", resolved(&options.report))];

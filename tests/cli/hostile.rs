@@ -262,7 +262,10 @@ fn hostile_files_give_clear_errors_or_diagnostics() {
         std::fs::write(&path, &bytes).unwrap();
         assert!(bytes.len() < 8 << 20, "{name} is small: {} bytes", bytes.len());
         if std::env::var_os("KEEP_MALFORMED").is_some() {
-            std::fs::copy(&path, std::env::temp_dir().join(name)).unwrap();
+            // Seeds for fuzz/run.sh (SEEDS=$TMPDIR/notice-ingest-hostile).
+            let keep = std::env::temp_dir().join("notice-ingest-hostile");
+            std::fs::create_dir_all(&keep).unwrap();
+            std::fs::copy(&path, keep.join(name)).unwrap();
         }
         let started = Instant::now();
         let doc = check(&path, flags, &expect);
@@ -396,6 +399,11 @@ fn an_abort_in_one_file_is_that_files_error() {
         &[],
     );
     std::fs::write(&big, bytes).unwrap();
+    if std::env::var_os("KEEP_MALFORMED").is_some() {
+        let keep = std::env::temp_dir().join("notice-ingest-hostile");
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::copy(&big, keep.join("big-grid.xlsx")).unwrap();
+    }
     let out = tmp.path().join("out");
     let o = run(&["batch", s(&big), SEED, "-o", s(&out), "--worker-memory-mib", "64"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));

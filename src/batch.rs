@@ -345,15 +345,15 @@ impl Isolation {
     }
 }
 
-/// How to start the child process that converts one file in isolation: this program with a
-/// hidden subcommand (see [`serve_one`]); the child reads the file's bytes on standard input and
-/// writes a [`WorkerReply`] on standard output. An abort, a crash or running out of memory in the
-/// child becomes that file's error; the batch goes on.
+/// How to start the child processes that convert files in isolation: this program with a hidden
+/// subcommand (see [`serve`]); a child reads each file's path and bytes on standard input and
+/// writes a [`WorkerReply`] on standard output, one file after another, and is reused until it
+/// fails. An abort, a crash or running out of memory in a child becomes the error of the file it
+/// was converting; the batch goes on with a fresh child.
 #[derive(Clone, Debug)]
 pub struct Worker {
     pub program: PathBuf,
-    /// Arguments before the input's path: the subcommand and the flags that give the child the
-    /// parent's configuration.
+    /// The subcommand and the flags that give the child the parent's configuration.
     pub args: Vec<std::ffi::OsString>,
     pub isolation: Isolation,
     /// The child's address-space limit in MiB, which it sets itself (named in messages).
@@ -376,24 +376,52 @@ fn convert_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> crate::Result<
     crate::convert_source(&source, config).map_err(|e| e.with_path(path))
 }
 
-/// The child's side of an isolated conversion: reads the file's bytes from `input` (at most the
-/// input limit), converts them as the file at `path`, and writes the [`WorkerReply`] to `output`.
-pub fn serve_one(
-    path: &Path,
-    config: &Config,
-    input: impl std::io::Read,
-    mut output: impl Write,
-) -> std::io::Result<()> {
+/// Reads one frame of the worker protocol: a little-endian `u64` length and that many bytes (at
+/// most `limit`); `Ok(None)` at the end of the stream.
+fn read_frame(input: &mut impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
+    let mut len = [0u8; 8];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = u64::from_le_bytes(len);
+    if len > limit {
+        return Err(std::io::Error::other(format!("a frame of {len} bytes, above {limit}")));
+    }
     let mut bytes = Vec::new();
-    input.take(config.limits.max_input_bytes.saturating_add(1)).read_to_end(&mut bytes)?;
-    let reply = match contain_panic(|| convert_bytes(path, bytes, config)) {
-        Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
-        Ok(Err(e)) => WorkerReply::Error(e.to_string()),
-        Err(message) => WorkerReply::Error(message),
-    };
-    serde_json::to_writer(&mut output, &reply).map_err(std::io::Error::other)?;
-    output.flush()
+    input.by_ref().take(len).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != len {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(Some(bytes))
+}
+
+fn write_frame(output: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    output.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    output.write_all(bytes)
+}
+
+/// The child's side of isolated conversions: for each request on `input` (a frame holding the
+/// input's path, then a frame holding its bytes), converts the bytes as the file at that path and
+/// writes a frame holding the [`WorkerReply`] as JSON to `output`, until `input` ends. One child
+/// serves many files in turn, so its start-up (the schema, the registries) is paid once.
+pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Write) -> std::io::Result<()> {
+    loop {
+        let Some(path) = read_frame(&mut input, 1 << 20)? else { return Ok(()) };
+        let path = PathBuf::from(String::from_utf8(path).map_err(std::io::Error::other)?);
+        let Some(bytes) = read_frame(&mut input, config.limits.max_input_bytes)? else {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        };
+        let reply = match contain_panic(|| convert_bytes(&path, bytes, config)) {
+            Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
+            Ok(Err(e)) => WorkerReply::Error(e.to_string()),
+            Err(message) => WorkerReply::Error(message),
+        };
+        write_frame(&mut output, &serde_json::to_vec(&reply).map_err(std::io::Error::other)?)?;
+        output.flush()?;
+    }
 }
 
 fn signal_name(signal: i32) -> &'static str {
@@ -409,97 +437,170 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
-/// Converts `bytes` (read from `input`) in a child process; `Err` holds the file's error message.
-fn convert_isolated(input: &InputFile, bytes: &[u8], worker: &Worker) -> Result<NoticeDocument, String> {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(&worker.program)
-        .args(&worker.args)
-        .arg(&input.path)
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the conversion process {}: {e}", worker.program.display()))?;
-    let (mut stdin, mut stdout, mut stderr) =
-        (child.stdin.take().expect("piped"), child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
-    // The tail of what the child says on standard error (an allocation failure, a panic).
-    let errors = std::thread::spawn(move || {
-        let mut all = Vec::new();
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = stderr.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            all.extend_from_slice(&buf[..n]);
-            if all.len() > 64 * 1024 {
-                all.drain(..all.len() - 16 * 1024);
-            }
-        }
-        String::from_utf8_lossy(&all).into_owned()
-    });
-    let pid = child.id();
-    let (stop, stopped) = std::sync::mpsc::channel::<()>();
-    let timed_out = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let killer = worker.timeout.map(|limit| {
-        let timed_out = timed_out.clone();
-        std::thread::spawn(move || {
-            if stopped.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
-                timed_out.store(true, std::sync::atomic::Ordering::SeqCst);
-                // The child is not waited for before this thread ends, so its pid is still its own.
-                #[cfg(unix)]
-                // SAFETY: kill(2) with a pid of our own unreaped child and a valid signal number.
-                unsafe {
-                    libc::kill(pid as libc::pid_t, libc::SIGKILL);
+/// A running child process serving conversions (see [`serve`]).
+struct WorkerProcess {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// What the child said on standard error since the current request began (bounded).
+    said: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    errors: Option<std::thread::JoinHandle<()>>,
+    /// Files converted so far: a child is replaced after [`FILES_PER_CHILD`], so that whatever
+    /// its allocator keeps does not add up over an archive.
+    served: usize,
+}
+
+/// Files one child converts before it is replaced by a fresh one.
+const FILES_PER_CHILD: usize = 256;
+
+impl WorkerProcess {
+    fn start(worker: &Worker) -> Result<WorkerProcess, String> {
+        use std::io::Read;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(&worker.program)
+            .args(&worker.args)
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the conversion process {}: {e}", worker.program.display()))?;
+        let (stdin, stdout, mut stderr) = (
+            child.stdin.take().expect("piped"),
+            child.stdout.take().expect("piped"),
+            child.stderr.take().expect("piped"),
+        );
+        let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = said.clone();
+        let errors = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stderr.read(&mut buf) {
+                let mut said = sink.lock().unwrap_or_else(|p| p.into_inner());
+                if said.len() < 16 * 1024 {
+                    said.extend_from_slice(&buf[..n]);
                 }
             }
+        });
+        Ok(WorkerProcess {
+            child,
+            stdin,
+            stdout: std::io::BufReader::new(stdout),
+            said,
+            errors: Some(errors),
+            served: 0,
         })
-    });
-    // The child reads all of its input before it writes anything; one that dies early closes the
-    // pipe, and the write fails instead of blocking.
-    let _ = stdin.write_all(bytes);
-    drop(stdin);
-    let mut out = Vec::new();
-    let read = stdout.read_to_end(&mut out);
-    drop(stop);
-    if let Some(k) = killer {
-        let _ = k.join();
     }
-    let status = child.wait().map_err(|e| format!("lost the conversion process: {e}"))?;
-    let said = errors.join().unwrap_or_default();
-    // The first thing said (an allocation failure, say), not a backtrace after it.
-    let said = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-    if timed_out.load(std::sync::atomic::Ordering::SeqCst) {
-        let limit = worker.timeout.map_or(0.0, |t| t.as_secs_f64());
-        return Err(format!(
-            "the conversion did not finish within {limit:.0} s (--time-budget plus a grace period) and its process was stopped"
-        ));
+
+    /// Sends one file and reads the reply; `Err` when the child died or broke the protocol.
+    fn convert(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<WorkerReply> {
+        self.said.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let path = path.to_str().ok_or_else(|| std::io::Error::other("path not UTF-8"))?;
+        write_frame(&mut self.stdin, path.as_bytes())?;
+        write_frame(&mut self.stdin, bytes)?;
+        self.stdin.flush()?;
+        let reply = read_frame(&mut self.stdout, u64::MAX)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+        serde_json::from_slice(&reply).map_err(std::io::Error::other)
     }
-    if status.success() && read.is_ok() {
-        match serde_json::from_slice::<WorkerReply>(&out) {
-            Ok(WorkerReply::Document(doc)) => return Ok(*doc),
-            Ok(WorkerReply::Error(message)) => return Err(message),
-            Err(_) => {}
+
+    /// Ends the child (killed if it is still running) and says how it ended.
+    fn finish(mut self, kill: bool) -> (Option<std::process::ExitStatus>, String) {
+        if kill {
+            let _ = self.child.kill();
+        }
+        drop(self.stdin);
+        let status = self.child.wait().ok();
+        if let Some(t) = self.errors.take() {
+            let _ = t.join();
+        }
+        let said = String::from_utf8_lossy(&self.said.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+        // The first thing said (an allocation failure, say), not a backtrace after it.
+        (status, said.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string())
+    }
+}
+
+/// Child processes waiting for work, reused from file to file.
+#[derive(Default)]
+struct WorkerPool {
+    idle: std::sync::Mutex<Vec<WorkerProcess>>,
+}
+
+impl WorkerPool {
+    /// Converts `bytes` (read from `input`) in a child; `Err` holds the file's error message. A
+    /// child that fails is ended, and the next file gets a fresh one.
+    fn convert(&self, input: &InputFile, bytes: &[u8], worker: &Worker) -> Result<NoticeDocument, String> {
+        // The path travels as text; the document and messages show a path lossily in any case.
+        let path = PathBuf::from(input.path.to_string_lossy().into_owned());
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut process = match taken {
+            Some(p) => p,
+            None => WorkerProcess::start(worker)?,
+        };
+        let pid = process.child.id();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let timed_out = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let killer = worker.timeout.map(|limit| {
+            let timed_out = timed_out.clone();
+            std::thread::spawn(move || {
+                if stopped.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                    timed_out.store(true, std::sync::atomic::Ordering::SeqCst);
+                    // The child is waited for only after this thread ends, so the pid is its own.
+                    #[cfg(unix)]
+                    // SAFETY: kill(2) with the pid of our own unreaped child and a valid signal.
+                    unsafe {
+                        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+                    }
+                }
+            })
+        });
+        let reply = process.convert(&path, bytes);
+        drop(stop);
+        if let Some(k) = killer {
+            let _ = k.join();
+        }
+        if let Ok(reply) = reply {
+            process.served += 1;
+            if process.served < FILES_PER_CHILD {
+                self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(process);
+            } else {
+                process.finish(false);
+            }
+            return match reply {
+                WorkerReply::Document(doc) => Ok(*doc),
+                WorkerReply::Error(message) => Err(message),
+            };
+        }
+        let (status, said) = process.finish(true);
+        if timed_out.load(std::sync::atomic::Ordering::SeqCst) {
+            let limit = worker.timeout.map_or(0.0, |t| t.as_secs_f64());
+            return Err(format!(
+                "the conversion did not finish within {limit:.0} s (--time-budget plus a grace period) and its process was stopped"
+            ));
+        }
+        let said_part = if said.is_empty() { String::new() } else { format!(": {said}") };
+        #[cfg(unix)]
+        if let Some(signal) = status.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s)) {
+            let memory = worker.memory_mib.map_or_else(String::new, |m| format!(" of {m} MiB (--worker-memory-mib)"));
+            let hint = match signal {
+                6 | 9 => format!("; out of memory within its limit{memory}?"),
+                _ => String::new(),
+            };
+            return Err(format!(
+                "the conversion process was killed by signal {signal} ({}){said_part}{hint}; the parser could not contain this file",
+                signal_name(signal)
+            ));
+        }
+        let status = status.map_or_else(|| "lost".to_string(), |s| s.to_string());
+        Err(format!("the conversion process failed ({status}){said_part}"))
+    }
+}
+
+impl Drop for WorkerPool {
+    fn drop(&mut self) {
+        // Standard input closed: each child ends when it has read everything.
+        for process in self.idle.get_mut().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            process.finish(false);
         }
     }
-    #[cfg(unix)]
-    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
-        let memory = worker.memory_mib.map_or_else(String::new, |m| format!(" of {m} MiB (--worker-memory-mib)"));
-        let hint = match signal {
-            6 | 9 => format!("; out of memory within its limit{memory}?"),
-            _ => String::new(),
-        };
-        let said = if said.is_empty() { String::new() } else { format!(": {said}") };
-        return Err(format!(
-            "the conversion process was killed by signal {signal} ({}){said}{hint}; the parser could not contain this file",
-            signal_name(signal)
-        ));
-    }
-    Err(format!(
-        "the conversion process failed ({status}){}",
-        if said.is_empty() { String::new() } else { format!(": {said}") }
-    ))
 }
 
 /// Everything a batch run needs, checked before work starts.
@@ -547,7 +648,12 @@ fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// Converts one input, in this process or (for the formats `worker` isolates) in a child.
-fn obtain(input: &InputFile, config: &Config, worker: Option<&Worker>) -> Result<NoticeDocument, String> {
+fn obtain(
+    input: &InputFile,
+    config: &Config,
+    worker: Option<&Worker>,
+    pool: &WorkerPool,
+) -> Result<NoticeDocument, String> {
     if let Some(problem) = &input.problem {
         return Err(problem.clone());
     }
@@ -560,10 +666,16 @@ fn obtain(input: &InputFile, config: &Config, worker: Option<&Worker>) -> Result
     if !worker.isolation.applies_to(source.format) {
         return contain_panic(|| convert_bytes(&input.path, source.bytes, config))?.map_err(|e| e.to_string());
     }
-    convert_isolated(input, &source.bytes, worker)
+    pool.convert(input, &source.bytes, worker)
 }
 
-fn convert_one(input: &InputFile, config: &Config, options: &BatchOptions, keep_doc: bool) -> Converted {
+fn convert_one(
+    input: &InputFile,
+    config: &Config,
+    options: &BatchOptions,
+    pool: &WorkerPool,
+    keep_doc: bool,
+) -> Converted {
     let out_dir = &options.out_dir;
     let mut report = FileReport {
         key: input.key.clone(),
@@ -577,7 +689,7 @@ fn convert_one(input: &InputFile, config: &Config, options: &BatchOptions, keep_
         output: None,
         message: None,
     };
-    let doc = match obtain(input, config, options.worker.as_ref()) {
+    let doc = match obtain(input, config, options.worker.as_ref(), pool) {
         Ok(doc) => doc,
         Err(message) => {
             report.message = Some(message);
@@ -837,13 +949,15 @@ pub fn run_batch(
         ),
         None => None,
     };
+    let workers = WorkerPool::default();
     let mut summary = BatchSummary::default();
     let mut written = std::collections::HashSet::new();
     let mut first = true;
     for chunk in inputs.chunks(CHUNK) {
         let keep_doc = db.is_some();
-        let results: Vec<Converted> =
-            pool.install(|| chunk.par_iter().map(|input| convert_one(input, config, options, keep_doc)).collect());
+        let results: Vec<Converted> = pool.install(|| {
+            chunk.par_iter().map(|input| convert_one(input, config, options, &workers, keep_doc)).collect()
+        });
         let docs: Vec<&NoticeDocument> = results.iter().filter_map(|r| r.doc.as_ref()).collect();
         if let (Some(db), Some(path)) = (db.as_mut(), options.sqlite.as_ref()) {
             db.upsert(&docs).map_err(|e| BatchError::Sqlite { path: path.clone(), message: e.to_string() })?;

@@ -105,11 +105,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
-    /// Internal: converts one file read from standard input for `batch --isolate` and writes the
-    /// result as JSON on standard output.
-    #[command(name = "__convert-one", hide = true)]
-    ConvertOne {
-        path: PathBuf,
+    /// Internal: converts the files sent on standard input for `batch --isolate`, one after
+    /// another, and writes each result as JSON on standard output.
+    #[command(name = "__convert-worker", hide = true)]
+    ConvertWorker {
         #[arg(long)]
         registry: Option<PathBuf>,
         #[command(flatten)]
@@ -224,18 +223,14 @@ fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
-        Command::ConvertOne { path, registry, limits, memory_mib } => {
+        Command::ConvertWorker { registry, limits, memory_mib } => {
             if let Some(mib) = memory_mib {
                 limit_address_space(mib);
             }
             match load_config(registry.as_deref(), &limits) {
                 Ok(config) => {
-                    let written = notice_ingest::batch::serve_one(
-                        &path,
-                        &config,
-                        std::io::stdin().lock(),
-                        std::io::stdout().lock(),
-                    );
+                    let written =
+                        notice_ingest::batch::serve(&config, std::io::stdin().lock(), std::io::stdout().lock());
                     if written.is_ok() {
                         OK
                     } else {
@@ -332,7 +327,7 @@ impl Command {
         match self {
             Command::Convert { output, .. } => output == Path::new("-"),
             Command::Validate { .. } | Command::Diff { .. } | Command::Offices { .. } | Command::Split { .. } => true,
-            Command::ConvertOne { .. } => true,
+            Command::ConvertWorker { .. } => true,
             Command::Batch { .. } | Command::Merge { .. } => false,
         }
     }
@@ -382,8 +377,8 @@ fn limit_address_space(mib: u64) {
     }
 }
 
-/// The child process for `batch --isolate`: this executable's hidden `__convert-one` with the
-/// same registry and limits.
+/// The child processes for `batch --isolate`: this executable's hidden `__convert-worker` with
+/// the same registry and limits.
 fn worker(
     isolate: IsolateArg,
     memory_mib: u64,
@@ -398,14 +393,13 @@ fn worker(
         IsolateArg::All => Isolation::All,
     };
     let program = std::env::current_exe().ok()?;
-    let mut args: Vec<std::ffi::OsString> = vec!["__convert-one".into()];
+    let mut args: Vec<std::ffi::OsString> = vec!["__convert-worker".into()];
     if let Some(r) = registry {
         args.push("--registry".into());
         args.push(r.into());
     }
     args.extend(limits.to_args());
     args.push(format!("--memory-mib={memory_mib}").into());
-    args.push("--".into());
     let timeout = config.limits.time_budget.map(|t| t + std::time::Duration::from_secs(10));
     Some(Worker { program, args, isolation, memory_mib: Some(memory_mib), timeout })
 }

@@ -404,8 +404,11 @@ fn an_abort_in_one_file_is_that_files_error() {
         std::fs::create_dir_all(&keep).unwrap();
         std::fs::copy(&big, keep.join("big-grid.xlsx")).unwrap();
     }
+    // After the abort, a fresh child converts the next workbook.
+    let after = tmp.path().join("z-seed.xlsx");
+    std::fs::copy(root().join("fixtures/xlsx/seed.xlsx"), &after).unwrap();
     let out = tmp.path().join("out");
-    let o = run(&["batch", s(&big), SEED, "-o", s(&out), "--worker-memory-mib", "64"]);
+    let o = run(&["batch", s(&big), SEED, s(&after), "-o", s(&out), "--worker-memory-mib", "64", "--jobs", "1"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let r = report(&out);
     let files = r["files"].as_array().unwrap();
@@ -416,6 +419,9 @@ fn an_abort_in_one_file_is_that_files_error() {
     assert!(message.contains("64 MiB (--worker-memory-mib)"), "{message}");
     assert_eq!(files[0]["status"], "ok");
     assert!(out.join("notices/000_289293f812862803.txt.json").is_file());
+    assert_eq!(files[2]["key"], "z-seed.xlsx");
+    assert_eq!(files[2]["status"], "ok", "{}", files[2]);
+    assert_eq!(files[2]["tasks"], 34);
 }
 
 /// Isolating a file in a child process gives the same bytes as converting it in-process.

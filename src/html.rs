@@ -38,7 +38,7 @@ pub enum HtmlError {
 
 /// Most attributes one element may have: the HTML parser checks each new attribute against all
 /// before it, so one element with hundreds of thousands takes minutes. Real pages stay in the tens.
-pub const MAX_ATTRIBUTES: usize = 1_000;
+pub const MAX_ATTRIBUTES: usize = 256;
 
 /// Attributes in the inside of a start tag (after its name, before its `>`), counted the way the
 /// tokenizer splits them: names separated by white space or `/`, values quoted or not.

@@ -239,7 +239,7 @@ fn hostile_files() -> Vec<(&'static str, Vec<u8>, Expect, &'static [&'static str
         (
             "many-attributes.html",
             format!("<html><body><div{attributes}>x</div></body></html>").into_bytes(),
-            Expect::Error("has more than 1000 attributes"),
+            Expect::Error("has more than 256 attributes"),
             &[],
         ),
         // 12. Attachment links with schemes a browser would run.

@@ -4,6 +4,11 @@
 //! is committed), runs the release `notice-ingest batch` over each with 1 and 2 worker threads, and
 //! prints notices/s, the speed-up of 2 threads over 1, and the peak resident memory the batch
 //! reports. Set `BENCH_SIZES=1000,10000` to choose corpus sizes.
+//!
+//! Then the cost of isolation: every PDF, DOCX and XLSX rendition of the seed, copied
+//! `BENCH_ISOLATION_COPIES` times (default 20), converted with `--isolate office` (each file in a
+//! child process) and `--isolate off`, with 1 and 2 threads; it prints files/s and the time each
+//! child adds per file. `BENCH_SIZES=0` runs only this part.
 
 use std::process::Command;
 use std::time::Instant;
@@ -20,7 +25,7 @@ fn main() {
         .collect();
     let tmp = std::env::temp_dir().join(format!("notice-ingest-bench-{}", std::process::id()));
     println!("{:>8} {:>5} {:>10} {:>12} {:>14}", "notices", "jobs", "seconds", "notices/s", "peak memory");
-    for &n in &sizes {
+    for &n in sizes.iter().filter(|&&n| n > 0) {
         let corpus = tmp.join(format!("corpus-{n}"));
         notice_ingest::corpus::generate_corpus(&seed, &corpus, n).expect("corpus written");
         let mut rates = Vec::new();
@@ -42,5 +47,54 @@ fn main() {
         }
         println!("{n:>8} speed-up of 2 threads over 1: {:.2}x", rates[1] / rates[0]);
     }
+    isolation_cost(root, exe, &tmp);
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// Files/s of a batch over the seed's PDF, DOCX and XLSX renditions with and without a child
+/// process per file.
+fn isolation_cost(root: &str, exe: &str, tmp: &std::path::Path) {
+    let copies: usize = std::env::var("BENCH_ISOLATION_COPIES").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let manifest = std::fs::read_to_string(format!("{root}/fixtures/seed-renditions.list")).expect("the list");
+    let office: Vec<&str> = manifest
+        .lines()
+        .filter(|l| !l.starts_with('#') && [".pdf", ".docx", ".xlsx"].iter().any(|e| l.ends_with(e)))
+        .collect();
+    let corpus = tmp.join("office");
+    for i in 0..copies {
+        let dir = corpus.join(format!("copy-{i:03}"));
+        std::fs::create_dir_all(&dir).expect("corpus directory");
+        for path in &office {
+            std::fs::copy(format!("{root}/{path}"), dir.join(path.replace('/', "-"))).expect("copied");
+        }
+    }
+    let n = copies * office.len();
+    println!();
+    println!("isolation: {n} files ({} PDF/DOCX/XLSX renditions of the seed x {copies})", office.len());
+    println!("{:>8} {:>5} {:>10} {:>12} {:>14}", "isolate", "jobs", "seconds", "files/s", "peak memory");
+    for jobs in [1, 2] {
+        let mut seconds_by_mode = Vec::new();
+        for isolate in ["off", "office"] {
+            let out = tmp.join(format!("office-out-{isolate}-{jobs}"));
+            let started = Instant::now();
+            let result = Command::new(exe)
+                .args(["batch", corpus.to_str().unwrap(), "-o", out.to_str().unwrap()])
+                .args(["--jobs", &jobs.to_string(), "--isolate", isolate])
+                .env("CI", "1")
+                .output()
+                .expect("the batch runs");
+            let seconds = started.elapsed().as_secs_f64();
+            let stderr = String::from_utf8_lossy(&result.stderr);
+            let peak =
+                stderr.lines().last().and_then(|l| l.split("peak memory ").nth(1)).unwrap_or("unknown").to_string();
+            println!("{isolate:>8} {jobs:>5} {seconds:>10.2} {:>12.1} {peak:>14}", n as f64 / seconds);
+            seconds_by_mode.push(seconds);
+        }
+        let extra = (seconds_by_mode[1] - seconds_by_mode[0]) / n as f64 * 1000.0 * jobs as f64;
+        println!(
+            "{:>8} {jobs:>5} isolation costs {:+.1}% of the run, {extra:.1} ms of a thread per file",
+            "",
+            (seconds_by_mode[1] / seconds_by_mode[0] - 1.0) * 100.0
+        );
+    }
 }

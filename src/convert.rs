@@ -170,8 +170,15 @@ fn read_file<'c>(
 /// with them as one notice: the page's metadata, the tasks of whichever files hold a ledger.
 pub fn convert_path(path: &Path, config: &Config) -> Result<NoticeDocument> {
     let source = read_source(path, config.limits.max_input_bytes).map_err(|e| crate::Error::from(e).with_path(path))?;
+    convert_source_in_folder(&source, config)
+}
+
+/// [`convert_path`] for a file already read: `source.path` names the folder its attachments are
+/// looked for in.
+pub fn convert_source_in_folder(source: &Source, config: &Config) -> Result<NoticeDocument> {
+    let path = source.path.as_path();
     let budget = Budget::start(&config.limits);
-    let page = read_file(&source, SourceRole::Page, config, None, &budget).map_err(|e| e.with_path(path))?;
+    let page = read_file(source, SourceRole::Page, config, None, &budget).map_err(|e| e.with_path(path))?;
     let mut attachments = Vec::new();
     let mut notes = Vec::new();
     for file in attachment_files(path, &page.meta.attachments) {
@@ -189,6 +196,21 @@ pub fn convert_path(path: &Path, config: &Config) -> Result<NoticeDocument> {
         }
     }
     assemble(page, attachments, notes, config).map_err(|e| e.with_path(path))
+}
+
+/// The attachment files a notice page at `path` links and that are saved beside it, as
+/// [`convert_path`] reads them: for a batch, which files belong to a page. Only web pages are
+/// looked at (other formats' links are not attachments saved beside them); a page that cannot be
+/// read links nothing.
+pub fn linked_attachment_files(path: &Path, config: &Config) -> Vec<std::path::PathBuf> {
+    let Ok(source) = read_source(path, config.limits.max_input_bytes) else { return Vec::new() };
+    if source.format != Format::Html {
+        return Vec::new();
+    }
+    match crate::html::read_html_with(&source.bytes, &config.limits) {
+        Ok((doc, _)) => attachment_files(path, &crate::notice::read_attachments(&doc)),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Converts a notice already read into memory. The result has passed schema validation.

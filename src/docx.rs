@@ -76,6 +76,24 @@ pub fn read_part(archive: &mut Archive, name: &str, inflation: &mut Inflation) -
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(e) => return Err(DocxError::Zip(e.to_string())),
     };
+    let bytes = inflate(entry, name, inflation)?;
+    String::from_utf8(bytes).map(Some).map_err(|_| DocxError::NotUtf8 { part: name.to_string() })
+}
+
+/// Reads entry `index` of the archive, whatever its name or content, under the same limits as
+/// [`read_part`]; returns its name (lossy when not UTF-8) and its bytes.
+pub fn read_entry(
+    archive: &mut Archive,
+    index: usize,
+    inflation: &mut Inflation,
+) -> Result<(String, Vec<u8>), DocxError> {
+    let entry = archive.by_index(index).map_err(|e| DocxError::Zip(format!("entry {index}: {e}")))?;
+    let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+    let bytes = inflate(entry, &name, inflation)?;
+    Ok((name, bytes))
+}
+
+fn inflate(entry: impl Read, name: &str, inflation: &mut Inflation) -> Result<Vec<u8>, DocxError> {
     let limits = inflation.limits;
     let room = limits.max_inflated_bytes.min(limits.max_inflated_total_bytes.saturating_sub(inflation.total));
     let mut bytes = Vec::new();
@@ -87,7 +105,7 @@ pub fn read_part(archive: &mut Archive, name: &str, inflation: &mut Inflation) -
     if inflation.total > limits.max_inflated_total_bytes {
         return Err(DocxError::TooLargeInTotal { part: name.to_string(), limit: limits.max_inflated_total_bytes });
     }
-    String::from_utf8(bytes).map(Some).map_err(|_| DocxError::NotUtf8 { part: name.to_string() })
+    Ok(bytes)
 }
 
 fn attr(e: &BytesStart, name: &str) -> Option<String> {
@@ -123,13 +141,15 @@ pub fn read_docx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
     let title = read_part(&mut archive, "docProps/core.xml", &mut inflation)?.and_then(|c| core_title(&c));
     let mut builder = Builder { rels, ..Builder::default() };
     builder.parse(&xml)?;
+    let mut diags = Vec::new();
+    let links = crate::links::keep_allowed(builder.links, &mut diags);
     let doc = Document {
         pages: builder.page,
         blocks: builder.blocks,
-        links: builder.links,
+        links,
         properties: DocProperties { title, ..Default::default() },
     };
-    Ok((doc, Vec::new()))
+    Ok((doc, diags))
 }
 
 /// Hyperlink relationship id → target.

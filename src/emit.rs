@@ -121,25 +121,39 @@ fn csv_error(e: csv::Error) -> EmitError {
     EmitError::Serialize(e.to_string())
 }
 
-/// Writes one CSV row per task of `doc` (columns as in [`CSV_HEADER`]).
+/// A text cell made safe for spreadsheets: one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be read as a formula by Excel, WPS or LibreOffice (`=HYPERLINK(…)`), so it
+/// gets a leading apostrophe, as OWASP's guidance on CSV injection recommends. The JSON outputs
+/// keep the text as written.
+pub fn spreadsheet_safe(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// Writes one CSV row per task of `doc` (columns as in [`CSV_HEADER`]); text cells go through
+/// [`spreadsheet_safe`].
 pub fn write_csv_tasks<W: std::io::Write>(w: &mut csv::Writer<W>, doc: &NoticeDocument) -> Result<(), EmitError> {
     for t in &doc.tasks {
         let seq = t.seq.map(|s| s.to_string()).unwrap_or_default();
+        let safe = spreadsheet_safe;
         let record = [
             doc.notice.id.clone(),
             t.id.clone(),
             seq,
-            t.section.clone().unwrap_or_default(),
-            t.title.clone(),
-            t.text.clone(),
-            t.leaders.join(";"),
-            codes(&t.lead_offices),
-            names(&t.lead_offices),
-            codes(&t.support_offices),
-            names(&t.support_offices),
-            codes(&t.implementers),
-            names(&t.implementers),
-            t.deadline.as_ref().map(|d| d.raw.clone()).unwrap_or_default(),
+            safe(t.section.clone().unwrap_or_default()),
+            safe(t.title.clone()),
+            safe(t.text.clone()),
+            safe(t.leaders.join(";")),
+            safe(codes(&t.lead_offices)),
+            safe(names(&t.lead_offices)),
+            safe(codes(&t.support_offices)),
+            safe(names(&t.support_offices)),
+            safe(codes(&t.implementers)),
+            safe(names(&t.implementers)),
+            safe(t.deadline.as_ref().map(|d| d.raw.clone()).unwrap_or_default()),
             t.provenance.pages[0].to_string(),
             t.provenance.pages[1].to_string(),
             t.provenance.row.to_string(),
@@ -149,14 +163,22 @@ pub fn write_csv_tasks<W: std::io::Write>(w: &mut csv::Writer<W>, doc: &NoticeDo
     Ok(())
 }
 
+/// A fresh temporary file name in `dir` for this process: `.<pid>-<n>.tmp`, short whatever the
+/// length of the final name (a name near the file system's limit still gets a temporary beside it),
+/// and distinct between the threads of one process.
+pub fn temporary_path(dir: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    dir.join(format!(".{}-{n}.tmp", std::process::id()))
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a killed
 /// run never leaves a half-written file under the final name.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
     let io = |source| EmitError::Io { path: path.to_path_buf(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = temporary_path(dir);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

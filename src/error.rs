@@ -74,7 +74,7 @@ impl Error {
     pub fn is_input_problem(&self) -> bool {
         !matches!(
             &*self.kind,
-            ErrorKind::Source(SourceError::Io { .. })
+            ErrorKind::Source(SourceError::Io { .. } | SourceError::NotRegularFile { .. })
                 | ErrorKind::Emit(_)
                 | ErrorKind::Office(_)
                 | ErrorKind::Validate(ValidateError::BadSchema { .. })

@@ -32,6 +32,52 @@ use crate::source::decode_html_bytes;
 pub enum HtmlError {
     #[error("elements nest {depth} deep near byte {offset}, above the limit of {limit}; the page is refused rather than parsed for minutes")]
     TooDeep { depth: usize, offset: usize, limit: usize },
+    #[error("an element near byte {offset} has more than {limit} attributes; the page is refused rather than parsed for minutes (the parser compares each attribute with all before it)")]
+    TooManyAttributes { offset: usize, limit: usize },
+}
+
+/// Most attributes one element may have: the HTML parser checks each new attribute against all
+/// before it, so one element with hundreds of thousands takes minutes. Real pages stay in the tens.
+pub const MAX_ATTRIBUTES: usize = 256;
+
+/// Attributes in the inside of a start tag (after its name, before its `>`), counted the way the
+/// tokenizer splits them: names separated by white space or `/`, values quoted or not.
+fn count_attributes(inside: &[u8]) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i < inside.len() {
+        let b = inside[i];
+        if b.is_ascii_whitespace() || b == b'/' {
+            i += 1;
+            continue;
+        }
+        count += 1;
+        // The name, up to white space, `/`, `=` or the end.
+        while i < inside.len() && !inside[i].is_ascii_whitespace() && !matches!(inside[i], b'/' | b'=') {
+            i += 1;
+        }
+        while i < inside.len() && inside[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if inside.get(i) == Some(&b'=') {
+            i += 1;
+            while i < inside.len() && inside[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            match inside.get(i) {
+                Some(&q) if q == b'"' || q == b'\'' => {
+                    i += 1;
+                    i += inside[i..].iter().position(|&b| b == q).map_or(inside.len() - i, |p| p + 1);
+                }
+                _ => {
+                    while i < inside.len() && !inside[i].is_ascii_whitespace() {
+                        i += 1;
+                    }
+                }
+            }
+        }
+    }
+    count
 }
 
 /// Class names (or ids) of CMS article bodies, matched case-insensitively.
@@ -154,7 +200,8 @@ pub fn read_html_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
             );
         }
     }
-    let doc = Document { pages: 1, blocks, links: walker.links, properties };
+    let links = crate::links::keep_allowed(walker.links, &mut diags);
+    let doc = Document { pages: 1, blocks, links, properties };
     Ok((doc, diags))
 }
 
@@ -164,6 +211,7 @@ pub fn read_html_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
 /// parsing: HTML5 tree construction is quadratic in the depth of nested blocks, and no real notice
 /// comes near the default.
 fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), HtmlError> {
+    // Also bounds the attributes of each element (see [`MAX_ATTRIBUTES`]).
     const SELF_CLOSING: &[&[u8]] = &[
         b"p",
         b"li",
@@ -218,19 +266,35 @@ fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), HtmlError> {
             continue;
         }
         let name = bytes[name_start..name_start + name_len].to_ascii_lowercase();
+        let tag_end = bytes[name_start..].iter().position(|&b| b == b'>').map_or(bytes.len(), |p| name_start + p);
+        if !closing {
+            let inside = &bytes[name_start + name_len..tag_end];
+            // Cheap test first: an attribute needs at least two bytes.
+            if inside.len() > 2 * MAX_ATTRIBUTES && count_attributes(inside) > MAX_ATTRIBUTES {
+                return Err(HtmlError::TooManyAttributes { offset: i - 1, limit: MAX_ATTRIBUTES });
+            }
+        }
+        // The rest of the tag is attributes, never another tag: skip it, so that a tag holding
+        // many `<` is not scanned again from each of them.
+        let after_tag = tag_end.max(i);
         if SELF_CLOSING.contains(&name.as_slice()) {
+            i = after_tag;
             continue;
         }
+        i = after_tag;
         if closing {
             depth = depth.saturating_sub(1);
         } else {
-            let tag_end = bytes[name_start..].iter().position(|&b| b == b'>').map_or(bytes.len(), |p| name_start + p);
             if tag_end > 0 && bytes[tag_end - 1] == b'/' {
                 continue;
             }
             depth += 1;
             if depth > max_depth {
-                return Err(HtmlError::TooDeep { depth, offset: i - 1, limit: max_depth });
+                return Err(HtmlError::TooDeep {
+                    depth,
+                    offset: name_start - 1 - usize::from(closing),
+                    limit: max_depth,
+                });
             }
         }
     }

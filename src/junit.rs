@@ -39,8 +39,7 @@ impl JunitWriter {
         let err = |source| BatchError::Output { path: path.to_path_buf(), source };
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(err)?;
-        let name = path.file_name().map_or_else(|| "junit".into(), |n| n.to_string_lossy().into_owned());
-        let body_path = dir.join(format!(".{name}.{}.cases.tmp", std::process::id()));
+        let body_path = crate::emit::temporary_path(dir);
         let body = BufWriter::new(std::fs::File::create(&body_path).map_err(err)?);
         Ok(JunitWriter { path: path.to_path_buf(), body_path, body })
     }
@@ -53,7 +52,7 @@ impl JunitWriter {
             xml_escape(&r.path)
         );
         let message = xml_escape(r.message.as_deref().unwrap_or(""));
-        if r.status != "ok" {
+        if r.status == crate::batch::FileStatus::Error {
             case.push_str(&format!("      <error type=\"conversion\" message=\"{message}\">{message}</error>\n"));
         } else if r.fails(fail_on) {
             let what = format!("{} error(s), {} warning(s)", r.errors, r.warnings);

@@ -46,6 +46,7 @@ pub mod ids;
 pub mod junit;
 pub mod ledger;
 pub mod limits;
+pub mod links;
 pub mod model;
 pub mod normalize;
 pub mod notice;

@@ -19,6 +19,10 @@ pub struct Limits {
     pub max_inflated_total_bytes: u64,
     /// Most pages a PDF may have (`--max-pages`).
     pub max_pages: u32,
+    /// Most objects a PDF may hold, those packed in object streams included (`--max-pdf-objects`):
+    /// the parser builds every object at load, so memory grows with their number, and a small
+    /// compressed object stream can pack millions of them.
+    pub max_pdf_objects: u64,
     /// Deepest nesting accepted: HTML elements, PDF Form XObjects inside each other (`--max-depth`).
     pub max_depth: usize,
     /// Wall-clock time one input may take (`--time-budget SECONDS`); `None` for no limit.
@@ -32,6 +36,7 @@ impl Default for Limits {
             max_inflated_bytes: 256 * MIB,
             max_inflated_total_bytes: 1024 * MIB,
             max_pages: 5_000,
+            max_pdf_objects: 1_000_000,
             max_depth: 4_096,
             time_budget: None,
         }

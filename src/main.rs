@@ -59,9 +59,17 @@ enum Command {
         /// Output directory.
         #[arg(short, long)]
         output: PathBuf,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        jobs: Option<usize>,
+        /// Worker threads (default: all cores), 1 to 256.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
+        jobs: Option<u16>,
+        /// Which files are converted in a child process of their own, so that an abort or running
+        /// out of memory in a parser we do not own becomes that file's error: `office` (PDF, DOCX,
+        /// XLSX), `all`, or `off`.
+        #[arg(long, value_enum, default_value_t = IsolateArg::Office)]
+        isolate: IsolateArg,
+        /// Address-space limit of each child process, in MiB (see --isolate).
+        #[arg(long, value_name = "MIB", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(64..))]
+        worker_memory_mib: u64,
         /// Severity that makes a file fail the batch (exit code 1).
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
@@ -96,6 +104,18 @@ enum Command {
         new: PathBuf,
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
+    },
+    /// Internal: converts the files sent on standard input for `batch --isolate`, one after
+    /// another, and writes each result as JSON on standard output.
+    #[command(name = "__convert-worker", hide = true)]
+    ConvertWorker {
+        #[arg(long)]
+        registry: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+        /// Address-space limit of this process, in MiB.
+        #[arg(long)]
+        memory_mib: Option<u64>,
     },
     /// Print the office registry, or draft one from a corpus (`offices collect`).
     Offices {
@@ -147,6 +167,16 @@ enum FailOn {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum IsolateArg {
+    Off,
+    Office,
+    All,
+}
+
+/// The most worker threads `batch` starts.
+const MAX_JOBS: i64 = 256;
+
+#[derive(Clone, Copy, ValueEnum)]
 enum DiffFormat {
     Text,
     Json,
@@ -181,6 +211,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { USAGE_OR_IO } else { OK });
         }
     };
+    if cli.command.writes_stdout() && !stdout_is_open() {
+        eprintln!("error: standard output is closed; nothing could be written (use -o DIR to write files)");
+        return ExitCode::from(USAGE_OR_IO);
+    }
     ExitCode::from(match cli.command {
         Command::Convert { files, output, format, registry, limits, verbose } => {
             match load_config(registry.as_deref(), &limits) {
@@ -189,13 +223,47 @@ fn main() -> ExitCode {
             }
         }
         Command::Validate { files } => validate(&files),
-        Command::Batch { inputs, output, jobs, fail_on, report, junit, sqlite, shard, registry, limits } => {
+        Command::Batch {
+            inputs,
+            output,
+            jobs,
+            isolate,
+            worker_memory_mib,
+            fail_on,
+            report,
+            junit,
+            sqlite,
+            shard,
+            registry,
+            limits,
+        } => {
             let fail_on = match fail_on {
                 FailOn::Error => Severity::Error,
                 FailOn::Warning => Severity::Warning,
             };
             match load_config(registry.as_deref(), &limits) {
-                Ok(config) => batch(&inputs, output, jobs, fail_on, report, junit, sqlite, shard.as_deref(), &config),
+                Ok(config) => {
+                    let worker = worker(isolate, worker_memory_mib, registry.as_deref(), &limits, &config);
+                    let outputs = BatchOutputs { out_dir: output, report, junit, sqlite };
+                    batch(&inputs, outputs, jobs.map(usize::from), fail_on, shard.as_deref(), worker, &config)
+                }
+                Err(code) => code,
+            }
+        }
+        Command::ConvertWorker { registry, limits, memory_mib } => {
+            if let Some(mib) = memory_mib {
+                limit_address_space(mib);
+            }
+            match load_config(registry.as_deref(), &limits) {
+                Ok(config) => {
+                    let written =
+                        notice_ingest::batch::serve(&config, std::io::stdin().lock(), std::io::stdout().lock());
+                    if written.is_ok() {
+                        OK
+                    } else {
+                        USAGE_OR_IO
+                    }
+                }
                 Err(code) => code,
             }
         }
@@ -224,6 +292,9 @@ struct LimitArgs {
     /// Most pages a PDF may have.
     #[arg(long, value_name = "N", default_value_t = 5000)]
     max_pages: u32,
+    /// Most objects a PDF may hold, those packed in object streams included.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_pdf_objects: u64,
     /// Deepest nesting of HTML elements or PDF Form XObjects.
     #[arg(long, value_name = "N", default_value_t = 4096)]
     max_depth: usize,
@@ -247,18 +318,132 @@ impl LimitArgs {
             Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Some(std::time::Duration::from_secs_f64(s)),
             Some(s) => return Err(format!("--time-budget must be a positive number of seconds, not {s}")),
         };
-        if self.max_pages == 0 || self.max_depth == 0 {
-            return Err("--max-pages and --max-depth must be at least 1".into());
+        if self.max_pages == 0 || self.max_depth == 0 || self.max_pdf_objects == 0 {
+            return Err("--max-pages, --max-pdf-objects and --max-depth must be at least 1".into());
         }
         Ok(notice_ingest::Limits {
             max_input_bytes: mib(self.max_input_mib, "max-input-mib")?,
             max_inflated_bytes: mib(self.max_inflated_mib, "max-inflated-mib")?,
             max_inflated_total_bytes: mib(self.max_inflated_total_mib, "max-inflated-total-mib")?,
             max_pages: self.max_pages,
+            max_pdf_objects: self.max_pdf_objects,
             max_depth: self.max_depth,
             time_budget,
         })
     }
+}
+
+impl LimitArgs {
+    /// The same limits as flags, for a child process.
+    fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<String> = vec![
+            format!("--max-input-mib={}", self.max_input_mib),
+            format!("--max-inflated-mib={}", self.max_inflated_mib),
+            format!("--max-inflated-total-mib={}", self.max_inflated_total_mib),
+            format!("--max-pages={}", self.max_pages),
+            format!("--max-pdf-objects={}", self.max_pdf_objects),
+            format!("--max-depth={}", self.max_depth),
+        ];
+        if let Some(t) = self.time_budget {
+            args.push(format!("--time-budget={t}"));
+        }
+        args.into_iter().map(Into::into).collect()
+    }
+}
+
+impl Command {
+    /// Whether the command's output goes to standard output.
+    fn writes_stdout(&self) -> bool {
+        match self {
+            Command::Convert { output, .. } => output == Path::new("-"),
+            Command::Validate { .. } | Command::Diff { .. } | Command::Offices { .. } | Command::Split { .. } => true,
+            Command::ConvertWorker { .. } => true,
+            Command::Batch { .. } | Command::Merge { .. } => false,
+        }
+    }
+}
+
+/// Whether standard output is open. Rust's runtime puts `/dev/null` (opened read-write) on a
+/// descriptor that was closed at start, so output written to a closed standard output would be
+/// lost with exit code 0; a redirection to `/dev/null` by the shell opens it write-only.
+fn stdout_is_open() -> bool {
+    #[cfg(unix)]
+    // SAFETY: fcntl and fstat/stat on a descriptor number and a NUL-terminated path, into zeroed
+    // local structs.
+    unsafe {
+        if libc::fcntl(1, libc::F_GETFD) == -1 {
+            return false;
+        }
+        if libc::fcntl(1, libc::F_GETFL) & libc::O_ACCMODE == libc::O_RDWR {
+            let (mut fd, mut null): (libc::stat, libc::stat) = (std::mem::zeroed(), std::mem::zeroed());
+            if libc::fstat(1, &mut fd) == 0
+                && libc::stat(c"/dev/null".as_ptr(), &mut null) == 0
+                && fd.st_mode & libc::S_IFMT == libc::S_IFCHR
+                && fd.st_rdev == null.st_rdev
+            {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Limits this process's address space to `mib` MiB (never above a limit already in force), so
+/// that a runaway allocation fails here instead of exhausting the machine.
+fn limit_address_space(mib: u64) {
+    #[cfg(unix)]
+    {
+        let mut current = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit/setrlimit with a valid resource and a pointer to a local struct.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_AS, &mut current) == 0 {
+                let want = mib.saturating_mul(1024 * 1024) as libc::rlim_t;
+                let limit = libc::rlimit { rlim_cur: want.min(current.rlim_max), rlim_max: current.rlim_max };
+                if limit.rlim_cur < current.rlim_cur {
+                    libc::setrlimit(libc::RLIMIT_AS, &limit);
+                }
+            }
+        }
+    }
+}
+
+/// The child processes for `batch --isolate`: this executable's hidden `__convert-worker` with
+/// the same registry and limits.
+fn worker(
+    isolate: IsolateArg,
+    memory_mib: u64,
+    registry: Option<&Path>,
+    limits: &LimitArgs,
+    config: &Config,
+) -> Option<notice_ingest::batch::Worker> {
+    use notice_ingest::batch::{Isolation, Worker};
+    let isolation = match isolate {
+        IsolateArg::Off => return None,
+        IsolateArg::Office => Isolation::Office,
+        IsolateArg::All => Isolation::All,
+    };
+    let program = std::env::current_exe().ok()?;
+    let mut args: Vec<std::ffi::OsString> = vec!["__convert-worker".into()];
+    if let Some(r) = registry {
+        args.push("--registry".into());
+        args.push(r.into());
+    }
+    args.extend(limits.to_args());
+    args.push(format!("--memory-mib={memory_mib}").into());
+    let timeout = config.limits.time_budget.map(|t| t + std::time::Duration::from_secs(10));
+    Some(Worker { program, args, isolation, memory_mib: Some(memory_mib), timeout })
+}
+
+/// Text made safe for a terminal: control characters (an escape sequence in a file name, say)
+/// are shown escaped instead of being sent to the terminal.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
 }
 
 /// The configuration for converting: `--registry FILE` fixes the registry; without it, each
@@ -311,14 +496,14 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, config: &Conf
         let doc = match convert_path(file, config) {
             Ok(doc) => doc,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", printable(&e.to_string()));
                 status = status.max(if e.is_input_problem() { INPUT_ERRORS } else { USAGE_OR_IO });
                 continue;
             }
         };
         for d in &doc.diagnostics {
             if verbose || d.severity != Severity::Info {
-                eprintln!("{}: {d}", file.display());
+                eprintln!("{}", printable(&format!("{}: {d}", file.display())));
             }
         }
         if doc.diagnostics.iter().any(|d| d.severity == Severity::Error) {
@@ -333,11 +518,17 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, config: &Conf
             }
         };
         let written = if to_stdout {
-            std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write to standard output: {e}"))
         } else {
             let target = target_of(file);
             write_atomic(&target, &bytes)
-                .map(|()| eprintln!("{} -> {} ({} tasks)", file.display(), target.display(), doc.tasks.len()))
+                .map(|()| {
+                    let line = format!("{} -> {} ({} tasks)", file.display(), target.display(), doc.tasks.len());
+                    eprintln!("{}", printable(&line));
+                })
                 .map_err(|e| e.to_string())
         };
         if let Err(e) = written {
@@ -348,19 +539,24 @@ fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, config: &Conf
     status
 }
 
-#[allow(clippy::too_many_arguments)]
-fn batch(
-    inputs: &[PathBuf],
+/// Where a batch writes.
+struct BatchOutputs {
     out_dir: PathBuf,
-    jobs: Option<usize>,
-    fail_on: Severity,
     report: Option<PathBuf>,
     junit: Option<PathBuf>,
     sqlite: Option<PathBuf>,
+}
+
+fn batch(
+    inputs: &[PathBuf],
+    outputs: BatchOutputs,
+    jobs: Option<usize>,
+    fail_on: Severity,
     shard: Option<&str>,
+    worker: Option<notice_ingest::batch::Worker>,
     config: &Config,
 ) -> u8 {
-    use notice_ingest::batch::{discover_inputs, run_batch, BatchOptions, Shard};
+    use notice_ingest::batch::{discover_inputs, input_set_id, run_batch, BatchOptions, Shard, ShardInfo};
     use std::io::IsTerminal;
     let shard = match shard.map(Shard::parse).transpose() {
         Ok(s) => s,
@@ -372,14 +568,24 @@ fn batch(
     let mut files = match discover_inputs(inputs) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", printable(&e.to_string()));
             return USAGE_OR_IO;
         }
     };
-    if let Some(shard) = shard {
-        files.retain(|f| shard.contains(&f.key));
+    let shard = shard.map(|s| ShardInfo {
+        index: s.index,
+        count: s.count,
+        input_set: input_set_id(&files),
+        input_files: files.len(),
+    });
+    // A page and the attachments saved beside it are one notice, in one shard.
+    notice_ingest::batch::group_attachments(&mut files, config);
+    if let Some(info) = &shard {
+        let s = Shard { index: info.index, count: info.count };
+        files.retain(|f| s.contains(f.shard_key()));
     }
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let BatchOutputs { out_dir, report, junit, sqlite } = outputs;
     let options = BatchOptions {
         report: report.unwrap_or_else(|| out_dir.join("report.json")),
         out_dir,
@@ -387,6 +593,7 @@ fn batch(
         junit,
         sqlite,
         shard,
+        worker,
     };
     let fancy = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let bar = fancy.then(|| {
@@ -397,17 +604,26 @@ fn batch(
         );
         bar
     });
+    let line = |r: &notice_ingest::batch::FileReport| {
+        use notice_ingest::batch::FileStatus;
+        let message = printable(r.message.as_deref().unwrap_or(""));
+        match r.status {
+            FileStatus::Ok => {
+                format!("ok   {} ({} tasks, {} errors, {} warnings)", printable(&r.key), r.tasks, r.errors, r.warnings)
+            }
+            FileStatus::Error => format!("FAIL {}: {message}", printable(&r.key)),
+            FileStatus::Attachment => format!("att  {}: {message}", printable(&r.key)),
+            FileStatus::Duplicate => format!("dup  {}: {message}", printable(&r.key)),
+        }
+    };
     let result = run_batch(&files, config, &options, fail_on, |r| match &bar {
         Some(bar) => {
             bar.inc(1);
-            if r.status != "ok" {
-                bar.println(format!("FAIL {}: {}", r.key, r.message.as_deref().unwrap_or("")));
+            if r.status == notice_ingest::batch::FileStatus::Error {
+                bar.println(line(r));
             }
         }
-        None if r.status == "ok" => {
-            eprintln!("ok   {} ({} tasks, {} errors, {} warnings)", r.key, r.tasks, r.errors, r.warnings)
-        }
-        None => eprintln!("FAIL {}: {}", r.key, r.message.as_deref().unwrap_or("")),
+        None => eprintln!("{}", line(r)),
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -416,10 +632,12 @@ fn batch(
         Ok(summary) => {
             let t = &summary.totals;
             eprintln!(
-                "{} files ({} ok, {} failed), {} tasks, {} errors, {} warnings, {:.2} s, peak memory {}",
+                "{} files ({} ok, {} failed, {} attachments, {} duplicates), {} tasks, {} errors, {} warnings, {:.2} s, peak memory {}",
                 t.files,
                 t.ok,
                 t.failed,
+                t.attachments,
+                t.duplicates,
                 t.tasks,
                 t.errors,
                 t.warnings,
@@ -433,7 +651,7 @@ fn batch(
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", printable(&e.to_string()));
             USAGE_OR_IO
         }
     }

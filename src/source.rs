@@ -69,21 +69,79 @@ pub enum SourceError {
     TooLarge { path: PathBuf, size: u64, limit: u64 },
     #[error("{path} is empty")]
     Empty { path: PathBuf },
+    #[error("{path} is not a regular file but {kind}; only regular files are read (a pipe or device could block or never end)")]
+    NotRegularFile { path: PathBuf, kind: &'static str },
     #[error(
         "{path}: unrecognised format (first bytes {head:?}); expected a text rendition, HTML, PDF, DOCX or XLSX notice"
     )]
     UnknownFormat { path: PathBuf, head: String },
 }
 
-/// Reads `path` (refusing files above `max_bytes`) and sniffs its format.
+/// Reads `path` (refusing files above `max_bytes`, and anything but a regular file) and sniffs
+/// its format.
+///
+/// A FIFO, socket or device is refused before it is opened (opening a FIFO blocks until a writer
+/// comes); the file is then opened without blocking and checked again, and read through a bound of
+/// `max_bytes + 1` bytes whatever size it claims, so a file that grows while it is read, or a
+/// special file reached by a race, still cannot exhaust memory.
 pub fn read_source(path: &Path, max_bytes: u64) -> Result<Source, SourceError> {
+    use std::io::Read;
     let io = |source| SourceError::Io { path: path.to_path_buf(), source };
+    let not_regular = |meta: &std::fs::Metadata| {
+        (!meta.is_file()).then(|| SourceError::NotRegularFile { path: path.to_path_buf(), kind: file_kind(meta) })
+    };
     let meta = std::fs::metadata(path).map_err(io)?;
+    if let Some(e) = not_regular(&meta) {
+        return Err(e);
+    }
     if meta.len() > max_bytes {
         return Err(SourceError::TooLarge { path: path.to_path_buf(), size: meta.len(), limit: max_bytes });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if let Some(e) = not_regular(&meta) {
+        return Err(e);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(max_bytes)).unwrap_or(0));
+    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(SourceError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit: max_bytes });
+    }
     source_from_bytes(path, bytes)
+}
+
+/// What kind of file `meta` describes, for messages.
+pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
 }
 
 /// Builds a [`Source`] from bytes already in memory; `path` is used for provenance and to tell

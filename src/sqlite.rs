@@ -9,8 +9,10 @@
 //! Tables: `notices`, `tasks` (with a `status` column that trackers own: re-runs never change
 //! it), `offices` (every code seen, with its canonical name and kind) and `task_offices` (one row
 //! per task and office reference, with its role `lead`, `support` or `implementer`, position and
-//! raw text; `code` is NULL for names the registry does not know). Re-running upserts by id; a
-//! task that a re-converted notice no longer has is deleted with its links.
+//! raw text; `code` is NULL for names the registry does not know) and `sources` (every file a
+//! notice was read from: its page, its attachments, and other renditions of it seen in a batch).
+//! Re-running upserts by id; a task that a re-converted notice no longer has is deleted with its
+//! links. A file that gives a notice already stored only adds itself to `sources`.
 
 use std::path::Path;
 
@@ -49,9 +51,37 @@ CREATE TABLE IF NOT EXISTS task_offices (
     raw TEXT NOT NULL,
     PRIMARY KEY (task_id, role, position)
 );
+CREATE TABLE IF NOT EXISTS sources (
+    notice_id TEXT NOT NULL REFERENCES notices(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    format TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('page', 'attachment')),
+    PRIMARY KEY (notice_id, path)
+);
 CREATE INDEX IF NOT EXISTS task_offices_by_code ON task_offices(code, role);
 CREATE INDEX IF NOT EXISTS tasks_by_notice ON tasks(notice_id);
 ";
+
+/// Adds the notice's files to `sources` (a file already listed stays as it is).
+fn insert_sources(
+    tx: &rusqlite::Transaction,
+    notice_id: &str,
+    sources: &[crate::record::SourceFile],
+) -> rusqlite::Result<()> {
+    for f in sources {
+        let role = match f.role {
+            crate::record::SourceRole::Page => "page",
+            crate::record::SourceRole::Attachment => "attachment",
+        };
+        tx.execute(
+            "INSERT INTO sources (notice_id, path, sha256, format, role) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(notice_id, path) DO UPDATE SET sha256 = excluded.sha256, format = excluded.format, role = excluded.role",
+            params![notice_id, f.path, f.sha256, f.format, role],
+        )?;
+    }
+    Ok(())
+}
 
 /// An open tracker database.
 pub struct TrackerDb {
@@ -67,7 +97,23 @@ impl TrackerDb {
         let conn = Connection::open(path)?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;")?;
         conn.execute_batch(SCHEMA)?;
+        // Databases made before `published` was recorded get the column.
+        let has_published: bool =
+            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('notices') WHERE name = 'published'", [], |r| {
+                r.get(0)
+            })?;
+        if !has_published {
+            conn.execute_batch("ALTER TABLE notices ADD COLUMN published TEXT")?;
+        }
         Ok(TrackerDb { conn })
+    }
+
+    /// Records files that gave notice `notice_id` (a rendition or attachment seen again), without
+    /// touching the notice or its tasks.
+    pub fn add_sources(&mut self, notice_id: &str, sources: &[crate::record::SourceFile]) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        insert_sources(&tx, notice_id, sources)?;
+        tx.commit()
     }
 
     /// Inserts or updates `docs` in one transaction.
@@ -84,6 +130,8 @@ impl TrackerDb {
                    source_sha256 = excluded.source_sha256, pages = excluded.pages, registry = excluded.registry, document = excluded.document",
                 params![n.id, n.title, n.issuer, n.doc_number, n.date, n.source.path, n.source.format, n.source.sha256, n.source.pages, n.registry, document],
             )?;
+            tx.execute("UPDATE notices SET published = ?2 WHERE id = ?1", params![n.id, n.published])?;
+            insert_sources(&tx, &n.id, &n.sources)?;
             let ids: Vec<&str> = doc.tasks.iter().map(|t| t.id.as_str()).collect();
             let keep = serde_json::to_string(&ids).expect("ids serialize");
             tx.execute(

@@ -267,6 +267,30 @@ fn read_parts(doc: &Document) -> Parts {
     parts
 }
 
+/// The attachments a notice lists (附件：… lines, with the links of the same text) and the links to
+/// attachment files it does not list.
+fn attachments_of(parts: &Parts, doc: &Document) -> Vec<Attachment> {
+    let mut list = Vec::new();
+    let mut in_attachments = false;
+    for (text, _, _) in &parts.content[parts.after_title..] {
+        if let Some(rest) = text.strip_prefix("附件：").or_else(|| text.strip_prefix("附件:")) {
+            in_attachments = true;
+            push_attachment(&mut list, rest);
+        } else if in_attachments && starts_with_list_number(text) {
+            push_attachment(&mut list, text);
+        } else {
+            in_attachments = false;
+        }
+    }
+    attach_links(&mut list, &doc.links);
+    list
+}
+
+/// The attachments alone, as [`read_notice_meta`] reads them (no registry needed).
+pub fn read_attachments(doc: &Document) -> Vec<Attachment> {
+    attachments_of(&read_parts(doc), doc)
+}
+
 /// The issuer alone, as [`read_notice_meta`] reads it; it needs no registry, so it can choose one.
 pub fn read_issuer(doc: &Document) -> Option<String> {
     read_parts(doc).issuer
@@ -298,6 +322,7 @@ pub fn notice_year(doc: &Document) -> Option<crate::ledger::NoticeYear> {
 pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMeta, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let parts = read_parts(doc);
+    let attachments = attachments_of(&parts, doc);
     let mut meta = NoticeMeta {
         issuer: parts.issuer,
         title: parts.title,
@@ -316,19 +341,7 @@ pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMet
         meta.recipients = refs;
         diags.extend(d);
     }
-    let mut in_attachments = false;
-    for (text, _, _) in &body[after_title..] {
-        if let Some(rest) = text.strip_prefix("附件：").or_else(|| text.strip_prefix("附件:")) {
-            in_attachments = true;
-            push_attachment(&mut meta.attachments, rest);
-        } else if in_attachments && starts_with_list_number(text) {
-            push_attachment(&mut meta.attachments, text);
-        } else {
-            in_attachments = false;
-        }
-    }
-
-    attach_links(&mut meta.attachments, &doc.links);
+    meta.attachments = attachments;
 
     for (text, origin, level) in &body[after_title..] {
         if *level > 0 {

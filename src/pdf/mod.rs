@@ -45,8 +45,65 @@ pub enum PdfError {
          run OCR first (e.g. `ocrmypdf --language chi_sim in.pdf out.pdf`)"
     )]
     NoTextLayer { pages: u32, images: u32 },
+    #[error(
+        "no text could be read from the PDF's {pages} pages: {problem}; \
+         ({problems} problem(s) in all; the first is shown)"
+    )]
+    NoReadableText { pages: u32, problems: usize, problem: String },
+    #[error(
+        "the PDF holds more than {limit} objects ({counted} counted before loading stopped, those packed in \
+         object streams included); each costs memory when loaded (see --max-pdf-objects)"
+    )]
+    TooManyObjects { counted: u64, limit: u64 },
     #[error(transparent)]
     Budget(#[from] crate::limits::BudgetExceeded),
+}
+
+/// Objects counted while lopdf loads a file on this thread, against the limit (see [`count_object`]).
+#[derive(Clone, Copy, Default)]
+struct ObjectCount {
+    counted: u64,
+    limit: u64,
+    max_stream: usize,
+    exceeded: bool,
+}
+
+thread_local! {
+    static OBJECT_COUNT: std::cell::Cell<ObjectCount> = const {
+        std::cell::Cell::new(ObjectCount { counted: 0, limit: u64::MAX, max_stream: usize::MAX, exceeded: false })
+    };
+}
+
+/// Members of an object stream as lopdf will parse them: one per pair of numbers in the index
+/// before `/First` (not `/N`, which lopdf only warns about when it disagrees).
+fn object_stream_members(stream: &lopdf::Stream, max_stream: usize) -> u64 {
+    let Ok(first) = stream.dict.get(b"First").and_then(Object::as_i64) else { return 0 };
+    let Ok(content) = stream.get_plain_content_with_limit(max_stream) else { return 0 };
+    let index = &content[..usize::try_from(first).unwrap_or(0).min(content.len())];
+    (index.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty()).count() / 2) as u64
+}
+
+/// lopdf's load filter: counts every object it loads, an object stream for each member it
+/// holds (seen before lopdf parses them), and drops objects once the count passes the limit, so
+/// that memory stays bounded; [`load`] then refuses the file.
+fn count_object(id: lopdf::ObjectId, object: &mut Object) -> Option<(lopdf::ObjectId, Object)> {
+    let mut count = OBJECT_COUNT.with(|c| c.get());
+    if count.exceeded {
+        return None;
+    }
+    let members = match &*object {
+        Object::Stream(s) if s.dict.has_type(b"ObjStm") => object_stream_members(s, count.max_stream),
+        _ => 0,
+    };
+    count.counted = count.counted.saturating_add(1 + members);
+    count.exceeded = count.counted > count.limit;
+    OBJECT_COUNT.with(|c| c.set(count));
+    if count.exceeded {
+        return None;
+    }
+    // lopdf keeps its own copy of a top-level object and uses what is returned only for members
+    // of object streams, which are never streams: streams need no copy.
+    Some((id, if matches!(object, Object::Stream(_)) { Object::Null } else { object.clone() }))
 }
 
 /// An object with references followed (at most a few steps), or `None` for a dangling one.
@@ -136,11 +193,19 @@ fn info_title(doc: &PdfDocument) -> Option<String> {
     }
 }
 
-/// Parses the file with lopdf, catching a parser panic as an error.
-fn load(bytes: &[u8], options: lopdf::LoadOptions) -> Result<PdfDocument, PdfError> {
+/// Parses the file with lopdf, catching a parser panic as an error, with at most `max_objects`
+/// objects loaded.
+fn load(bytes: &[u8], options: lopdf::LoadOptions, max_objects: u64) -> Result<PdfDocument, PdfError> {
+    let max_stream = options.max_decompressed_size.unwrap_or(usize::MAX);
+    OBJECT_COUNT.with(|c| c.set(ObjectCount { counted: 0, limit: max_objects, max_stream, exceeded: false }));
+    let options = lopdf::LoadOptions { filter: Some(count_object), ..options };
     let loaded = std::panic::catch_unwind(|| PdfDocument::load_mem_with_options(bytes, options))
-        .map_err(|_| PdfError::Unreadable("the PDF parser failed on this file".into()))?;
-    match loaded {
+        .map_err(|_| PdfError::Unreadable("the PDF parser failed on this file".into()));
+    let count = OBJECT_COUNT.with(|c| c.replace(ObjectCount::default()));
+    if count.exceeded {
+        return Err(PdfError::TooManyObjects { counted: count.counted, limit: max_objects });
+    }
+    match loaded? {
         Ok(doc) => Ok(doc),
         Err(lopdf::Error::InvalidPassword) => {
             Err(PdfError::Encrypted("the empty user password does not open it".into()))
@@ -151,18 +216,33 @@ fn load(bytes: &[u8], options: lopdf::LoadOptions) -> Result<PdfDocument, PdfErr
 }
 
 /// Opens the file: lopdf parses it and decrypts it when the user password is empty. When the
-/// cross-reference table is broken (a truncated download), the objects are found again by scanning
-/// the file; the second value then says so, for a diagnostic.
-fn open(bytes: &[u8], max_stream: usize) -> Result<(PdfDocument, Option<String>), PdfError> {
+/// cross-reference table is broken (a truncated download), or read but leads to no page, the
+/// objects are found again by scanning the file; the second value then says so, for a diagnostic.
+/// (lopdf would rebuild a missing page tree by itself, but not for a load with a filter, which
+/// counting objects needs.)
+fn open(bytes: &[u8], max_stream: usize, max_objects: u64) -> Result<(PdfDocument, Option<String>), PdfError> {
     if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Err(PdfError::Unreadable("no %PDF- header in the first kilobyte".into()));
     }
     let options = || lopdf::LoadOptions { max_decompressed_size: Some(max_stream), ..Default::default() };
-    let (doc, repaired) = match load(bytes, options()) {
+    let reconstruct = || load(bytes, lopdf::LoadOptions { force_reconstruct: true, ..options() }, max_objects);
+    let (doc, repaired) = match load(bytes, options(), max_objects) {
+        Ok(doc)
+            if doc.get_pages().is_empty()
+                && doc.xref_recovery != Some(lopdf::xref::XrefRecovery::Reconstructed)
+                && (doc.trailer.get(b"Encrypt").is_err() || doc.encryption_state.is_some()) =>
+        {
+            match reconstruct() {
+                Ok(rebuilt) if !rebuilt.get_pages().is_empty() => (rebuilt, None),
+                _ => (doc, None),
+            }
+        }
         Ok(doc) => (doc, None),
         Err(PdfError::Unreadable(first)) => {
-            let doc = load(bytes, lopdf::LoadOptions { force_reconstruct: true, ..options() })
-                .map_err(|_| PdfError::Unreadable(first.clone()))?;
+            let doc = reconstruct().map_err(|e| match e {
+                e @ PdfError::TooManyObjects { .. } => e,
+                _ => PdfError::Unreadable(first.clone()),
+            })?;
             (doc, Some(first))
         }
         Err(e) => return Err(e),
@@ -190,7 +270,7 @@ pub fn read_pdf_with(
 ) -> Result<(Document, Vec<Diagnostic>), PdfError> {
     let max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
     let max_pages = usize::try_from(limits.max_pages).unwrap_or(usize::MAX);
-    let (doc, repaired) = open(bytes, max_stream)?;
+    let (doc, repaired) = open(bytes, max_stream, limits.max_pdf_objects)?;
     let pages = doc.get_pages();
     if pages.is_empty() {
         return Err(match repaired {
@@ -214,6 +294,8 @@ pub fn read_pdf_with(
             Location::default(),
         ));
     }
+    let mut first_problem: Option<String> = None;
+    let mut problem_count = 0usize;
     let mut fonts = FontCache::default();
     let mut budget = usize::try_from(limits.max_inflated_total_bytes).unwrap_or(usize::MAX);
     let mut blocks = Vec::new();
@@ -246,6 +328,8 @@ pub fn read_pdf_with(
         }
         let page_content = interp.out;
         for problem in &page_content.problems {
+            problem_count += 1;
+            first_problem.get_or_insert_with(|| format!("page {number}: {problem}"));
             diags.push(Diagnostic::error(
                 "pdf-content-unreadable",
                 format!("page {number}: {problem}; the page may be read only in part"),
@@ -273,7 +357,12 @@ pub fn read_pdf_with(
     layout::carry_spans_across_pages(&mut blocks);
     layout::number_rows_cut_before_their_number(&mut blocks);
     if total_glyphs == 0 {
-        return Err(PdfError::NoTextLayer { pages: pages.len() as u32, images: total_images });
+        // A page whose content could not be read (a stream past the size limit, say) is not a
+        // scan: name what stopped it rather than suggest OCR.
+        return Err(match first_problem {
+            Some(problem) => PdfError::NoReadableText { pages: pages.len() as u32, problems: problem_count, problem },
+            None => PdfError::NoTextLayer { pages: pages.len() as u32, images: total_images },
+        });
     }
     let mut unmapped: Vec<(String, u32)> =
         fonts.fonts().filter(|f| f.unmapped.get() > 0).map(|f| (f.name.clone(), f.unmapped.get())).collect();

@@ -723,6 +723,7 @@ fn malformed_pages_give_clear_errors_or_diagnostics() {
     assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "invalid-bytes"));
 }
 mod batch;
+mod hostile;
 mod ledgers;
 mod malformed;
 mod notices;

@@ -389,7 +389,7 @@ fn malformed_pdfs_give_clear_errors_or_diagnostics() {
 /// compressor's state repeats, so each further MiB compresses to the same bytes and is copied.
 /// (The trailing checksum covers only what was compressed; a reader hits its size limit long
 /// before it could check it.)
-fn flate_bomb(mib: usize) -> Vec<u8> {
+pub fn flate_bomb(mib: usize) -> Vec<u8> {
     use flate2::{Compress, Compression, FlushCompress};
     let mut z = Compress::new(Compression::best(), true);
     let chunk = vec![b' '; 1 << 20];

@@ -107,12 +107,21 @@ fn read_file<'c>(
     // Each front-end gives the one document model plus what it noticed on the way.
     let bytes = &source.bytes;
     let limits = &config.limits;
+    // A scan (a PDF without text) is read by OCR; its report marks what came from it.
+    let mut scan = None;
     let (doc, mut diagnostics): (_, Vec<Diagnostic>) = match source.format {
         Format::Text => crate::text::read_text(bytes)?,
         Format::Html => crate::html::read_html_with(bytes, limits)?,
         Format::Docx => crate::docx::read_docx_with(bytes, limits)?,
         Format::Xlsx => crate::xlsx::read_xlsx_with(bytes, limits)?,
-        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, budget)?,
+        Format::Pdf => match crate::pdf::read_pdf_with(bytes, limits, budget) {
+            Err(crate::pdf::PdfError::NoTextLayer { .. }) => {
+                let read = crate::scan::read_scan(bytes, config, budget)?;
+                scan = Some(read.report);
+                (read.document, read.diagnostics)
+            }
+            read => read?,
+        },
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
     };
     budget.check("the front-end")?;
@@ -150,10 +159,13 @@ fn read_file<'c>(
     diagnostics.extend(d);
     diagnostics.extend(table_diagnostics);
     budget.check("the office registry choice")?;
-    let ledger = match ledger_read {
+    let mut ledger = match ledger_read {
         Some(l) => Ok(l),
         None => read(&registry),
     };
+    if let (Some(report), Ok(l)) = (&scan, &mut ledger) {
+        l.diagnostics.extend(crate::scan::annotate(report, &l.tasks));
+    }
     budget.check("the ledger")?;
     let info = SourceFile {
         path: source.path.display().to_string(),
@@ -161,6 +173,7 @@ fn read_file<'c>(
         format: source.format.as_str().to_string(),
         sha256: source.sha256.clone(),
         pages: doc.pages,
+        ocr: scan.as_ref().map(crate::scan::ScanReport::summary),
     };
     Ok(ReadFile { info, diagnostics, meta, registry, issuer, ledger })
 }
@@ -346,6 +359,7 @@ fn assemble(
                 format: primary.format.clone(),
                 sha256: primary.sha256.clone(),
                 pages: primary.pages,
+                ocr: primary.ocr.clone(),
             },
             sources,
             registry: registry.id().to_string(),

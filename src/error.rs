@@ -32,6 +32,8 @@ pub enum ErrorKind {
     Docx(#[from] crate::docx::DocxError),
     #[error("PDF: {0}")]
     Pdf(#[from] crate::pdf::PdfError),
+    #[error("PDF (scan): {0}")]
+    Scan(#[from] crate::scan::ScanError),
     #[error("XLSX: {0}")]
     Xlsx(#[from] crate::xlsx::XlsxError),
     #[error(transparent)]

@@ -54,6 +54,7 @@ pub mod offices;
 pub mod pdf;
 pub mod people;
 pub mod record;
+pub mod scan;
 pub mod source;
 pub mod sqlite;
 pub mod table;

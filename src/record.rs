@@ -11,7 +11,7 @@ use crate::diag::Diagnostic;
 use crate::offices::OfficeRef;
 
 /// Version of the record contract; bumped when a field changes meaning or shape.
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 /// One converted notice.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,6 +52,30 @@ pub struct SourceInfo {
     pub format: String,
     pub sha256: String,
     pub pages: u32,
+    /// How the file's text was read by OCR, for a scan; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<OcrSource>,
+}
+
+/// How a scanned file was read: which pages came from OCR and how many cells need a look.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OcrSource {
+    /// The OCR engine and version, e.g. `tesseract 5.3.0`.
+    pub engine: String,
+    /// The language model, e.g. `chi_sim`.
+    pub language: String,
+    /// Pages whose text came from OCR (1-based): every task on them was read from the image.
+    pub pages: Vec<u32>,
+    /// Lowest resolution of the scanned pages, dots per inch.
+    pub min_dpi: u32,
+    /// Table cells read.
+    pub cells: u32,
+    /// Cells with an `ocr-low-confidence` diagnostic.
+    pub low_confidence_cells: u32,
+    /// Cells with an `ocr-corrected` diagnostic.
+    pub corrected_cells: u32,
+    /// The word confidence (0–100) below which a cell is flagged.
+    pub confidence_threshold: u32,
 }
 
 /// The part a file plays in a notice.
@@ -72,6 +96,9 @@ pub struct SourceFile {
     pub format: String,
     pub sha256: String,
     pub pages: u32,
+    /// How the file's text was read by OCR, for a scan; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<OcrSource>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

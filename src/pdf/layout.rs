@@ -229,7 +229,7 @@ pub fn build_grid(h: &[HLine], v: &[VLine]) -> Option<Grid> {
 
 /// Groups horizontal and vertical lines that touch or cross into connected sets (candidate
 /// tables), each as its lines.
-fn connected_rulings(h: &[HLine], v: &[VLine]) -> Vec<(Vec<HLine>, Vec<VLine>)> {
+pub fn connected_rulings(h: &[HLine], v: &[VLine]) -> Vec<(Vec<HLine>, Vec<VLine>)> {
     let n = h.len() + v.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(parent: &mut [usize], mut i: usize) -> usize {

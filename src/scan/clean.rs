@@ -1,0 +1,217 @@
+//! Clean-up of OCR text where the answer is certain: joining words without the spaces tesseract
+//! puts inside Chinese words, folding confusions that have one right reading, and reading
+//! sequence numbers as digits.
+
+use super::ocr::OcrLine;
+
+/// Han ideographs (the characters between which Chinese writes no space).
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+/// Han, full-width punctuation and CJK symbols: characters Chinese text sets without spaces.
+fn is_wide(c: char) -> bool {
+    is_han(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF | 0x2014 | 0x2018..=0x201D | 0x2026)
+}
+
+/// A line's text: words joined, with a space only where the gap between two words is wide (at
+/// least `space` pixels: a space the author typed, as between unit names) or between two Latin
+/// words; and the line's lowest word confidence.
+pub fn line_text(line: &OcrLine, space: f32) -> (String, f32) {
+    let mut text = String::new();
+    let mut prev: Option<&super::ocr::Word> = None;
+    let mut low = 100.0f32;
+    for w in &line.words {
+        if let Some(p) = prev {
+            let gap = (w.bbox[0] - p.bbox[2]) as f32;
+            let (a, b) = (p.text.chars().last().unwrap_or(' '), w.text.chars().next().unwrap_or(' '));
+            let latin_pair = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
+            if gap >= space || (latin_pair && gap > 0.15 * space) {
+                text.push(' ');
+            }
+        }
+        text.push_str(&w.text);
+        low = low.min(w.conf);
+        prev = Some(w);
+    }
+    (text, low)
+}
+
+/// Joins the lines of a cell or paragraph: nothing between Chinese, a space between Latin words.
+pub fn join_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (out.chars().last(), line.chars().next()) {
+            if !is_wide(a) && !is_wide(b) && a != '-' && a != '/' {
+                out.push(' ');
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// The full-width form of ASCII punctuation that Chinese text writes full width.
+fn full_width(c: char) -> Option<char> {
+    Some(match c {
+        '(' => '（',
+        ')' => '）',
+        ',' => '，',
+        ';' => '；',
+        ':' => '：',
+        '?' => '？',
+        '!' => '！',
+        _ => return None,
+    })
+}
+
+/// Folds confusions with one right reading: angle brackets read for parentheses (〈州) → （州）),
+/// ASCII punctuation beside Han to full width, straight quotes beside Han to curly ones (opening,
+/// closing in turn), a `.` between Han to `。`, vertical bars and stray rulings at the ends, and
+/// spaces next to Chinese punctuation or between Han characters that tesseract split.
+pub fn fold(text: &str) -> String {
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| match c {
+            '〈' | '＜' => '（',
+            '〉' | '＞' => '）',
+            _ => c,
+        })
+        .collect();
+    // Neighbours ignoring spaces.
+    let neighbour = |i: usize| -> Option<char> { chars[i + 1..].iter().find(|c| !c.is_whitespace()).copied() };
+    let mut out = String::with_capacity(text.len());
+    let mut open_quote = true;
+    for (i, &c) in chars.iter().enumerate() {
+        // Before: as already folded (a quote made curly counts as Chinese).
+        let (before, after) = (out.chars().rev().find(|c| !c.is_whitespace()), neighbour(i));
+        let han_beside = before.is_some_and(is_wide) || after.is_some_and(is_wide);
+        let mapped = match c {
+            '"' | '“' | '”' if han_beside || c != '"' => {
+                // Curly quotes alternate; tesseract often reads the wrong one of the pair.
+                let q = if open_quote { '“' } else { '”' };
+                open_quote = !open_quote;
+                q
+            }
+            '.' if before.is_some_and(is_wide) && after.is_none_or(is_wide) => '。',
+            c if han_beside => full_width(c).unwrap_or(c),
+            c => c,
+        };
+        out.push(mapped);
+    }
+    // Spaces: none next to wide characters' punctuation, none between two Han characters.
+    let chars: Vec<char> = out.chars().collect();
+    let mut cleaned = String::with_capacity(out.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            let prev = chars[..i].iter().rev().find(|c| !c.is_whitespace()).copied();
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace()).copied();
+            let punct = |c: Option<char>| c.is_some_and(|c| is_wide(c) && !is_han(c));
+            let han_pair = prev.is_some_and(is_han) && next.is_some_and(is_han);
+            if punct(prev) || punct(next) || han_pair || cleaned.ends_with(' ') {
+                continue;
+            }
+        }
+        cleaned.push(c);
+    }
+    cleaned.trim_matches(|c: char| c.is_whitespace() || matches!(c, '|' | '丨' | '｜')).to_string()
+}
+
+/// Reads a sequence-number cell as digits, with the look-alikes tesseract gives for them (l, I,
+/// |, 丨 for 1; O, o, 〇 for 0; …). `None` when it is not a number.
+pub fn read_seq(text: &str) -> Option<u32> {
+    let mut digits = String::new();
+    for c in text.chars() {
+        let d = match c {
+            '0'..='9' => c,
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32)?,
+            'l' | 'I' | '|' | 'i' | '丨' | '｜' | '!' | ']' | '[' | 'ı' => '1',
+            'O' | 'o' | '〇' | 'D' | 'Q' => '0',
+            'S' | 's' => '5',
+            'Z' | 'z' => '2',
+            'B' => '8',
+            'g' | 'q' => '9',
+            'G' | 'b' => '6',
+            'T' => '7',
+            'A' => '4',
+            c if c.is_whitespace() || matches!(c, '.' | '、' | '．' | ',' | '，' | '。' | '\'' | '‘' | '’') => {
+                continue
+            }
+            _ => return None,
+        };
+        digits.push(d);
+    }
+    if digits.is_empty() || digits.len() > 4 {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Levenshtein distance between two strings, by characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ocr::Word;
+    use super::*;
+
+    fn word(text: &str, x0: i32, x1: i32) -> Word {
+        Word { text: text.into(), conf: 90.0, bbox: [x0, 0, x1, 30] }
+    }
+
+    #[test]
+    fn words_join_without_spaces_inside_chinese() {
+        let line = OcrLine {
+            words: vec![word("基教", 0, 60), word("处", 62, 90), word("高教处", 130, 220)],
+            bbox: [0, 0, 220, 30],
+        };
+        assert_eq!(line_text(&line, 25.0).0, "基教处 高教处");
+        assert_eq!(fold("基教处 高教处"), "基教处高教处", "no spaces between Han");
+        assert_eq!(join_lines(["基教", "处", "Web", "page"]), "基教处Web page");
+    }
+
+    #[test]
+    fn confusions_fold_to_their_one_reading() {
+        assert_eq!(fold("各市〈州) 教育局"), "各市（州）教育局");
+        assert_eq!(fold("厅机关各处室:"), "厅机关各处室：");
+        assert_eq!(fold("实施\"时代新人铸魂工程\". 推进"), "实施“时代新人铸魂工程”。推进");
+        assert_eq!(fold("建设 , 形成"), "建设，形成");
+        assert_eq!(fold("2024年6月底前"), "2024年6月底前");
+        assert_eq!(fold("|思政处|"), "思政处");
+        assert_eq!(fold("Web 2.0"), "Web 2.0");
+    }
+
+    #[test]
+    fn sequence_numbers_read_as_digits() {
+        assert_eq!(read_seq("1"), Some(1));
+        assert_eq!(read_seq("l2"), Some(12));
+        assert_eq!(read_seq("|"), Some(1));
+        assert_eq!(read_seq("2O"), Some(20));
+        assert_eq!(read_seq("一、"), None);
+        assert_eq!(read_seq(""), None);
+    }
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        assert_eq!(edit_distance("基教处", "基教外"), 1);
+        assert_eq!(edit_distance("甘肃省教育厅", "甘肃省教育厅"), 0);
+        assert_eq!(edit_distance("分管领导", "分管领"), 1);
+    }
+}

@@ -1,0 +1,336 @@
+//! Scanned notices (`fixtures/scans/`): the scan front-end against the truth of the vector
+//! renditions. Scores are thresholds, not exact strings: OCR may read a character differently on
+//! another version of tesseract.
+//!
+//! The scans: `seed-degraded-200.pdf` (200 dpi colour, turned under 1°, noise, a red seal, JPEG
+//! 50), `seed-ccitt-300.pdf` (black and white, CCITT G4, wrapped by tiff2pdf) and
+//! `hierarchical-300.pdf` are committed; the clean 300 dpi scan of the seed (9 MB) is made at test
+//! time by `fixtures/scans/make_scans.sh` into the target folder. All are made from the project's
+//! own vector PDFs by poppler, ImageMagick, img2pdf and tiff2pdf.
+//!
+//! Without tesseract (and its chi_sim model) the OCR tests say so and pass, unless
+//! `NOTICE_INGEST_REQUIRE_OCR` is set (CI sets it), where they fail.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::{no_space, root, run, seed_rows, strip_tags, text};
+
+/// Whether OCR can run here; without it, a test that needs it is skipped (or fails when
+/// `NOTICE_INGEST_REQUIRE_OCR` is set).
+fn ocr_available(test: &str) -> bool {
+    let ok = std::process::Command::new("tesseract")
+        .arg("--list-langs")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "chi_sim"));
+    if !ok {
+        assert!(
+            std::env::var_os("NOTICE_INGEST_REQUIRE_OCR").is_none(),
+            "{test}: tesseract with chi_sim is required (NOTICE_INGEST_REQUIRE_OCR is set)"
+        );
+        eprintln!("{test}: skipped, tesseract with the chi_sim model is not installed");
+    }
+    ok
+}
+
+/// The clean 300 dpi scan of the seed, made once per target folder by the fixtures' script.
+fn clean_scan() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scans");
+    let path = dir.join("seed-clean-300.pdf");
+    if path.is_file() {
+        return Some(path);
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = root().join("fixtures/scans/make_scans.sh");
+    let out = std::process::Command::new("bash").arg(&script).arg(&dir).arg("clean").output().unwrap();
+    if !out.status.success() || !path.is_file() {
+        assert!(
+            std::env::var_os("NOTICE_INGEST_REQUIRE_OCR").is_none(),
+            "the clean scan could not be made: {}",
+            text(&out.stderr)
+        );
+        eprintln!("the clean scan could not be made (poppler, ImageMagick, img2pdf?): {}", text(&out.stderr));
+        return None;
+    }
+    Some(path)
+}
+
+fn convert(path: &str) -> Value {
+    let out = run(&["convert", path, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn raws(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|r| r["raw"].as_str().unwrap().to_string()).collect()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+}
+
+/// Levenshtein distance by characters.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            cur[j] = (prev[j - 1] + usize::from(a[i - 1] != b[j - 1])).min(prev[j] + 1).min(cur[j - 1] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Cells a person is sent to: (task, column) of each `ocr-low-confidence` or `ocr-corrected`
+/// diagnostic.
+fn flagged(doc: &Value) -> std::collections::BTreeSet<(u64, u64)> {
+    doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "ocr-low-confidence" || d["kind"] == "ocr-corrected")
+        .filter_map(|d| Some((d["location"]["task_seq"].as_u64()?, d["location"]["column"].as_u64()?)))
+        .collect()
+}
+
+/// Field scores of one conversion.
+#[derive(Default)]
+struct Score {
+    /// field → (right, total)
+    fields: BTreeMap<&'static str, (usize, usize)>,
+    wrong: usize,
+    wrong_flagged: usize,
+    /// Character errors and characters of the task texts.
+    char_errors: usize,
+    chars: usize,
+}
+
+impl Score {
+    fn add(&mut self, field: &'static str, right: bool, flagged: bool) {
+        let e = self.fields.entry(field).or_default();
+        e.1 += 1;
+        if right {
+            e.0 += 1;
+        } else {
+            self.wrong += 1;
+            self.wrong_flagged += usize::from(flagged);
+        }
+    }
+
+    fn right(&self) -> f64 {
+        let (r, t) = self.fields.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        r as f64 / t.max(1) as f64
+    }
+
+    fn coverage(&self) -> f64 {
+        if self.wrong == 0 {
+            1.0
+        } else {
+            self.wrong_flagged as f64 / self.wrong as f64
+        }
+    }
+
+    fn cer(&self) -> f64 {
+        self.char_errors as f64 / self.chars.max(1) as f64
+    }
+
+    fn print(&self, what: &str) {
+        let per: Vec<String> = self.fields.iter().map(|(f, (r, t))| format!("{f} {r}/{t}")).collect();
+        eprintln!(
+            "{what}: {:.1}% of fields ({}); character error rate of task texts {:.2}%; {} wrong fields, {} of them ({:.0}%) in flagged cells",
+            100.0 * self.right(),
+            per.join(", "),
+            100.0 * self.cer(),
+            self.wrong,
+            self.wrong_flagged,
+            100.0 * self.coverage()
+        );
+    }
+}
+
+/// Scores a conversion of the seed against its text rendition: seq, text (whitespace aside),
+/// leaders, lead and supporting offices (as written), deadline.
+fn score_seed(doc: &Value) -> Score {
+    let (rows, _) = seed_rows();
+    let flags = flagged(doc);
+    let tasks = doc["tasks"].as_array().unwrap();
+    let mut s = Score::default();
+    for row in &rows {
+        let seq = u64::from(row.seq);
+        let truth_text = no_space(&strip_tags(&row.cell));
+        s.chars += truth_text.chars().count();
+        let Some(t) = tasks.iter().find(|t| t["seq"] == seq) else {
+            for f in ["seq", "text", "leaders", "lead", "support", "deadline"] {
+                s.add(f, false, false);
+            }
+            s.char_errors += truth_text.chars().count();
+            continue;
+        };
+        let got_text = no_space(t["text"].as_str().unwrap());
+        s.char_errors += distance(&got_text, &truth_text);
+        let flag = |col: u64| flags.contains(&(seq, col));
+        s.add("seq", true, flag(1));
+        s.add("text", got_text == truth_text, flag(2));
+        s.add("leaders", strings(&t["leaders"]) == row.leaders, flag(3));
+        s.add("lead", raws(&t["lead_offices"]) == row.lead, flag(4));
+        s.add("support", raws(&t["support_offices"]) == row.support, flag(5));
+        s.add("deadline", t["deadline"].is_null(), false);
+    }
+    s
+}
+
+/// The lattice tables of each page: (page, columns, rows), from the `pdf-table-method` diagnostics.
+fn lattices(doc: &Value) -> Vec<(u64, String)> {
+    doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "pdf-table-method")
+        .map(|d| {
+            let m = d["message"].as_str().unwrap();
+            (d["location"]["page"].as_u64().unwrap(), m.rsplit(", ").next().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// The scan's grid is the vector PDF's on every table page: the same tables (columns × rows), and
+/// every task's cells in the same columns on the same pages, within 3 pt.
+fn assert_same_grid(scan: &Value, vector: &Value, what: &str) {
+    assert_eq!(lattices(scan), lattices(vector), "{what}: lattice tables per page");
+    let (got, want) = (scan["tasks"].as_array().unwrap(), vector["tasks"].as_array().unwrap());
+    for w in want {
+        let Some(g) = got.iter().find(|g| g["seq"] == w["seq"]) else { continue };
+        let cells = |t: &Value| t["provenance"]["cells"].as_array().unwrap().clone();
+        let (gc, wc) = (cells(g), cells(w));
+        assert_eq!(gc.len(), wc.len(), "{what}: task {} cell fragments", w["seq"]);
+        for (a, b) in gc.iter().zip(&wc) {
+            assert_eq!((&a["column"], &a["page"]), (&b["column"], &b["page"]), "{what}: task {}", w["seq"]);
+            for k in 0..4 {
+                let (x, y) = (a["bbox"][k].as_f64().unwrap(), b["bbox"][k].as_f64().unwrap());
+                assert!((x - y).abs() <= 3.0, "{what}: task {}: {} vs {}", w["seq"], a["bbox"], b["bbox"]);
+            }
+        }
+    }
+}
+
+/// Checks a scan of the seed: the record says it came from OCR, every flagged cell is located,
+/// the grid is the vector PDF's, and the field score and flag coverage reach their thresholds.
+fn check_seed_scan(path: &str, what: &str, min_fields: f64) {
+    let doc = convert(path);
+    let vector = convert("fixtures/pdf/seed-libreoffice.pdf");
+    let ocr = &doc["notice"]["source"]["ocr"];
+    assert_eq!(ocr["language"], "chi_sim", "{what}: the record says OCR read it");
+    assert_eq!(ocr["pages"].as_array().unwrap().len(), 11, "{what}");
+    assert_eq!(doc["notice"]["sources"][0]["ocr"], *ocr);
+    assert_eq!(doc["schema_version"], "1.3.0");
+    for d in doc["diagnostics"].as_array().unwrap() {
+        if d["kind"] == "ocr-low-confidence" {
+            assert_eq!(d["severity"], "warning");
+            assert!(d["location"]["page"].is_u64(), "{what}: {d}");
+        }
+    }
+    assert_same_grid(&doc, &vector, what);
+    let score = score_seed(&doc);
+    score.print(what);
+    assert!(
+        score.right() >= min_fields,
+        "{what}: {:.1}% of fields < {:.0}%",
+        100.0 * score.right(),
+        100.0 * min_fields
+    );
+    assert!(score.coverage() >= 0.8, "{what}: only {:.0}% of wrong fields are flagged", 100.0 * score.coverage());
+    assert!(score.cer() < 0.05, "{what}: character error rate {:.2}%", 100.0 * score.cer());
+}
+
+#[test]
+fn seed_scan_clean_300_dpi() {
+    if !ocr_available("seed_scan_clean_300_dpi") {
+        return;
+    }
+    let Some(path) = clean_scan() else { return };
+    check_seed_scan(path.to_str().unwrap(), "clean 300 dpi", 0.93);
+}
+
+#[test]
+fn seed_scan_degraded_200_dpi() {
+    if ocr_available("seed_scan_degraded_200_dpi") {
+        check_seed_scan("fixtures/scans/seed-degraded-200.pdf", "degraded 200 dpi", 0.88);
+    }
+}
+
+#[test]
+fn seed_scan_black_and_white_ccitt() {
+    if ocr_available("seed_scan_black_and_white_ccitt") {
+        check_seed_scan("fixtures/scans/seed-ccitt-300.pdf", "CCITT G4 300 dpi", 0.88);
+    }
+}
+
+/// The hierarchical ledger: per task seq and text, per measure text, lead, supporting offices and
+/// deadline, against `fixtures/ledgers/hierarchical.truth.json`.
+#[test]
+fn hierarchical_scan() {
+    if !ocr_available("hierarchical_scan") {
+        return;
+    }
+    let doc = convert("fixtures/scans/hierarchical-300.pdf");
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(root().join("fixtures/ledgers/hierarchical.truth.json")).unwrap())
+            .unwrap();
+    let vector = convert("fixtures/ledgers/hierarchical.pdf");
+    assert_eq!(lattices(&doc), lattices(&vector), "the grid is the vector PDF's");
+    let flags = flagged(&doc);
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|r| r["raw"].as_str().unwrap().to_string()).collect()
+    };
+    let mut s = Score::default();
+    for w in truth["tasks"].as_array().unwrap() {
+        let seq = w["seq"].as_u64().unwrap();
+        let g = doc["tasks"].as_array().unwrap().iter().find(|t| t["seq"] == seq);
+        let measures = w["measures"].as_array().unwrap();
+        let flag = |col: u64| flags.contains(&(seq, col));
+        let Some(g) = g else {
+            s.add("seq", false, false);
+            s.add("text", false, false);
+            for _ in measures {
+                for f in ["measure", "lead", "support", "deadline"] {
+                    s.add(f, false, false);
+                }
+            }
+            continue;
+        };
+        s.add("seq", true, flag(1));
+        s.add("text", no_space(g["text"].as_str().unwrap()) == no_space(w["task"].as_str().unwrap()), flag(2));
+        let gm = g["measures"].as_array().unwrap();
+        for (i, m) in measures.iter().enumerate() {
+            let got = gm.get(i);
+            let deadline = |d: &Value| if d.is_null() { Value::Null } else { d["raw"].clone() };
+            let same = |f: &dyn Fn(&Value) -> bool| got.is_some_and(f);
+            // Measures' columns: 3 text, 4 lead, 5 support, 6 deadline.
+            let any_flag = flag;
+            s.add(
+                "measure",
+                same(&|x| no_space(x["text"].as_str().unwrap()) == no_space(m["text"].as_str().unwrap())),
+                any_flag(3),
+            );
+            s.add("lead", same(&|x| names(&x["lead_offices"]) == strings(&m["lead"])), any_flag(4));
+            s.add("support", same(&|x| names(&x["support_offices"]) == strings(&m["support"])), any_flag(5));
+            s.add("deadline", same(&|x| deadline(&x["deadline"]) == m["deadline"]), any_flag(6));
+        }
+    }
+    s.print("hierarchical 300 dpi");
+    assert!(s.right() >= 33.0 / 36.0, "hierarchical: {:.1}% of fields", 100.0 * s.right());
+}
+
+/// A scan too coarse to read gives a clear error that says what would work (a new scan), not a
+/// tool that would not.
+#[test]
+fn unreadable_scans_give_clear_errors() {
+    let out = run(&["convert", "fixtures/pdf/scanned.pdf", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("100 dpi") && err.contains("300 dpi") && !err.contains("ocrmypdf"), "{err}");
+}

@@ -148,8 +148,9 @@ fn ends_meet(line: &PixelLine, others: &[PixelLine], reach: f32) -> bool {
 /// [`super::deskew::otsu`]); `px_per_pt` the resolution.
 pub fn find_rulings(image: &Gray, threshold: u8, px_per_pt: f32, sizes: RulingSizes) -> Rulings {
     let (w, h) = (image.width, image.height);
-    // Rulings are thin and often lighter than text after scanning: a more generous threshold.
-    let line_threshold = threshold.saturating_add((255 - threshold) / 3);
+    // Rulings are thin and often lighter than text after scanning, but a shaded background
+    // (header and section rows filled light grey) is lighter still: mid-grey at most.
+    let line_threshold = threshold.saturating_add((255 - threshold) / 3).min(170);
     let px = |pt: f32| (pt * px_per_pt).round().max(1.0) as usize;
     let gap = px(sizes.gap);
     let dark = |x: usize, y: usize| image.pixels[y * w + x] < line_threshold;

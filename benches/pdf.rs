@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use notice_ingest::source::source_from_bytes;
+use notice_ingest::input::source_from_bytes;
 use notice_ingest::{convert_source, Config};
 
 fn pdfs(root: &Path) -> Vec<PathBuf> {

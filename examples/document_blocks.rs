@@ -4,7 +4,7 @@
 //! `cargo run --example document_blocks -- FILE`.
 
 use notice_ingest::model::Block;
-use notice_ingest::source::{read_source, Format};
+use notice_ingest::input::{read_source, Format};
 
 fn main() {
     let Some(path) = std::env::args_os().nth(1) else {
@@ -20,11 +20,11 @@ fn main() {
     };
     let bytes = &source.bytes;
     let read = match source.format {
-        Format::Text => notice_ingest::text::read_text(bytes).map_err(|e| e.to_string()),
-        Format::Html => notice_ingest::html::read_html(bytes).map_err(|e| e.to_string()),
+        Format::Text => notice_ingest::input::text::read_text(bytes).map_err(|e| e.to_string()),
+        Format::Html => notice_ingest::input::html::read_html(bytes).map_err(|e| e.to_string()),
         Format::Pdf => notice_ingest::pdf::read_pdf(bytes).map_err(|e| e.to_string()),
-        Format::Docx => notice_ingest::docx::read_docx(bytes).map_err(|e| e.to_string()),
-        Format::Xlsx => notice_ingest::xlsx::read_xlsx(bytes).map_err(|e| e.to_string()),
+        Format::Docx => notice_ingest::input::ooxml::docx::read_docx(bytes).map_err(|e| e.to_string()),
+        Format::Xlsx => notice_ingest::input::ooxml::xlsx::read_xlsx(bytes).map_err(|e| e.to_string()),
         Format::LegacyOffice => Err("legacy Office file: convert it first".to_string()),
     };
     let (doc, diagnostics) = match read {

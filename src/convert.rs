@@ -10,8 +10,8 @@ use crate::limits::{Budget, Limits};
 use crate::notice::{read_notice_meta, NoticeMeta};
 use crate::offices::OfficeRegistry;
 use crate::record::{Attachment, Notice, NoticeDocument, SourceFile, SourceInfo, SourceRole, SCHEMA_VERSION};
-use crate::source::{read_source, Format, Source};
-use crate::validate::SchemaValidator;
+use crate::input::{read_source, Format, Source};
+use crate::record::validate::SchemaValidator;
 
 /// Which office registry resolves a notice's names.
 #[derive(Clone, Debug)]
@@ -108,10 +108,10 @@ fn read_file<'c>(
     let bytes = &source.bytes;
     let limits = &config.limits;
     let (doc, mut diagnostics): (_, Vec<Diagnostic>) = match source.format {
-        Format::Text => crate::text::read_text(bytes)?,
-        Format::Html => crate::html::read_html_with(bytes, limits)?,
-        Format::Docx => crate::docx::read_docx_with(bytes, limits)?,
-        Format::Xlsx => crate::xlsx::read_xlsx_with(bytes, limits)?,
+        Format::Text => crate::input::text::read_text(bytes)?,
+        Format::Html => crate::input::html::read_html_with(bytes, limits)?,
+        Format::Docx => crate::input::ooxml::docx::read_docx_with(bytes, limits)?,
+        Format::Xlsx => crate::input::ooxml::xlsx::read_xlsx_with(bytes, limits)?,
         Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, budget)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
     };
@@ -131,7 +131,7 @@ fn read_file<'c>(
             ),
         );
     }
-    let (grids, table_diagnostics) = crate::table::stitch_pages(&doc)?;
+    let (grids, table_diagnostics) = crate::tables::stitch_pages(&doc)?;
     // The issuer decides the registry, and the registry resolves the recipients: read the issuer
     // first (it needs no registry).
     let issuer = crate::notice::read_issuer(&doc);
@@ -198,6 +198,7 @@ pub fn convert_source_in_folder(source: &Source, config: &Config) -> Result<Noti
     assemble(page, attachments, notes, config).map_err(|e| e.with_path(path))
 }
 
+#[cfg(feature = "batch")]
 /// The attachment files a notice page at `path` links and that are saved beside it, as
 /// [`convert_path`] reads them: for a batch, which files belong to a page. Only web pages are
 /// looked at (other formats' links are not attachments saved beside them); a page that cannot be
@@ -207,7 +208,7 @@ pub fn linked_attachment_files(path: &Path, config: &Config) -> Vec<std::path::P
     if source.format != Format::Html {
         return Vec::new();
     }
-    match crate::html::read_html_with(&source.bytes, &config.limits) {
+    match crate::input::html::read_html_with(&source.bytes, &config.limits) {
         Ok((doc, _)) => attachment_files(path, &crate::notice::read_attachments(&doc)),
         Err(_) => Vec::new(),
     }
@@ -233,7 +234,7 @@ fn attachment_files(page: &Path, attachments: &[Attachment]) -> Vec<std::path::P
         let last = path_part.rsplit(['/', '\\']).next().unwrap_or("");
         let decoded = percent_encoding::percent_decode_str(last).decode_utf8_lossy().into_owned();
         let ext = decoded.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        if !crate::batch::NOTICE_EXTENSIONS.contains(&ext.as_str()) || ext.starts_with("htm") {
+        if !crate::input::NOTICE_EXTENSIONS.contains(&ext.as_str()) || ext.starts_with("htm") {
             continue;
         }
         let by_title = format!("{}.{ext}", a.title.replace(['/', '\\'], "_"));
@@ -329,9 +330,9 @@ fn assemble(
                 "nothing identifies the notice (no notice title and no document number, as in an attachment alone): its id comes from its issuer and its tasks, so the same ledger gets the same id and another ledger another one; convert it with the notice page beside it to give it the notice's id",
                 Location::default(),
             ));
-            crate::ids::content_notice_id(meta.issuer.as_deref(), tasks.iter().map(|t| t.id.as_str()))
+            crate::record::ids::content_notice_id(meta.issuer.as_deref(), tasks.iter().map(|t| t.id.as_str()))
         }
-        _ => crate::ids::notice_id(meta.issuer.as_deref(), meta.doc_number.as_deref(), meta.title.as_deref()),
+        _ => crate::record::ids::notice_id(meta.issuer.as_deref(), meta.doc_number.as_deref(), meta.title.as_deref()),
     };
     for task in &mut tasks {
         task.id = format!("{notice_id}.{}", task.id);
@@ -362,7 +363,7 @@ fn assemble(
         tasks,
         diagnostics,
     };
-    let value = serde_json::to_value(&document).map_err(|e| crate::emit::EmitError::Serialize(e.to_string()))?;
+    let value = serde_json::to_value(&document).map_err(|e| crate::output::OutputError::Serialize(e.to_string()))?;
     let violations = config.schema.violations(&value);
     if !violations.is_empty() {
         return Err(ErrorKind::SchemaViolations(violations).into());
@@ -394,7 +395,7 @@ fn no_registry_diagnostic(choice: &RegistryChoice, issuer: Option<&str>, tasks: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::source_from_bytes;
+    use crate::input::source_from_bytes;
 
     fn convert_text(text: &str, config: &Config) -> NoticeDocument {
         let source = source_from_bytes(Path::new("notice.txt"), text.as_bytes().to_vec()).unwrap();

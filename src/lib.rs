@@ -32,40 +32,30 @@
 //! # Ok::<(), notice_ingest::Error>(())
 //! ```
 
+#[cfg(feature = "batch")]
 pub mod batch;
 mod convert;
 pub mod corpus;
-pub mod deadline;
 pub mod diag;
-pub mod diff;
-pub mod docx;
-pub mod emit;
 mod error;
-pub mod html;
-pub mod ids;
-pub mod junit;
+pub mod input;
 pub mod ledger;
 pub mod limits;
-pub mod links;
 pub mod model;
 pub mod normalize;
 pub mod notice;
 pub mod offices;
+pub mod output;
 pub mod pdf;
 pub mod people;
 pub mod record;
-pub mod source;
-pub mod sqlite;
-pub mod table;
-pub mod text;
-pub mod validate;
-pub mod xlsx;
+pub mod tables;
 
 pub use convert::{convert_path, convert_source, Config, RegistryChoice};
 pub use diag::{Diagnostic, Location, Severity};
-pub use emit::{render, write_atomic, OutputFormat};
+pub use output::{render, write_atomic, OutputFormat};
 pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;
 pub use offices::{OfficeRef, OfficeRegistry};
 pub use record::{NoticeDocument, Task, SCHEMA_VERSION};
-pub use validate::{SchemaValidator, SchemaViolation};
+pub use record::validate::{SchemaValidator, SchemaViolation};

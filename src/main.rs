@@ -689,10 +689,10 @@ fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
             return USAGE_OR_IO;
         }
     };
-    match notice_ingest::diff::diff_notices(&old_doc, &new_doc) {
+    match notice_ingest::record::diff::diff_notices(&old_doc, &new_doc) {
         Ok(d) => {
             match format {
-                DiffFormat::Text => print!("{}", notice_ingest::diff::render_text(&d)),
+                DiffFormat::Text => print!("{}", notice_ingest::record::diff::render_text(&d)),
                 DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
             }
             OK

@@ -65,7 +65,7 @@ pub fn assign_keys(tasks: &mut [Task], diags: &mut Vec<Diagnostic>) {
     for task in tasks.iter_mut() {
         let basis =
             if task.title.is_empty() { format!("seq:{:?}\u{0}{}", task.seq, task.text) } else { task.title.clone() };
-        let mut key = format!("t-{}", crate::ids::short_hash(&crate::ids::id_basis(&basis), 10));
+        let mut key = format!("t-{}", crate::record::ids::short_hash(&crate::record::ids::id_basis(&basis), 10));
         let n = used.entry(key.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {

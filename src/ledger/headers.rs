@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::diag::{quote, Diagnostic, Location};
 use crate::offices::normalize_name;
-use crate::table::{Grid, GridRow};
+use crate::tables::{Grid, GridRow};
 
 /// The header vocabulary compiled into the binary.
 pub const DEFAULT_HEADERS_JSON: &str = include_str!("../data/headers.json");

@@ -15,18 +15,19 @@
 //! content becomes part of a task or a section: none is dropped without a diagnostic.
 
 mod checks;
+pub mod deadlines;
 mod headers;
 mod paragraphs;
 mod rows;
 mod sections;
 
-use crate::deadline::normalize_deadline_in;
+use crate::ledger::deadlines::normalize_deadline_in;
 use crate::diag::{Diagnostic, Location};
 use crate::model::Document;
 use crate::offices::{marker_role, MarkerRole, OfficeRef, OfficeRegistry};
 use crate::people::{person_roster, split_names, Roster};
 use crate::record::{Deadline, Section, Task};
-use crate::table::Grid;
+use crate::tables::Grid;
 
 pub use checks::assign_keys;
 pub use headers::{Field, HeaderRole, HeaderVocabulary, DEFAULT_HEADERS_JSON};
@@ -390,14 +391,14 @@ mod tests {
     }
 
     fn read(doc: &crate::model::Document) -> Result<Ledger, LedgerError> {
-        let (grids, _) = crate::table::stitch_pages(doc).unwrap();
+        let (grids, _) = crate::tables::stitch_pages(doc).unwrap();
         let vocabulary = HeaderVocabulary::builtin();
         let registry = OfficeRegistry::builtin();
         read_ledger(doc, &grids, &LedgerContext { vocabulary: &vocabulary, registry: &registry, year: None })
     }
 
     fn ledger_of(rendition: &str) -> Ledger {
-        let (doc, _) = crate::text::read_text(rendition.as_bytes()).unwrap();
+        let (doc, _) = crate::input::text::read_text(rendition.as_bytes()).unwrap();
         read(&doc).unwrap()
     }
 
@@ -440,7 +441,7 @@ mod tests {
 
     #[test]
     fn a_table_without_sequence_or_task_columns_is_no_ledger() {
-        let (doc, _) = crate::text::read_text("姓名\t电话\n张三\t123\n".as_bytes()).unwrap();
+        let (doc, _) = crate::input::text::read_text("姓名\t电话\n张三\t123\n".as_bytes()).unwrap();
         let err = read(&doc).unwrap_err();
         assert!(err.to_string().contains("姓名 | 电话"), "{err}");
     }
@@ -470,12 +471,12 @@ mod tests {
 
     #[test]
     fn a_stray_tab_does_not_make_a_table() {
-        let (doc, _) = crate::text::read_text("\t甘肃省教育厅\n\n## 关于某事的通知\n".as_bytes()).unwrap();
+        let (doc, _) = crate::input::text::read_text("\t甘肃省教育厅\n\n## 关于某事的通知\n".as_bytes()).unwrap();
         assert!(doc.blocks.iter().all(|b| !matches!(b, crate::model::Block::Table(_))));
     }
 
     fn ledger_of_html(html: &str) -> Ledger {
-        let (doc, _) = crate::html::read_html(html.as_bytes()).unwrap();
+        let (doc, _) = crate::input::html::read_html(html.as_bytes()).unwrap();
         read(&doc).unwrap()
     }
 

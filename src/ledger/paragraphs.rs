@@ -145,7 +145,7 @@ fn responsibility(group: &str, ctx: &LedgerContext) -> Option<Vec<Entry>> {
 
 /// A clause that only states when (`2023年6月底前完成`, `长期坚持`).
 fn is_deadline_clause(clause: &str) -> bool {
-    let d = crate::deadline::normalize_deadline_in(clause, Some(2000)).0;
+    let d = crate::ledger::deadlines::normalize_deadline_in(clause, Some(2000)).0;
     d.kind != "unparsed" && clause.chars().count() <= 20
 }
 
@@ -588,7 +588,7 @@ mod tests {
     use crate::offices::OfficeRegistry;
 
     fn read(text: &str) -> Result<Ledger, LedgerError> {
-        let (doc, _) = crate::text::read_text(text.as_bytes()).unwrap();
+        let (doc, _) = crate::input::text::read_text(text.as_bytes()).unwrap();
         let vocabulary = HeaderVocabulary::builtin();
         let registry = OfficeRegistry::unregistered(None);
         let year = Some(NoticeYear { year: 2023, from: "title" });

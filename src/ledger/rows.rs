@@ -16,7 +16,7 @@ use super::{task_title, Ledger, RowReader};
 use crate::diag::{Diagnostic, Location};
 use crate::normalize::{clean_text, clean_text_single_line};
 use crate::record::{Deadline, Measure, Provenance, Section, Task};
-use crate::table::{Grid, GridRow};
+use crate::tables::{Grid, GridRow};
 
 fn cell_text(row: &GridRow, col: Option<usize>) -> String {
     col.and_then(|c| row.cells.get(c)).map(|c| c.text.to_plain()).unwrap_or_default()

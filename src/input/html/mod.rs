@@ -17,6 +17,8 @@
 //! - Hidden elements (`display:none`, `hidden`), scripts, styles and comments (including Word's
 //!   conditional comments) are skipped.
 
+pub mod charset;
+
 use std::collections::HashSet;
 
 use ego_tree::iter::Edge;
@@ -25,7 +27,7 @@ use scraper::{ElementRef, Html, Node};
 
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Block, Cell, DocProperties, Document, Link, Origin, RichText, Row, Run, Table};
-use crate::source::decode_html_bytes;
+use crate::input::html::charset::decode_html_bytes;
 
 /// Why a page could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +202,7 @@ pub fn read_html_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
             );
         }
     }
-    let links = crate::links::keep_allowed(walker.links, &mut diags);
+    let links = crate::input::links::keep_allowed(walker.links, &mut diags);
     let doc = Document { pages: 1, blocks, links, properties };
     Ok((doc, diags))
 }

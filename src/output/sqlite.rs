@@ -83,6 +83,39 @@ fn insert_sources(
     Ok(())
 }
 
+/// The tracker database as a batch output: each chunk's notices upserted in one transaction; a
+/// duplicate file only adds itself to `sources`.
+pub struct TrackerSink {
+    db: TrackerDb,
+    path: std::path::PathBuf,
+}
+
+impl TrackerSink {
+    pub fn open(path: &Path) -> Result<Self, crate::output::OutputError> {
+        let db = TrackerDb::open(path).map_err(|e| sqlite_error(path, e))?;
+        Ok(TrackerSink { db, path: path.to_path_buf() })
+    }
+}
+
+fn sqlite_error(path: &Path, e: rusqlite::Error) -> crate::output::OutputError {
+    crate::output::OutputError::Sqlite { path: path.to_path_buf(), message: e.to_string() }
+}
+
+impl crate::output::Sink for TrackerSink {
+    fn chunk(&mut self, items: &[crate::output::SinkItem]) -> Result<(), crate::output::OutputError> {
+        let docs: Vec<&NoticeDocument> = items.iter().filter(|i| i.tasks_written_here).filter_map(|i| i.doc).collect();
+        self.db.upsert(&docs).map_err(|e| sqlite_error(&self.path, e))?;
+        for doc in items.iter().filter(|i| !i.tasks_written_here).filter_map(|i| i.doc) {
+            self.db.add_sources(&doc.notice.id, &doc.notice.sources).map_err(|e| sqlite_error(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, _: &crate::output::report::Totals, _: usize) -> Result<(), crate::output::OutputError> {
+        Ok(())
+    }
+}
+
 /// An open tracker database.
 pub struct TrackerDb {
     conn: Connection,

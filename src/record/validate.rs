@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 /// The schema compiled into the binary; the same file that `schemas/` publishes.
-pub const NOTICE_SCHEMA_JSON: &str = include_str!("../schemas/notice.schema.json");
+pub const NOTICE_SCHEMA_JSON: &str = include_str!("../../schemas/notice.schema.json");
 
 /// One way a document breaks the schema.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,6 +3,10 @@
 //! These types are the wire format only; `schemas/notice.schema.json` documents every field and
 //! [`SCHEMA_VERSION`] names the contract. Field order here is the output's field order.
 
+pub mod diff;
+pub mod ids;
+pub mod validate;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -111,7 +115,7 @@ pub struct Section {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Deadline {
     pub raw: String,
-    /// `by-date`, `recurring`, `ongoing` or `unparsed` (see [`crate::deadline`]).
+    /// `by-date`, `recurring`, `ongoing` or `unparsed` (see [`crate::ledger::deadlines`]).
     pub kind: String,
     /// For `by-date`: the last day allowed, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,7 +164,7 @@ pub struct CellBox {
 
 impl Provenance {
     /// Provenance of a task or measure that starts at `row`.
-    pub fn of_row(row: &crate::table::GridRow) -> Self {
+    pub fn of_row(row: &crate::tables::GridRow) -> Self {
         let mut p = Provenance {
             file: None,
             pages: [row.pages.0, row.pages.1],
@@ -174,7 +178,7 @@ impl Provenance {
 
     /// Adds the cell fragments of `row` not already listed (a cell merged down over several rows
     /// is listed once).
-    pub fn add_cells(&mut self, row: &crate::table::GridRow) {
+    pub fn add_cells(&mut self, row: &crate::tables::GridRow) {
         for (i, cell) in row.cells.iter().enumerate() {
             for f in &cell.fragments {
                 let b = CellBox { column: i as u32 + 1, page: f.page, bbox: f.bbox.to_points() };

@@ -3,8 +3,8 @@
 //! stitching or ledger reading. Useful when a new producer's file converts wrongly:
 //! `cargo run --example document_blocks -- FILE`.
 
-use notice_ingest::model::Block;
 use notice_ingest::input::{read_source, Format};
+use notice_ingest::model::Block;
 
 fn main() {
     let Some(path) = std::env::args_os().nth(1) else {

@@ -5,13 +5,13 @@ use std::path::Path;
 
 use crate::diag::{Diagnostic, Location};
 use crate::error::{ErrorKind, Result};
+use crate::input::{read_source, Format, Source};
 use crate::ledger::{read_ledger, HeaderVocabulary, Ledger, LedgerContext, LedgerError};
 use crate::limits::{Budget, Limits};
 use crate::notice::{read_notice_meta, NoticeMeta};
 use crate::offices::OfficeRegistry;
-use crate::record::{Attachment, Notice, NoticeDocument, SourceFile, SourceInfo, SourceRole, SCHEMA_VERSION};
-use crate::input::{read_source, Format, Source};
 use crate::record::validate::SchemaValidator;
+use crate::record::{Attachment, Notice, NoticeDocument, SourceFile, SourceInfo, SourceRole, SCHEMA_VERSION};
 
 /// Which office registry resolves a notice's names.
 #[derive(Clone, Debug)]
@@ -120,7 +120,7 @@ fn read_file<'c>(
         diagnostics.insert(
             0,
             Diagnostic::warning(
-                "format-mismatch",
+                crate::diag::DiagnosticKind::FormatMismatch,
                 format!(
                     "the file is named as {} but its bytes are {}; it was read as {}",
                     named.as_str(),
@@ -158,7 +158,7 @@ fn read_file<'c>(
     let info = SourceFile {
         path: source.path.display().to_string(),
         role,
-        format: source.format.as_str().to_string(),
+        format: source.format,
         sha256: source.sha256.clone(),
         pages: doc.pages,
     };
@@ -189,7 +189,7 @@ pub fn convert_source_in_folder(source: &Source, config: &Config) -> Result<Noti
         match read {
             Ok(a) => attachments.push(a),
             Err(e) => notes.push(Diagnostic::warning(
-                "attachment-unreadable",
+                crate::diag::DiagnosticKind::AttachmentUnreadable,
                 format!("the attachment {name:?} beside the page could not be read: {e}"),
                 Location { file: Some(name), ..Default::default() },
             )),
@@ -297,7 +297,7 @@ fn assemble(
                 tasks.append(&mut l.tasks);
             }
             Err(e) => own.push(Diagnostic::info(
-                "attachment-without-ledger",
+                crate::diag::DiagnosticKind::AttachmentWithoutLedger,
                 format!("the attachment {name:?} holds no task ledger: {e}"),
                 Location::default(),
             )),
@@ -326,7 +326,7 @@ fn assemble(
     let notice_id = match (identifying_title, meta.doc_number.as_deref()) {
         (None, None) => {
             diagnostics.push(Diagnostic::warning(
-                "notice-unidentified",
+                crate::diag::DiagnosticKind::NoticeUnidentified,
                 "nothing identifies the notice (no notice title and no document number, as in an attachment alone): its id comes from its issuer and its tasks, so the same ledger gets the same id and another ledger another one; convert it with the notice page beside it to give it the notice's id",
                 Location::default(),
             ));
@@ -344,7 +344,7 @@ fn assemble(
             id: notice_id,
             source: SourceInfo {
                 path: primary.path.clone(),
-                format: primary.format.clone(),
+                format: primary.format,
                 sha256: primary.sha256.clone(),
                 pages: primary.pages,
             },
@@ -383,7 +383,7 @@ fn no_registry_diagnostic(choice: &RegistryChoice, issuer: Option<&str>, tasks: 
         RegistryChoice::Fixed(r) => r.id().to_string(),
     };
     Diagnostic::warning(
-        "no-registry",
+        crate::diag::DiagnosticKind::NoRegistry,
         format!(
             "no office registry covers the issuer {}; {names} office name(s) of the ledger are kept as written with code null, split at separators and unit-name endings (registries: {known}; pass --registry FILE to resolve them)",
             issuer.map_or_else(|| "(none found)".to_string(), |i| format!("{i:?}")),

@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::output::OutputError;
+use crate::input::text::TextError;
+use crate::input::SourceError;
 use crate::ledger::LedgerError;
 use crate::offices::OfficeError;
-use crate::input::SourceError;
-use crate::tables::TableError;
-use crate::input::text::TextError;
+use crate::output::OutputError;
 use crate::record::validate::{SchemaViolation, ValidateError};
+use crate::tables::TableError;
 
 /// An error that stopped the conversion of one input.
 #[derive(Debug)]

@@ -53,9 +53,9 @@ pub mod tables;
 
 pub use convert::{convert_path, convert_source, Config, RegistryChoice};
 pub use diag::{Diagnostic, Location, Severity};
-pub use output::{render, write_atomic, OutputFormat};
 pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;
 pub use offices::{OfficeRef, OfficeRegistry};
-pub use record::{NoticeDocument, Task, SCHEMA_VERSION};
+pub use output::{render, write_atomic, OutputFormat};
 pub use record::validate::{SchemaValidator, SchemaViolation};
+pub use record::{NoticeDocument, Task, SCHEMA_VERSION};

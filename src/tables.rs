@@ -212,7 +212,7 @@ fn append_continuation(prev: &mut Grid, mut rows: Vec<Vec<GridCell>>, src: &[Row
             }
             last.pages.1 = row.origin.page;
             diags.push(Diagnostic::info(
-                "row-continued",
+                crate::diag::DiagnosticKind::RowContinued,
                 format!(
                     "the first row on page {} has an empty sequence cell and continues row {} from page {}",
                     row.origin.page, last.index, last.pages.0
@@ -249,7 +249,7 @@ fn expand_spans(rows: &[Row], diags: &mut Vec<Diagnostic>) -> Result<Vec<Vec<Gri
             }
             if c >= width {
                 diags.push(Diagnostic::warning(
-                    "span-overlap",
+                    crate::diag::DiagnosticKind::SpanOverlap,
                     "a cell falls outside the table after expanding the spans above it; its text was appended to the row's last cell",
                     Location { page: Some(row.origin.page), line: row.origin.line, ..Default::default() },
                 ));

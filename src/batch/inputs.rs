@@ -8,9 +8,8 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::BatchError;
-pub use crate::input::NOTICE_EXTENSIONS;
 use crate::convert::Config;
-
+pub use crate::input::NOTICE_EXTENSIONS;
 
 /// One input file and its key.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -252,4 +251,3 @@ pub fn input_set_id(inputs: &[InputFile]) -> String {
     }
     hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
-

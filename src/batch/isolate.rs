@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::inputs::InputFile;
 use super::contain_panic;
+use super::inputs::InputFile;
 use crate::convert::Config;
 use crate::record::NoticeDocument;
 
@@ -292,4 +292,3 @@ impl Drop for WorkerPool {
         }
     }
 }
-

@@ -225,4 +225,3 @@ pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError>
     Box::new(report).finish(&totals, 0)?;
     Ok(totals)
 }
-

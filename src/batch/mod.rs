@@ -34,7 +34,7 @@ pub use crate::output::report::{FileReport, FileStatus, ShardInfo, Totals, REPOR
 
 use crate::convert::{convert_path, Config};
 use crate::diag::Severity;
-use crate::output::{csv_writer, render, write_csv_tasks, OutputFormat, OutputError, Sink, SinkItem};
+use crate::output::{csv_writer, render, write_csv_tasks, OutputError, OutputFormat, Sink, SinkItem};
 use crate::record::NoticeDocument;
 use isolate::{convert_bytes, WorkerPool};
 

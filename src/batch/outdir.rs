@@ -128,4 +128,3 @@ pub(super) fn remove_stale_notices(out: &Path, written: &std::collections::HashS
     }
     Ok(())
 }
-

@@ -20,7 +20,8 @@ pub const NOTICE_EXTENSIONS: &[&str] = &["txt", "html", "htm", "shtml", "pdf", "
 
 /// The formats a notice can arrive in. Legacy Office files are recognised only so that the error
 /// can name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// The plain-text rendition: markdown headings, tab-separated table rows, inline `<b>`/`<p>`.
     Text,

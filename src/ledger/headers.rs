@@ -347,7 +347,7 @@ pub fn map_columns(grid: &Grid, vocabulary: &HeaderVocabulary, diags: &mut Vec<D
             let header_rows_in_body = start + used - 1;
             if header_rows_in_body > 0 && start > 0 {
                 diags.push(Diagnostic::info(
-                    "header-below-title",
+                    crate::diag::DiagnosticKind::HeaderBelowTitle,
                     format!(
                         "the ledger header is row {} of the table on page {} (the rows above it are titles)",
                         start + 1,
@@ -391,7 +391,7 @@ fn columns_of_header(
     let columns = vocabulary.assign(header, &read, page, &mut local)?;
     if !has(Field::Seq) {
         local.push(Diagnostic::info(
-            "no-seq-column",
+            crate::diag::DiagnosticKind::NoSeqColumn,
             "the ledger has no 序号 column: each task's number is read from the start of its task cell".to_string(),
             Location::page(page),
         ));
@@ -456,7 +456,7 @@ impl HeaderVocabulary {
                     let field = if lead { Field::LeadOffices } else { Field::SupportOffices };
                     if !lead {
                         local.push(Diagnostic::info(
-                            "header-role",
+                            crate::diag::DiagnosticKind::HeaderRole,
                             format!(
                                 "column {} {h:?} names units without a role; read as the supporting units because {}",
                                 i + 1,
@@ -478,7 +478,7 @@ impl HeaderVocabulary {
                 && !by_field.contains_key(&Field::Measures)
             {
                 local.push(Diagnostic::info(
-                    "header-role",
+                    crate::diag::DiagnosticKind::HeaderRole,
                     format!("column {} {h:?} follows another task column; read as the measures", i + 1),
                     loc(i),
                 ));
@@ -488,7 +488,7 @@ impl HeaderVocabulary {
             };
             if field == Field::Leaders && by_field.contains_key(&field) {
                 local.push(Diagnostic::info(
-                    "header-role",
+                    crate::diag::DiagnosticKind::HeaderRole,
                     format!("column {} {h:?} names people too; its names join the task's leaders", i + 1),
                     loc(i),
                 ));
@@ -505,7 +505,7 @@ impl HeaderVocabulary {
                     None => format!("its head noun {head:?}"),
                 };
                 local.push(Diagnostic::info(
-                    "header-role",
+                    crate::diag::DiagnosticKind::HeaderRole,
                     format!("column {} {h:?} read as {} by {why}", i + 1, field.describe()),
                     loc(i),
                 ));
@@ -516,7 +516,7 @@ impl HeaderVocabulary {
         if let Some(i) = by_field.get(&Field::Measures).copied().filter(|_| !by_field.contains_key(&Field::Task)) {
             by_field.remove(&Field::Measures);
             local.push(Diagnostic::info(
-                "header-role",
+                crate::diag::DiagnosticKind::HeaderRole,
                 format!("column {} {:?} is the only task-like column; read as the task", i + 1, header[i]),
                 loc(i),
             ));
@@ -532,13 +532,13 @@ impl HeaderVocabulary {
                     format!("column {} {h:?} matches no known field; its text is kept in the task's `extra`", i + 1)
                 }
             };
-            local.push(Diagnostic::warning("unknown-column", msg, loc(i)));
+            local.push(Diagnostic::warning(crate::diag::DiagnosticKind::UnknownColumn, msg, loc(i)));
             extra.push((i, h, field));
         }
         if let Some(&i) = by_field.get(&Field::Progress) {
             extra.push((i, header[i].clone(), Some(Field::Progress)));
             local.push(Diagnostic::info(
-                "column-in-extra",
+                crate::diag::DiagnosticKind::ColumnInExtra,
                 format!(
                     "column {} {:?} (Progress) has no record field yet; its text is kept in the task's `extra`",
                     i + 1,
@@ -638,7 +638,7 @@ pub fn infer_columns(
         .collect();
     for (c, field, reason) in why {
         diags.push(Diagnostic::info(
-            "column-role-inferred",
+            crate::diag::DiagnosticKind::ColumnRoleInferred,
             format!(
                 "column {} {} read as {} because {reason}",
                 c + 1,

@@ -21,8 +21,8 @@ mod paragraphs;
 mod rows;
 mod sections;
 
-use crate::ledger::deadlines::normalize_deadline_in;
 use crate::diag::{Diagnostic, Location};
+use crate::ledger::deadlines::normalize_deadline_in;
 use crate::model::Document;
 use crate::offices::{marker_role, MarkerRole, OfficeRef, OfficeRegistry};
 use crate::people::{person_roster, split_names, Roster};
@@ -161,7 +161,7 @@ impl<'c> RowReader<'c> {
         }
         if !moved.is_empty() {
             diags.push(Diagnostic::info(
-                "role-markers",
+                crate::diag::DiagnosticKind::RoleMarkers,
                 format!("role markers assign the units of this row: {}", moved.join("; ")),
                 lead_at.clone(),
             ));
@@ -170,7 +170,7 @@ impl<'c> RowReader<'c> {
         {
             new_support = new_lead.split_off(1);
             diags.push(Diagnostic::info(
-                "first-listed-leads",
+                crate::diag::DiagnosticKind::FirstListedLeads,
                 format!(
                     "the notice says the first unit listed leads: {} leads, {} support",
                     new_lead[0].raw,
@@ -217,7 +217,7 @@ impl<'c> RowReader<'c> {
     pub fn finish(&self, diags: &mut Vec<Diagnostic>) {
         if let (Some(y), n @ 1..) = (self.ctx.year, self.assumed_years) {
             diags.push(Diagnostic::info(
-                "deadline-year-assumed",
+                crate::diag::DiagnosticKind::DeadlineYearAssumed,
                 format!(
                     "{n} deadline(s) name a month or a part of the year without the year; read as {} (the year of the notice's {})",
                     y.year, y.from
@@ -277,7 +277,9 @@ fn looks_like_units(text: &str, registry: &OfficeRegistry) -> bool {
 /// Whether a cell reads as a deadline.
 fn looks_like_deadline(text: &str) -> bool {
     let t = text.trim();
-    !t.is_empty() && t.chars().count() <= 24 && normalize_deadline_in(t, Some(2000)).0.kind != "unparsed"
+    !t.is_empty()
+        && t.chars().count() <= 24
+        && normalize_deadline_in(t, Some(2000)).0.kind != crate::record::DeadlineKind::Unparsed
 }
 
 /// Reads the ledger of a notice: its ledger tables among `grids` (stitched from `doc`), or, when
@@ -300,7 +302,7 @@ pub fn read_ledger(doc: &Document, grids: &[Grid], ctx: &LedgerContext) -> Resul
         let location = Location { page: Some(grid.header_page), ..Default::default() };
         if headers::is_metadata_table(grid, ctx.vocabulary) {
             ledger.diagnostics.push(Diagnostic::info(
-                "metadata-table",
+                crate::diag::DiagnosticKind::MetadataTable,
                 format!(
                     "the {}-column table on page {} is an information-disclosure index (索引号, 发布机构, 文号 …): notice metadata, not a ledger",
                     grid.columns, grid.header_page
@@ -321,7 +323,7 @@ pub fn read_ledger(doc: &Document, grids: &[Grid], ctx: &LedgerContext) -> Resul
             // 续表 line cut the ledger): it continues the ledger, its first row included.
             Some((width, columns)) if *width == grid.columns => {
                 ledger.diagnostics.push(Diagnostic::warning(
-                    "headerless-continuation",
+                    crate::diag::DiagnosticKind::HeaderlessContinuation,
                     format!(
                         "a {}-column table on page {} has no ledger header; read as a continuation of the ledger above",
                         grid.columns, grid.header_page
@@ -355,7 +357,7 @@ pub fn read_ledger(doc: &Document, grids: &[Grid], ctx: &LedgerContext) -> Resul
             continue;
         }
         ledger.diagnostics.push(Diagnostic::warning(
-            "table-not-ledger",
+            crate::diag::DiagnosticKind::TableNotLedger,
             format!(
                 "a {}-column table on page {} with {} row(s) (header: {}) is not a task ledger; its rows are not tasks",
                 grid.columns,

@@ -146,7 +146,7 @@ fn responsibility(group: &str, ctx: &LedgerContext) -> Option<Vec<Entry>> {
 /// A clause that only states when (`2023年6月底前完成`, `长期坚持`).
 fn is_deadline_clause(clause: &str) -> bool {
     let d = crate::ledger::deadlines::normalize_deadline_in(clause, Some(2000)).0;
-    d.kind != "unparsed" && clause.chars().count() <= 20
+    d.kind != crate::record::DeadlineKind::Unparsed && clause.chars().count() <= 20
 }
 
 /// How many brackets are open at the end of `text`.
@@ -317,7 +317,7 @@ pub(super) fn read_paragraph_ledger(doc: &Document, ctx: &LedgerContext, ledger:
     let last_paragraph = candidates.iter().zip(&is_task).rev().find(|(_, &t)| t).map_or(0, |(c, _)| c.paragraph);
     let count = is_task.iter().filter(|&&t| t).count();
     ledger.diagnostics.push(Diagnostic::info(
-        "paragraph-ledger",
+        crate::diag::DiagnosticKind::ParagraphLedger,
         format!(
             "no ledger table: {count} task(s) read from numbered paragraphs {first_paragraph}–{last_paragraph} with their responsibility lines or clauses"
         ),
@@ -353,7 +353,7 @@ fn read_candidates(lines: &[Line], ctx: &LedgerContext, diags: &mut Vec<Diagnost
                     c.last_page = c.last_page.max(line.page);
                 }
                 None => diags.push(Diagnostic::warning(
-                    "label-without-task",
+                    crate::diag::DiagnosticKind::LabelWithoutTask,
                     format!(
                         "{} names units but follows no numbered paragraph; it is not part of any task",
                         quote(&line.text, 40)
@@ -521,7 +521,7 @@ fn build_task(c: &Candidate, measures: &[&Candidate], reader: &mut RowReader, di
     let units = reader.units(&r.lead, &r.support, &r.implementers, r.unmarked_lead, &loc, diags);
     if units.lead.is_empty() && units.support.is_empty() && units.implementers.is_empty() {
         diags.push(Diagnostic::warning(
-            "task-without-units",
+            crate::diag::DiagnosticKind::TaskWithoutUnits,
             format!(
                 "task {} names no lead or supporting unit (no 牵头单位：… line or clause follows it)",
                 c.item.number
@@ -533,7 +533,7 @@ fn build_task(c: &Candidate, measures: &[&Candidate], reader: &mut RowReader, di
     if leaders.is_empty() && !c.section_leaders.is_empty() {
         leaders = c.section_leaders.clone();
         diags.push(Diagnostic::info(
-            "leaders-from-section",
+            crate::diag::DiagnosticKind::LeadersFromSection,
             format!("task {} takes its leaders {} from its section's heading", c.item.number, leaders.join("、")),
             loc.clone(),
         ));

@@ -124,7 +124,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
             let key: Vec<String> = row.cells.iter().map(|c| squash(&c.text.to_plain())).collect();
             if key == self.header_key {
                 ledger.diagnostics.push(Diagnostic::info(
-                    "repeated-header",
+                    crate::diag::DiagnosticKind::RepeatedHeader,
                     format!("row {} repeats the ledger header; skipped", row.index),
                     Location { page: Some(row.pages.0), row: Some(row.index), line: row.line, ..Default::default() },
                 ));
@@ -176,7 +176,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
                     m.text = step;
                 }
                 diags.push(Diagnostic::info(
-                    "measures-from-steps",
+                    crate::diag::DiagnosticKind::MeasuresFromSteps,
                     format!(
                         "task {}: its {n} rows share one merged text ending in {n} numbered steps; each row takes one step",
                         task.seq.map_or_else(|| "?".into(), |s| s.to_string())
@@ -208,7 +208,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
                 let numeral = numeral.trim_end_matches(['.', '、', '．']).to_string();
                 let (level, path) = cursor.sections.enter(style, &numeral);
                 ledger.diagnostics.push(Diagnostic::info(
-                    "numbered-heading",
+                    crate::diag::DiagnosticKind::NumberedHeading,
                     format!(
                         "row {} is numbered {numeral:?}, unlike the tasks, and names no unit: read as a heading",
                         row.index
@@ -244,7 +244,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
                     }
                 }
                 ledger.diagnostics.push(Diagnostic::info(
-                    "task-continued",
+                    crate::diag::DiagnosticKind::TaskContinued,
                     format!(
                         "task {} continues on page {} (its number repeats where the page break cut its merged cells)",
                         seq.unwrap_or_default(),
@@ -286,7 +286,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
             if seq_raw.is_empty() {
                 if let Some(index) = ledger.tasks.len().checked_sub(1) {
                     ledger.diagnostics.push(Diagnostic::warning(
-                        "row-without-seq",
+                        crate::diag::DiagnosticKind::RowWithoutSeq,
                         format!(
                             "row {} has no sequence number; its cells were appended to task {:?}",
                             row.index, ledger.tasks[index].seq
@@ -306,7 +306,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
                 "not a number"
             };
             ledger.diagnostics.push(Diagnostic::error(
-                "non-numeric-seq",
+                crate::diag::DiagnosticKind::NonNumericSeq,
                 format!(
                     "row {} has sequence cell {seq_raw:?}, {why}; the row is kept as a task with seq null",
                     row.index
@@ -359,7 +359,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
         let unreadable = text.chars().filter(|&c| c == '\u{FFFD}').count();
         if unreadable > 0 && unreadable * 2 >= text.chars().filter(|c| !c.is_whitespace()).count() {
             diags.push(Diagnostic::error(
-                "unreadable-text",
+                crate::diag::DiagnosticKind::UnreadableText,
                 format!(
                     "task {seq:?}: {unreadable} of its characters could not be decoded (U+FFFD); its text is not the source's"
                 ),
@@ -368,7 +368,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
         }
         if text.is_empty() {
             diags.push(Diagnostic::warning(
-                "empty-task",
+                crate::diag::DiagnosticKind::EmptyTask,
                 format!("task {seq:?} has an empty task cell"),
                 self.at(loc, Field::Task),
             ));
@@ -541,7 +541,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
             }
         }
         diags.push(Diagnostic::info(
-            "merged-seq-measures",
+            crate::diag::DiagnosticKind::MergedSeqMeasures,
             format!(
                 "row {} shares the merged sequence cell of task {}: the task has {} measures, one per row",
                 row.index,

@@ -465,11 +465,17 @@ mod tests {
             attachments,
             [("重点任务台账", Some("/files/a.xlsx")), ("联系人名单", None), ("下载", Some("/files/b.pdf"))]
         );
-        let duties: Vec<(&str, Option<&str>, &str)> = meta
+        let duties: Vec<(&str, Option<crate::record::Frequency>, &str)> = meta
             .reporting
             .iter()
-            .map(|d| (d.to[0].code.as_deref().unwrap(), d.frequency.as_deref(), d.content.as_str()))
+            .map(|d| (d.to[0].code.as_deref().unwrap(), d.frequency, d.content.as_str()))
             .collect();
-        assert_eq!(duties, [("gsjyt.bangongshi", Some("monthly"), "工作进展"), ("cn.moe", Some("annual"), "总结")]);
+        assert_eq!(
+            duties,
+            [
+                ("gsjyt.bangongshi", Some(crate::record::Frequency::Monthly), "工作进展"),
+                ("cn.moe", Some(crate::record::Frequency::Annual), "总结")
+            ]
+        );
     }
 }

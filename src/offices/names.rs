@@ -86,4 +86,3 @@ pub(super) fn split_trailing_group(s: &str) -> Option<(String, String)> {
     let inner = body[open + '（'.len_utf8()..].to_string();
     (!outer.is_empty() && !inner.is_empty()).then_some((outer, inner))
 }
-

@@ -265,7 +265,7 @@ impl OfficeRegistry {
             let entry = &self.entries[index];
             if usage == NameUse::Alias {
                 diags.push(Diagnostic::info(
-                    "office-alias",
+                    crate::diag::DiagnosticKind::OfficeAlias,
                     format!("{raw:?} uses the alias {written:?} of {}; resolved to {}", entry.name, entry.code),
                     location.clone(),
                 ));
@@ -287,7 +287,7 @@ impl OfficeRegistry {
                 (Some(o), Some(i)) if o.0 == i.0 => return vec![known(o.0, o.1, &o.2, diags)],
                 (Some(o), Some(i)) => {
                     diags.push(Diagnostic::warning(
-                        "bracketed-office",
+                        crate::diag::DiagnosticKind::BracketedOffice,
                         format!(
                             "{raw:?} names {} and, in brackets, {}: both are listed",
                             self.entries[o.0].name, self.entries[i.0].name
@@ -298,7 +298,7 @@ impl OfficeRegistry {
                 }
                 (Some(o), None) => {
                     diags.push(Diagnostic::info(
-                        "bracketed-name",
+                        crate::diag::DiagnosticKind::BracketedName,
                         format!(
                             "{raw:?}: the bracketed {inner:?} is not in registry {}; read as another name of {}",
                             self.id, self.entries[o.0].name
@@ -309,7 +309,7 @@ impl OfficeRegistry {
                 }
                 (None, Some(i)) => {
                     diags.push(Diagnostic::warning(
-                        "bracketed-name",
+                        crate::diag::DiagnosticKind::BracketedName,
                         format!(
                             "{raw:?}: {outer:?} is not in registry {}; resolved by the bracketed {}",
                             self.id, self.entries[i.0].name
@@ -334,7 +334,7 @@ impl OfficeRegistry {
             format!("nearest known: {}", nearest.join(", "))
         };
         diags.push(Diagnostic::warning(
-            "unknown-office",
+            crate::diag::DiagnosticKind::UnknownOffice,
             format!("{} is not in registry {}; kept with code null ({hint})", quote(raw, 40), self.id),
             location.clone(),
         ));
@@ -394,7 +394,6 @@ impl OfficeRegistry {
         }
         out
     }
-
 }
 
 fn bigrams(s: &str) -> Vec<(char, char)> {

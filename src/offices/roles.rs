@@ -117,4 +117,3 @@ pub(super) fn split_trailing_marker(raw: &str) -> (String, Option<String>) {
 pub(super) fn strip_marker_text(piece: &str) -> String {
     split_trailing_marker(piece).0
 }
-

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::names::{ends_with_name_suffix, has_name_suffix, is_close_bracket, is_open_bracket, normalize_name, split_trailing_group};
+use super::names::{
+    ends_with_name_suffix, has_name_suffix, is_close_bracket, is_open_bracket, normalize_name, split_trailing_group,
+};
 use super::roles::{role_marker_of_group, split_duty_phrase, strip_marker_text};
 use super::{OfficeRef, OfficeRegistry};
 use crate::diag::{quote, Diagnostic, Location};
@@ -22,7 +24,7 @@ fn push_once(
     let key = reference.code.clone().unwrap_or_else(|| format!("?{}", reference.name));
     if let Some(&first) = seen.get(&key) {
         diags.push(Diagnostic::warning(
-            "duplicate-office",
+            crate::diag::DiagnosticKind::DuplicateOffice,
             format!(
                 "{} names {} again in the same cell (first written {}); it is listed once",
                 quote(&reference.raw, 40),
@@ -127,7 +129,7 @@ impl OfficeRegistry {
         let segmenting = cell_chars <= MAX_SEGMENTED_CELL_CHARS;
         if !segmenting {
             diags.push(Diagnostic::warning(
-                "long-office-cell",
+                crate::diag::DiagnosticKind::LongOfficeCell,
                 format!(
                     "an office cell of {cell_chars} characters (limit {MAX_SEGMENTED_CELL_CHARS}) is split at separators only; names written together stay together"
                 ),
@@ -141,7 +143,7 @@ impl OfficeRegistry {
             // `厅机关各处室按职责分工负责`: the phrase assigns the work by duties and names no lead.
             if let Some((head, phrase)) = split_duty_phrase(&token) {
                 diags.push(Diagnostic::warning(
-                    "duty-phrase",
+                    crate::diag::DiagnosticKind::DutyPhrase,
                     format!(
                         "{} says {phrase:?}: each unit works by its own duties and no single lead is named; {}",
                         quote(&token, 40),
@@ -178,7 +180,7 @@ impl OfficeRegistry {
                             prev.marker = Some(marker);
                         }
                         _ => diags.push(Diagnostic::warning(
-                            "stray-role-marker",
+                            crate::diag::DiagnosticKind::StrayRoleMarker,
                             format!("role marker {segment:?} in {} follows no office name; ignored", quote(cell, 40)),
                             location.clone(),
                         )),
@@ -407,4 +409,3 @@ fn is_bare_level(token: &str) -> bool {
     let t = token.strip_prefix('各').unwrap_or(token);
     t.chars().count() == 1 && t.chars().all(|c| "省市县区州旗盟镇乡".contains(c))
 }
-

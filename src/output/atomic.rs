@@ -35,7 +35,8 @@ impl AtomicFile {
     pub fn create(path: &Path) -> Result<AtomicFile, OutputError> {
         let dir = parent_dir(path);
         std::fs::create_dir_all(dir).map_err(io(path))?;
-        let tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX).tempfile_in(dir).map_err(io(path))?;
+        let tmp =
+            tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX).tempfile_in(dir).map_err(io(path))?;
         Ok(AtomicFile { path: path.to_path_buf(), out: BufWriter::new(tmp) })
     }
 
@@ -47,7 +48,8 @@ impl AtomicFile {
     /// Flushes and syncs the data, renames it into place and syncs the directory.
     pub fn commit(self) -> Result<(), OutputError> {
         let tmp_path = self.out.get_ref().path().to_path_buf();
-        let tmp = self.out.into_inner().map_err(|e| OutputError::Io { path: tmp_path.clone(), source: e.into_error() })?;
+        let tmp =
+            self.out.into_inner().map_err(|e| OutputError::Io { path: tmp_path.clone(), source: e.into_error() })?;
         tmp.as_file().sync_all().map_err(io(&tmp_path))?;
         tmp.persist(&self.path).map_err(|e| OutputError::Io { path: self.path.clone(), source: e.error })?;
         // The rename is durable once the directory is synced (where the platform allows it).

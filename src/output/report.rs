@@ -112,4 +112,3 @@ pub struct ShardInfo {
     /// Files in the whole set, before sharding.
     pub input_files: usize,
 }
-

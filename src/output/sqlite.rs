@@ -77,7 +77,7 @@ fn insert_sources(
         tx.execute(
             "INSERT INTO sources (notice_id, path, sha256, format, role) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(notice_id, path) DO UPDATE SET sha256 = excluded.sha256, format = excluded.format, role = excluded.role",
-            params![notice_id, f.path, f.sha256, f.format, role],
+            params![notice_id, f.path, f.sha256, f.format.as_str(), role],
         )?;
     }
     Ok(())
@@ -161,7 +161,7 @@ impl TrackerDb {
                  ON CONFLICT(id) DO UPDATE SET title = excluded.title, issuer = excluded.issuer, doc_number = excluded.doc_number,
                    date = excluded.date, source_path = excluded.source_path, source_format = excluded.source_format,
                    source_sha256 = excluded.source_sha256, pages = excluded.pages, registry = excluded.registry, document = excluded.document",
-                params![n.id, n.title, n.issuer, n.doc_number, n.date, n.source.path, n.source.format, n.source.sha256, n.source.pages, n.registry, document],
+                params![n.id, n.title, n.issuer, n.doc_number, n.date, n.source.path, n.source.format.as_str(), n.source.sha256, n.source.pages, n.registry, document],
             )?;
             tx.execute("UPDATE notices SET published = ?2 WHERE id = ?1", params![n.id, n.published])?;
             insert_sources(&tx, &n.id, &n.sources)?;

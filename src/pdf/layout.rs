@@ -564,7 +564,7 @@ pub fn layout_page(
             });
         }
         diags.push(Diagnostic::info(
-            "pdf-table-method",
+            crate::diag::DiagnosticKind::PdfTableMethod,
             format!("page {page}: lattice (from rulings), {} columns × {} rows", grid.columns(), grid.rows()),
             Location::page(page),
         ));
@@ -881,7 +881,7 @@ fn stream_table(
         })
         .collect();
     let diag = Diagnostic::info(
-        "pdf-table-method",
+        crate::diag::DiagnosticKind::PdfTableMethod,
         format!("page {page}: stream (no rulings), {n_cols} columns × {n_rows} rows"),
         Location::page(page),
     );

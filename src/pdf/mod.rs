@@ -285,7 +285,7 @@ pub fn read_pdf_with(
     let mut text_right = f32::MIN;
     if let Some(why) = repaired {
         diags.push(Diagnostic::warning(
-            "pdf-repaired",
+            crate::diag::DiagnosticKind::PdfRepaired,
             format!(
                 "the file is damaged ({why}); its objects were recovered by scanning it and {} pages were found: \
                  pages or text may be missing (truncated download?)",
@@ -304,7 +304,7 @@ pub fn read_pdf_with(
         time.check("reading PDF pages")?;
         let Ok(page) = doc.get_dictionary(page_id) else {
             diags.push(Diagnostic::error(
-                "pdf-page-unreadable",
+                crate::diag::DiagnosticKind::PdfPageUnreadable,
                 format!("page {number} (object {} {} R) is not a dictionary; skipped", page_id.0, page_id.1),
                 Location::page(number),
             ));
@@ -331,7 +331,7 @@ pub fn read_pdf_with(
             problem_count += 1;
             first_problem.get_or_insert_with(|| format!("page {number}: {problem}"));
             diags.push(Diagnostic::error(
-                "pdf-content-unreadable",
+                crate::diag::DiagnosticKind::PdfContentUnreadable,
                 format!("page {number}: {problem}; the page may be read only in part"),
                 Location::page(number),
             ));
@@ -341,7 +341,7 @@ pub fn read_pdf_with(
         let unreadable = page_content.glyphs.iter().filter(|g| page_content.glyph_text(g) == "\u{FFFD}").count();
         if unreadable >= 10 && unreadable * 2 >= page_content.glyphs.len() {
             diags.push(Diagnostic::error(
-                "pdf-unreadable-page",
+                crate::diag::DiagnosticKind::PdfUnreadablePage,
                 format!(
                     "page {number}: {unreadable} of {} glyphs have no Unicode mapping; its text cannot be trusted",
                     page_content.glyphs.len()
@@ -369,7 +369,7 @@ pub fn read_pdf_with(
     unmapped.sort();
     for (name, count) in unmapped {
         diags.push(Diagnostic::warning(
-            "pdf-unmapped-glyphs",
+            crate::diag::DiagnosticKind::PdfUnmappedGlyphs,
             format!("font {name:?}: {count} glyphs have no Unicode mapping and were read as U+FFFD"),
             Location::default(),
         ));

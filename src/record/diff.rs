@@ -4,24 +4,65 @@
 //! Tasks are matched by their key, the part of the task id after the notice id (`t-…`, a hash of
 //! the title), so a revision with a new document number still matches its tasks, and a ledger
 //! renumbered by an inserted task shows one addition rather than every later task changed.
-//! Provenance (pages, rows) is not compared: it moves whenever anything above it does.
+//!
+//! Every field of a task is compared, whatever the record holds (the fields come from the
+//! documents themselves, in the record's order, so a field added to [`crate::record::Task`] is
+//! compared without a change here), except `id` and provenance (pages, rows, cell boxes), which
+//! move whenever anything above them does. A task's measures are compared one by one
+//! (`measures[2].deadline`) when both versions have as many; otherwise the list as a whole.
 
 use serde::Serialize;
 use serde_json::Value;
 
-/// Fields compared, in output order.
-const FIELDS: &[&str] = &[
-    "seq",
-    "section",
-    "title",
-    "text",
-    "leaders",
-    "lead_offices",
-    "support_offices",
-    "implementers",
-    "deadline",
-    "extra",
-];
+/// Task fields not compared: the id (tasks are matched by it) and where the task sits.
+const NOT_COMPARED: &[&str] = &["id", "provenance"];
+
+/// `value` without provenance (a measure's too).
+fn without_provenance(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| k.as_str() != "provenance")
+                .map(|(k, v)| (k.clone(), without_provenance(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_provenance).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The fields two versions of a task differ in, in the record's order.
+fn field_changes(old: &Value, new: &Value) -> Vec<FieldChange> {
+    let mut names: Vec<&str> = Vec::new();
+    for t in [new, old] {
+        if let Some(map) = t.as_object() {
+            for k in map.keys() {
+                if !NOT_COMPARED.contains(&k.as_str()) && !names.contains(&k.as_str()) {
+                    names.push(k);
+                }
+            }
+        }
+    }
+    let mut changes = Vec::new();
+    for name in names {
+        let a = without_provenance(old.get(name).unwrap_or(&Value::Null));
+        let b = without_provenance(new.get(name).unwrap_or(&Value::Null));
+        if a == b {
+            continue;
+        }
+        match (name, &a, &b) {
+            ("measures", Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (m, n)) in x.iter().zip(y).enumerate() {
+                    for c in field_changes(m, n) {
+                        changes.push(FieldChange { field: format!("measures[{i}].{}", c.field), ..c });
+                    }
+                }
+            }
+            _ => changes.push(FieldChange { field: name.to_string(), old: a, new: b }),
+        }
+    }
+    changes
+}
 
 /// One field that differs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -73,7 +114,7 @@ pub enum DiffError {
     NoId { which: &'static str, index: usize },
 }
 
-fn key_of(id: &str) -> &str {
+pub(crate) fn key_of(id: &str) -> &str {
     id.rsplit_once('.').map_or(id, |(_, key)| key)
 }
 
@@ -107,14 +148,7 @@ pub fn diff_notices(old: &Value, new: &Value) -> Result<NoticeDiff, DiffError> {
         match old_by_key.get(key_of(id)) {
             None => diff.added.push(task_ref(id, t)),
             Some(&(old_id, old_t)) => {
-                let changes: Vec<FieldChange> = FIELDS
-                    .iter()
-                    .filter_map(|&f| {
-                        let (a, b) =
-                            (old_t.get(f).cloned().unwrap_or(Value::Null), t.get(f).cloned().unwrap_or(Value::Null));
-                        (a != b).then(|| FieldChange { field: f.to_string(), old: a, new: b })
-                    })
-                    .collect();
+                let changes = field_changes(old_t, t);
                 if !changes.is_empty() {
                     let title = t.get("title").and_then(Value::as_str).unwrap_or("").to_string();
                     diff.changed.push(TaskChange {
@@ -168,4 +202,65 @@ pub fn render_text(diff: &NoticeDiff) -> String {
         diff.changed.len()
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field of a hierarchical task, changed one at a time, is reported — measures and
+    /// remarks included — and provenance alone is not.
+    #[test]
+    fn every_field_of_a_task_is_compared() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/ledgers/hierarchical.expected.json"
+        ))
+        .unwrap();
+        let old: Value = serde_json::from_str(&text).unwrap();
+        let task = old["tasks"][0].clone();
+        type Edit = Box<dyn Fn(&mut Value)>;
+        let edits: Vec<(&str, Edit)> = vec![
+            ("seq", Box::new(|t| t["seq"] = Value::from(99))),
+            ("section", Box::new(|t| t["section"] = Value::from("九"))),
+            ("title", Box::new(|t| t["title"] = Value::from("新标题"))),
+            ("text", Box::new(|t| t["text"] = Value::from("新的任务文本"))),
+            ("leaders", Box::new(|t| t["leaders"] = serde_json::json!(["张三"]))),
+            ("lead_offices", Box::new(|t| t["lead_offices"] = serde_json::json!([]))),
+            ("support_offices", Box::new(|t| t["support_offices"] = serde_json::json!([]))),
+            (
+                "implementers",
+                Box::new(|t| {
+                    t["implementers"] =
+                        serde_json::json!([{"code": null, "name": "某单位", "raw": "某单位", "kind": null}])
+                }),
+            ),
+            ("deadline", Box::new(|t| t["deadline"] = serde_json::json!({"raw": "长期坚持", "kind": "ongoing"}))),
+            ("measures[0].text", Box::new(|t| t["measures"][0]["text"] = Value::from("改过的措施"))),
+            (
+                "measures[1].deadline",
+                Box::new(|t| {
+                    t["measures"][1]["deadline"] =
+                        serde_json::json!({"raw": "2030年", "kind": "by-date", "by": "2030-12-31"})
+                }),
+            ),
+            ("measures", Box::new(|t| t["measures"].as_array_mut().unwrap().truncate(1))),
+            ("remarks", Box::new(|t| t["remarks"] = Value::from("新备注"))),
+            ("extra", Box::new(|t| t["extra"] = serde_json::json!({"进度情况": "完成"}))),
+        ];
+        for (field, edit) in edits {
+            let mut new = old.clone();
+            let mut t = task.clone();
+            edit(&mut t);
+            new["tasks"][0] = t;
+            let d = diff_notices(&old, &new).unwrap();
+            assert_eq!(d.changed.len(), 1, "{field}: {d:?}");
+            let fields: Vec<&str> = d.changed[0].changes.iter().map(|c| c.field.as_str()).collect();
+            assert_eq!(fields, [field], "{field}");
+        }
+        let mut moved = old.clone();
+        moved["tasks"][0]["provenance"]["row"] = Value::from(77);
+        moved["tasks"][0]["measures"][0]["provenance"]["row"] = Value::from(77);
+        assert!(diff_notices(&old, &moved).unwrap().is_empty(), "provenance is not compared");
+    }
 }

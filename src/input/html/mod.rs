@@ -26,8 +26,8 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node};
 
 use crate::diag::{Diagnostic, Location};
-use crate::model::{Block, Cell, DocProperties, Document, Link, Origin, RichText, Row, Run, Table};
 use crate::input::html::charset::decode_html_bytes;
+use crate::model::{Block, Cell, DocProperties, Document, Link, Origin, RichText, Row, Run, Table};
 
 /// Why a page could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -151,7 +151,7 @@ pub fn read_html_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
     let decoded = decode_html_bytes(bytes);
     if decoded.chosen_by == "detected-over-declared" {
         diags.push(Diagnostic::warning(
-            "charset-mismatch",
+            crate::diag::DiagnosticKind::CharsetMismatch,
             format!(
                 "the page declares charset {:?} but its bytes are not valid in it; decoded as {} instead",
                 decoded.declared.as_deref().unwrap_or(""),
@@ -164,7 +164,7 @@ pub fn read_html_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
         let first = decoded.text.find('\u{FFFD}').unwrap_or(0);
         let line = decoded.text[..first].matches('\n').count() as u32 + 1;
         diags.push(Diagnostic::warning(
-            "invalid-bytes",
+            crate::diag::DiagnosticKind::InvalidBytes,
             format!(
                 "{} byte sequence(s) are not valid {} and were replaced by U+FFFD (first at line {line})",
                 decoded.replacements, decoded.encoding
@@ -179,7 +179,7 @@ pub fn read_html_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
     let tail = decoded.text[tail_start..].to_ascii_lowercase();
     if !tail.contains("</html") && !tail.contains("</body") {
         diags.push(Diagnostic::warning(
-            "html-unterminated",
+            crate::diag::DiagnosticKind::HtmlUnterminated,
             "the page ends without </body> or </html>: it may be truncated, and tasks after the cut would be missing",
             Location::default(),
         ));

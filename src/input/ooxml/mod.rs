@@ -90,4 +90,3 @@ fn inflate(entry: impl Read, name: &str, inflation: &mut Inflation) -> Result<Ve
     }
     Ok(bytes)
 }
-

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use calamine::{Data, Reader};
 
-use crate::diag::Diagnostic;
 use super::{open_archive, read_entry, ArchiveError};
+use crate::diag::Diagnostic;
 use crate::model::{Block, Cell, Document, Origin, RichText, Row, Table};
 
 /// Why a workbook could not be read.

@@ -8,6 +8,7 @@ use crate::error::{ErrorKind, Result};
 use crate::input::{read_source, Format, Source};
 use crate::ledger::{read_ledger, HeaderVocabulary, Ledger, LedgerContext, LedgerError};
 use crate::limits::{Budget, Limits};
+use crate::model::Document;
 use crate::notice::{read_notice_meta, NoticeMeta};
 use crate::offices::OfficeRegistry;
 use crate::record::validate::SchemaValidator;
@@ -16,14 +17,16 @@ use crate::record::{Attachment, Notice, NoticeDocument, SourceFile, SourceInfo, 
 /// Which office registry resolves a notice's names.
 #[derive(Clone, Debug)]
 pub enum RegistryChoice {
-    /// The registry whose issuer the notice names (see [`choose_registry`]); a notice from any
+    /// The registry whose issuer the notice names (or, without an issuer line, the one that resolves most of the ledger); a notice from any
     /// other issuer gets the unregistered stand-in.
     ByIssuer(Vec<OfficeRegistry>),
     /// This registry for every notice (`--registry FILE`).
     Fixed(OfficeRegistry),
 }
 
-/// Everything a conversion needs, validated once before work starts.
+/// Everything a conversion needs, validated once before work starts. Cheap to clone: the compiled
+/// schema is shared.
+#[derive(Clone, Debug)]
 pub struct Config {
     pub registries: RegistryChoice,
     pub headers: HeaderVocabulary,
@@ -84,6 +87,28 @@ fn choose_registry<'a>(
         .map_or((None, None), |(_, r, l)| (Some(r), Some(l)))
 }
 
+/// Reads one source through its format's front-end into the format-neutral document model, with
+/// what the front-end noticed on the way (the first stage of [`convert_source`], for tools that
+/// want the model itself). The limits bound the input as they do in a conversion.
+pub fn read_document(source: &Source, limits: &Limits) -> Result<(Document, Vec<Diagnostic>)> {
+    read_model(source, limits, &Budget::start(limits)).map_err(|e| e.with_path(&source.path))
+}
+
+/// Each front-end gives the one document model plus what it noticed on the way.
+fn read_model(source: &Source, limits: &Limits, budget: &Budget) -> Result<(Document, Vec<Diagnostic>)> {
+    let bytes = &source.bytes;
+    let read = match source.format {
+        Format::Text => crate::input::text::read_text(bytes)?,
+        Format::Html => crate::input::html::read_html_with(bytes, limits)?,
+        Format::Docx => crate::input::ooxml::docx::read_docx_with(bytes, limits)?,
+        Format::Xlsx => crate::input::ooxml::xlsx::read_xlsx_with(bytes, limits)?,
+        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, budget)?,
+        Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
+    };
+    budget.check("the front-end")?;
+    Ok(read)
+}
+
 /// One file read up to its ledger: the document model's page count, what was noticed, the
 /// notice metadata, the registry that resolved it, and its ledger (or why it has none).
 struct ReadFile<'c> {
@@ -104,18 +129,7 @@ fn read_file<'c>(
     registry: Option<&OfficeRegistry>,
     budget: &Budget,
 ) -> Result<ReadFile<'c>> {
-    // Each front-end gives the one document model plus what it noticed on the way.
-    let bytes = &source.bytes;
-    let limits = &config.limits;
-    let (doc, mut diagnostics): (_, Vec<Diagnostic>) = match source.format {
-        Format::Text => crate::input::text::read_text(bytes)?,
-        Format::Html => crate::input::html::read_html_with(bytes, limits)?,
-        Format::Docx => crate::input::ooxml::docx::read_docx_with(bytes, limits)?,
-        Format::Xlsx => crate::input::ooxml::xlsx::read_xlsx_with(bytes, limits)?,
-        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, budget)?,
-        Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
-    };
-    budget.check("the front-end")?;
+    let (doc, mut diagnostics) = read_model(source, &config.limits, budget)?;
     if let Some(named) = Format::of_extension(&source.path).filter(|&f| f != source.format) {
         diagnostics.insert(
             0,
@@ -212,6 +226,21 @@ pub fn linked_attachment_files(path: &Path, config: &Config) -> Vec<std::path::P
         Ok((doc, _)) => attachment_files(path, &crate::notice::read_attachments(&doc)),
         Err(_) => Vec::new(),
     }
+}
+
+/// Converts a notice held in memory: `bytes` are the file, `name_hint` its name (the extension
+/// tells DOCX from XLSX, and appears as the document's `source.path`). Attachments are not looked
+/// for (there is no folder): see [`convert_path`]. The result has passed schema validation.
+/// Bytes above `config.limits.max_input_bytes` are refused before anything is copied.
+pub fn convert_bytes(bytes: &[u8], name_hint: &str, config: &Config) -> Result<NoticeDocument> {
+    let path = Path::new(name_hint);
+    let limit = config.limits.max_input_bytes;
+    if bytes.len() as u64 > limit {
+        let error = crate::input::SourceError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit };
+        return Err(crate::Error::from(error).with_path(path));
+    }
+    let source = crate::input::source_from_bytes(path, bytes.to_vec())?;
+    convert_source(&source, config)
 }
 
 /// Converts a notice already read into memory. The result has passed schema validation.
@@ -363,7 +392,7 @@ fn assemble(
         tasks,
         diagnostics,
     };
-    let value = serde_json::to_value(&document).map_err(|e| crate::output::OutputError::Serialize(e.to_string()))?;
+    let value = serde_json::to_value(&document).map_err(crate::output::OutputError::Json)?;
     let violations = config.schema.violations(&value);
     if !violations.is_empty() {
         return Err(ErrorKind::SchemaViolations(violations).into());

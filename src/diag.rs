@@ -149,7 +149,7 @@ diagnostic_kinds! {
     HeaderBelowTitle = "header-below-title": "The ledger header is below title rows of the table.",
     HeaderRole = "header-role": "A header was read by its structure (head noun, role words) or its context.",
     HeaderlessContinuation = "headerless-continuation": "A table without header was read as the continuation of the ledger above.",
-    HtmlUnterminated = "html-unterminated": "A web page ends without </body> or </html>: it may be truncated.",
+    HtmlUnterminated = "html-unterminated": "A web page ends without `</body>` or `</html>`: it may be truncated.",
     InvalidBytes = "invalid-bytes": "Bytes invalid in the page's charset were replaced by U+FFFD.",
     InvalidUtf8 = "invalid-utf8": "Bytes invalid in UTF-8 were replaced by U+FFFD.",
     LabelWithoutTask = "label-without-task": "A responsibility line follows no numbered task paragraph.",

@@ -19,6 +19,7 @@ pub struct Error {
 
 /// What went wrong, by stage.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ErrorKind {
     #[error(transparent)]
     Source(#[from] SourceError),

@@ -36,9 +36,9 @@ impl InputFile {
 }
 
 /// Finds, among `inputs`, the attachments that the notice pages among them link and that are
-/// saved beside them ([`crate::convert::linked_attachment_files`], the same rule `convert`
-/// uses): each is marked with its page's key and read with the page, not on its own. A file that
-/// two pages link belongs to the first page in key order.
+/// saved beside them (the rule [`crate::convert_path`] uses): each is marked with its page's key
+/// and read with the page, not on its own. A file that two pages link belongs to the first page in
+/// key order.
 pub fn group_attachments(inputs: &mut [InputFile], config: &Config) {
     let pages: Vec<(usize, Vec<PathBuf>)> = inputs
         .par_iter()

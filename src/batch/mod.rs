@@ -54,10 +54,8 @@ pub enum BatchError {
     BadShard { spec: String },
     #[error("{path} is not a batch output directory: {reason}")]
     NotBatchOutput { path: PathBuf, reason: String },
-    #[error("cannot start {jobs} worker threads: {message}")]
-    Threads { jobs: usize, message: String },
-    #[error("SQLite {path}: {message}")]
-    Sqlite { path: PathBuf, message: String },
+    #[error("cannot start {jobs} worker threads: {source}")]
+    Threads { jobs: usize, source: rayon::ThreadPoolBuildError },
     #[error("{path} is in use by another run (batch or merge) writing into it; wait for it to finish or choose another output directory")]
     Locked { path: PathBuf },
     #[error("{flag} {path} is {what}: the run would overwrite or corrupt it; choose another path")]
@@ -189,7 +187,7 @@ fn convert_one(
         {
             let mut w = csv_writer(&mut csv);
             write_csv_tasks(&mut w, &doc)?;
-            w.flush().map_err(|e| crate::output::OutputError::Serialize(e.to_string()))?;
+            w.flush().map_err(csv::Error::from)?;
         }
         Ok((jsonl, csv))
     })();
@@ -225,7 +223,7 @@ pub fn run_batch(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         .build()
-        .map_err(|e| BatchError::Threads { jobs: options.jobs, message: e.to_string() })?;
+        .map_err(|e| BatchError::Threads { jobs: options.jobs, source: e })?;
     let mut sinks: Vec<Box<dyn Sink>> = vec![
         Box::new(crate::output::JsonlSink::create(&out.join("tasks.jsonl"))?),
         Box::new(crate::output::CsvSink::create(&out.join("tasks.csv"))?),
@@ -239,10 +237,7 @@ pub fn run_batch(
     }
     #[cfg(not(feature = "sqlite"))]
     if let Some(p) = &options.sqlite {
-        return Err(BatchError::Write(OutputError::Sqlite {
-            path: p.clone(),
-            message: "this build has no SQLite support (cargo feature `sqlite`)".into(),
-        }));
+        return Err(BatchError::Write(OutputError::SqliteUnavailable { path: p.clone() }));
     }
     // The report counts what the other outputs hold: it is completed last.
     let mut report = crate::output::ReportSink::create(&options.report, options.shard.as_ref())?;

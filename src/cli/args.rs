@@ -224,7 +224,7 @@ impl LimitArgs {
             if v == 0 {
                 Err(format!("--{flag} must be at least 1"))
             } else {
-                v.checked_mul(notice_ingest::limits::MIB).ok_or_else(|| format!("--{flag} {v} is too large"))
+                v.checked_mul(notice_ingest::MIB).ok_or_else(|| format!("--{flag} {v} is too large"))
             }
         };
         let time_budget = match self.time_budget {

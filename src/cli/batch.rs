@@ -184,7 +184,7 @@ pub(crate) fn batch(
                 t.errors,
                 t.warnings,
                 summary.seconds,
-                peak_memory().map_or_else(|| "unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0))
+                notice_ingest::peak_memory_kib().map_or_else(|| "unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0))
             );
             if summary.failing.is_empty() {
                 OK
@@ -197,13 +197,6 @@ pub(crate) fn batch(
             USAGE_OR_IO
         }
     }
-}
-
-/// Peak resident memory of this process in KiB (Linux), for the batch summary and benchmarks.
-pub(crate) fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 pub(crate) fn merge(dirs: &[PathBuf], output: &Path) -> u8 {

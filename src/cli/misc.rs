@@ -136,7 +136,7 @@ pub(crate) fn collect_offices(
         }
         counts.into_iter().max_by_key(|(_, n)| *n).map(|(i, _)| i)
     });
-    let draft = notice_ingest::offices::draft_registry(id, issuer.as_deref().unwrap_or(""), &docs, base.as_ref());
+    let draft = notice_ingest::draft_registry(id, issuer.as_deref().unwrap_or(""), &docs, base.as_ref());
     let text = serde_json::to_string_pretty(&draft).unwrap_or_default();
     if writeln!(std::io::stdout().lock(), "{text}").is_err() {
         return USAGE_OR_IO;

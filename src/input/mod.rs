@@ -74,6 +74,7 @@ pub struct Source {
 
 /// Why a source could not be read or recognised.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SourceError {
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },

@@ -11,6 +11,7 @@ use crate::model::{Block, Cell, Document, Origin, RichText, Row, Run, Table};
 
 /// Why a text rendition could not be read at all.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TextError {
     #[error("byte {offset} is a NUL byte: this is binary data, not a text rendition")]
     Binary { offset: usize },

@@ -64,6 +64,7 @@ fn yearless_bound_re() -> &'static Regex {
     })
 }
 
+#[cfg(test)]
 /// Reads a deadline cell. `raw` must be non-empty; it is kept as written. The first clause the
 /// cell states decides the kind (a cell such as `2024年6月底前完成，长期坚持` is a date bound).
 /// A date without a year is `unparsed`: see [`normalize_deadline_in`] for the notice's year.
@@ -75,7 +76,7 @@ pub fn normalize_deadline(raw: &str) -> Deadline {
 /// phrase that names no year (`12月底前`, `全年`) is bounded in that year. The flag says the year
 /// was taken from the notice.
 pub fn normalize_deadline_in(raw: &str, year: Option<i32>) -> (Deadline, bool) {
-    let squashed: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let squashed = crate::normalize::without_whitespace(raw);
     let mut assumed = false;
     let date = date_bound_re()
         .captures(&squashed)

@@ -15,10 +15,8 @@ mod segment;
 
 pub use draft::draft_registry;
 pub use names::{has_name_suffix, is_close_bracket, is_open_bracket, normalize_name};
-pub use registry::{
-    OfficeEntry, OfficeError, OfficeKind, OfficeRef, OfficeRegistry, BUILTIN_REGISTRIES, DEFAULT_REGISTRY_JSON,
-};
-pub use roles::{marker_role, read_clause, Clause, MarkerRole, ROLES_JSON};
+pub use registry::{OfficeEntry, OfficeError, OfficeKind, OfficeRef, OfficeRegistry};
+pub use roles::{marker_role, read_clause, Clause, MarkerRole};
 pub use segment::split_separators;
 
 #[cfg(test)]

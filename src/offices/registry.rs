@@ -95,6 +95,7 @@ pub struct OfficeRef {
 
 /// Why a registry could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OfficeError {
     #[error("cannot read registry {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
@@ -135,7 +136,7 @@ pub struct OfficeRegistry {
 }
 
 impl OfficeRegistry {
-    /// Every registry compiled into the binary (see [`BUILTIN_REGISTRIES`]).
+    /// Every registry compiled into the binary (`src/data/registries/`).
     pub fn builtin_all() -> Vec<Self> {
         BUILTIN_REGISTRIES
             .iter()

@@ -50,16 +50,21 @@ pub enum OutputError {
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("cannot serialize output: {0}")]
-    Serialize(String),
-    #[error("SQLite {path}: {message}")]
-    Sqlite { path: PathBuf, message: String },
+    Json(#[from] serde_json::Error),
+    #[error("cannot serialize output: {0}")]
+    Csv(#[from] csv::Error),
+    #[cfg(feature = "sqlite")]
+    #[error("SQLite {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("SQLite {path}: this build has no SQLite support (cargo feature `sqlite`)")]
+    SqliteUnavailable { path: PathBuf },
 }
 
 /// Renders `doc` in `format` as bytes.
 pub fn render(doc: &NoticeDocument, format: OutputFormat) -> Result<Vec<u8>, OutputError> {
     match format {
         OutputFormat::Json => {
-            let mut out = serde_json::to_vec_pretty(doc).map_err(|e| OutputError::Serialize(e.to_string()))?;
+            let mut out = serde_json::to_vec_pretty(doc)?;
             out.push(b'\n');
             Ok(out)
         }
@@ -67,7 +72,7 @@ pub fn render(doc: &NoticeDocument, format: OutputFormat) -> Result<Vec<u8>, Out
             let mut out = Vec::new();
             for task in &doc.tasks {
                 let line = TaskLine { notice_id: &doc.notice.id, task };
-                serde_json::to_writer(&mut out, &line).map_err(|e| OutputError::Serialize(e.to_string()))?;
+                serde_json::to_writer(&mut out, &line)?;
                 out.push(b'\n');
             }
             Ok(out)
@@ -118,7 +123,7 @@ fn render_csv(doc: &NoticeDocument) -> Result<Vec<u8>, OutputError> {
         let mut w = csv_writer(&mut out);
         w.write_record(CSV_HEADER).map_err(csv_error)?;
         write_csv_tasks(&mut w, doc)?;
-        w.flush().map_err(|e| OutputError::Serialize(e.to_string()))?;
+        w.flush().map_err(csv::Error::from)?;
     }
     Ok(out)
 }
@@ -132,7 +137,7 @@ pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
 }
 
 fn csv_error(e: csv::Error) -> OutputError {
-    OutputError::Serialize(e.to_string())
+    OutputError::Csv(e)
 }
 
 /// A text cell made safe for spreadsheets: one that starts with `=`, `+`, `-`, `@`, a tab or a

@@ -107,7 +107,7 @@ pub const REPORT_FORMAT: &str = "notice-ingest-batch-report/1";
 pub struct ShardInfo {
     pub index: u32,
     pub count: u32,
-    /// A hash of every input key of the whole set, before sharding (see [`input_set_id`]).
+    /// A hash of every input key of the whole set, before sharding (see `batch::input_set_id`).
     pub input_set: String,
     /// Files in the whole set, before sharding.
     pub input_files: usize,

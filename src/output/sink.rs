@@ -57,7 +57,7 @@ impl CsvSink {
         let mut header = CSV_BOM.to_vec();
         {
             let mut w = csv_writer(&mut header);
-            w.write_record(CSV_HEADER).map_err(|e| OutputError::Serialize(e.to_string()))?;
+            w.write_record(CSV_HEADER)?;
             w.flush().map_err(|source| OutputError::Io { path: path.to_path_buf(), source })?;
         }
         file.write(&header)?;
@@ -95,7 +95,7 @@ impl ReportSink {
 impl Sink for ReportSink {
     fn chunk(&mut self, items: &[SinkItem]) -> Result<(), OutputError> {
         for item in items {
-            let entry = serde_json::to_string(item.report).map_err(|e| OutputError::Serialize(e.to_string()))?;
+            let entry = serde_json::to_string(item.report)?;
             self.file.write(format!("{}\n    {entry}", if self.first { "" } else { "," }).as_bytes())?;
             self.first = false;
         }
@@ -103,7 +103,7 @@ impl Sink for ReportSink {
     }
 
     fn finish(mut self: Box<Self>, totals: &Totals, _: usize) -> Result<(), OutputError> {
-        let totals = serde_json::to_string(totals).map_err(|e| OutputError::Serialize(e.to_string()))?;
+        let totals = serde_json::to_string(totals)?;
         self.file.write(format!("\n  ],\n  \"totals\": {totals}\n}}\n").as_bytes())?;
         self.file.commit()
     }

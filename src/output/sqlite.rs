@@ -98,7 +98,7 @@ impl TrackerSink {
 }
 
 fn sqlite_error(path: &Path, e: rusqlite::Error) -> crate::output::OutputError {
-    crate::output::OutputError::Sqlite { path: path.to_path_buf(), message: e.to_string() }
+    crate::output::OutputError::Sqlite { path: path.to_path_buf(), source: e }
 }
 
 impl crate::output::Sink for TrackerSink {

@@ -253,6 +253,7 @@ fn open(bytes: &[u8], max_stream: usize, max_objects: u64) -> Result<(PdfDocumen
     Ok((doc, repaired))
 }
 
+#[cfg(test)]
 /// Reads a PDF held in memory into the document model, with what was noticed on the way.
 ///
 /// Fails on a file that is not a PDF or cannot be parsed, on encryption other than an empty user

@@ -107,6 +107,7 @@ impl NoticeDiff {
 
 /// Why two documents could not be compared.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DiffError {
     #[error("{which} document has no `tasks` array")]
     NoTasks { which: &'static str },

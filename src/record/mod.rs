@@ -112,7 +112,7 @@ pub struct Section {
     pub path: String,
 }
 
-/// How a deadline cell reads (see [`crate::ledger::deadlines`]).
+/// How a deadline cell reads (read in `ledger/deadlines.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeadlineKind {
@@ -229,7 +229,7 @@ pub struct CellBox {
 
 impl Provenance {
     /// Provenance of a task or measure that starts at `row`.
-    pub fn of_row(row: &crate::tables::GridRow) -> Self {
+    pub(crate) fn of_row(row: &crate::tables::GridRow) -> Self {
         let mut p = Provenance {
             file: None,
             pages: [row.pages.0, row.pages.1],
@@ -243,7 +243,7 @@ impl Provenance {
 
     /// Adds the cell fragments of `row` not already listed (a cell merged down over several rows
     /// is listed once).
-    pub fn add_cells(&mut self, row: &crate::tables::GridRow) {
+    pub(crate) fn add_cells(&mut self, row: &crate::tables::GridRow) {
         for (i, cell) in row.cells.iter().enumerate() {
             for f in &cell.fragments {
                 let b = CellBox { column: i as u32 + 1, page: f.page, bbox: f.bbox.to_points() };

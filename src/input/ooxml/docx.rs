@@ -51,6 +51,7 @@ fn xml_error(part: &str, reader: &Reader<&[u8]>, e: impl std::fmt::Display) -> D
     DocxError::Xml { part: part.to_string(), offset: reader.buffer_position(), message: e.to_string() }
 }
 
+#[cfg(test)]
 /// Reads a DOCX into the document model.
 pub fn read_docx(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), DocxError> {
     read_docx_with(bytes, &crate::Limits::default())

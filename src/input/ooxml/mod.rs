@@ -15,7 +15,11 @@ pub const MAX_ENTRIES: usize = 20_000;
 #[non_exhaustive]
 pub enum ArchiveError {
     #[error("not a readable zip archive (corrupt or truncated): {0}")]
-    Zip(String),
+    Zip(#[source] zip::result::ZipError),
+    #[error("not a readable zip archive (corrupt or truncated): entry {index}: {source}")]
+    Entry { index: usize, source: zip::result::ZipError },
+    #[error("not a readable zip archive (corrupt or truncated): {part}: {source}")]
+    Inflate { part: String, source: std::io::Error },
     #[error("the archive has {entries} entries, above the limit of {limit}")]
     TooManyEntries { entries: usize, limit: usize },
     #[error("{part} decompresses to more than {limit} bytes (a zip bomb? see --max-inflated-mib)")]
@@ -30,8 +34,7 @@ pub(crate) type Archive = zip::ZipArchive<std::io::Cursor<Vec<u8>>>;
 
 /// Opens a zip archive held in memory, with the entry-count limit.
 pub fn open_archive(bytes: &[u8]) -> Result<Archive, ArchiveError> {
-    let archive =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| ArchiveError::Zip(e.to_string()))?;
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).map_err(ArchiveError::Zip)?;
     if archive.len() > MAX_ENTRIES {
         return Err(ArchiveError::TooManyEntries { entries: archive.len(), limit: MAX_ENTRIES });
     }
@@ -57,7 +60,7 @@ pub fn read_part(archive: &mut Archive, name: &str, inflation: &mut Inflation) -
     let entry = match archive.by_name(name) {
         Ok(e) => e,
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(ArchiveError::Zip(e.to_string())),
+        Err(e) => return Err(ArchiveError::Zip(e)),
     };
     let bytes = inflate(entry, name, inflation)?;
     String::from_utf8(bytes).map(Some).map_err(|_| ArchiveError::NotUtf8 { part: name.to_string() })
@@ -70,7 +73,7 @@ pub fn read_entry(
     index: usize,
     inflation: &mut Inflation,
 ) -> Result<(String, Vec<u8>), ArchiveError> {
-    let entry = archive.by_index(index).map_err(|e| ArchiveError::Zip(format!("entry {index}: {e}")))?;
+    let entry = archive.by_index(index).map_err(|source| ArchiveError::Entry { index, source })?;
     let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
     let bytes = inflate(entry, &name, inflation)?;
     Ok((name, bytes))
@@ -80,7 +83,10 @@ fn inflate(entry: impl Read, name: &str, inflation: &mut Inflation) -> Result<Ve
     let limits = inflation.limits;
     let room = limits.max_inflated_bytes.min(limits.max_inflated_total_bytes.saturating_sub(inflation.total));
     let mut bytes = Vec::new();
-    entry.take(room + 1).read_to_end(&mut bytes).map_err(|e| ArchiveError::Zip(format!("{name}: {e}")))?;
+    entry
+        .take(room + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ArchiveError::Inflate { part: name.to_string(), source })?;
     if bytes.len() as u64 > limits.max_inflated_bytes {
         return Err(ArchiveError::TooLarge { part: name.to_string(), limit: limits.max_inflated_bytes });
     }

@@ -18,11 +18,12 @@ use crate::model::{Block, Cell, Document, Origin, RichText, Row, Table};
 
 /// Why a workbook could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum XlsxError {
     #[error("{0}")]
     Archive(#[from] ArchiveError),
     #[error("not a readable workbook: {0}")]
-    Workbook(String),
+    Workbook(#[source] calamine::XlsxError),
     #[error("sheet {sheet:?}: {message}")]
     Sheet { sheet: String, message: String },
     #[error("sheet {sheet:?} spans {rows} rows × {columns} columns, above the limit of {limit} cells")]
@@ -169,11 +170,6 @@ fn cell_text(data: &Data) -> String {
     }
 }
 
-/// Reads a workbook into the document model.
-pub fn read_xlsx(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), XlsxError> {
-    read_xlsx_with(bytes, &crate::Limits::default())
-}
-
 /// [`read_xlsx`] with explicit limits on decompressed sizes.
 pub fn read_xlsx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document, Vec<Diagnostic>), XlsxError> {
     // Inflate every entry once with the archive limits before calamine reads it, whatever its
@@ -186,8 +182,7 @@ pub fn read_xlsx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
         prescan_part(&name, &part)?;
     }
     drop(archive);
-    let mut book =
-        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| XlsxError::Workbook(e.to_string()))?;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(XlsxError::Workbook)?;
     let mut text_blocks = Vec::new();
     let mut table_blocks = Vec::new();
     for (sheet_no, sheet) in book.sheet_names().into_iter().enumerate() {

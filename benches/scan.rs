@@ -7,8 +7,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use notice_ingest::source::source_from_bytes;
-use notice_ingest::{convert_source, Config};
+use notice_ingest::{convert_source, source_from_bytes, Config};
 
 /// Peak resident set size of this process in MiB (Linux), if known.
 fn peak_rss_mib() -> Option<f64> {
@@ -26,7 +25,11 @@ fn children_peak_mib() -> f64 {
 }
 
 fn main() {
-    if notice_ingest::scan::ocr::Tesseract::find().is_err() {
+    let has_chi_sim = std::process::Command::new("tesseract")
+        .arg("--list-langs")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "chi_sim"));
+    if !has_chi_sim {
         println!("tesseract with chi_sim is not installed: nothing to measure");
         return;
     }

@@ -375,15 +375,6 @@ impl Font {
         }
     }
 
-    /// Whether any code of this font can be turned into text (ToUnicode, an encoding, or a
-    /// predefined CMap that carries Unicode).
-    pub fn has_unicode_source(&self) -> bool {
-        self.to_unicode.is_some()
-            || self.simple_map.is_some()
-            || matches!(self.predefined, Some(Predefined::GbkEuc | Predefined::Ucs2 | Predefined::Utf16))
-            || (self.predefined == Some(Predefined::Identity) && self.gb1)
-    }
-
     /// Splits `bytes` into codes and calls `each` with every glyph's text and width, in order.
     pub fn decode(&self, bytes: &[u8], mut each: impl FnMut(Decoded<'_>)) {
         let mut buf = [0u8; 4];

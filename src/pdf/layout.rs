@@ -564,7 +564,7 @@ pub fn layout_page(
             });
         }
         diags.push(Diagnostic::info(
-            "pdf-table-method",
+            crate::diag::DiagnosticKind::PdfTableMethod,
             format!("page {page}: lattice (from rulings), {} columns × {} rows", grid.columns(), grid.rows()),
             Location::page(page),
         ));
@@ -677,7 +677,7 @@ fn paragraphs(
             continue;
         }
         let at_edge = first.base < page_height * 0.1 || first.base > page_height * 0.88;
-        if at_edge && group_lines.len() == 1 && crate::table::is_page_furniture(&text.to_plain()) {
+        if at_edge && group_lines.len() == 1 && crate::tables::is_page_furniture(&text.to_plain()) {
             continue;
         }
         let origin = Origin { page, line: None };
@@ -881,7 +881,7 @@ fn stream_table(
         })
         .collect();
     let diag = Diagnostic::info(
-        "pdf-table-method",
+        crate::diag::DiagnosticKind::PdfTableMethod,
         format!("page {page}: stream (no rulings), {n_cols} columns × {n_rows} rows"),
         Location::page(page),
     );
@@ -970,7 +970,7 @@ pub fn carry_spans_across_pages(blocks: &mut [Block]) {
                 );
             }
             Block::Paragraph { text, .. } | Block::Heading { text, .. }
-                if !crate::table::is_page_furniture(&text.to_plain()) =>
+                if !crate::tables::is_page_furniture(&text.to_plain()) =>
             {
                 open = None
             }
@@ -999,7 +999,7 @@ pub fn number_rows_cut_before_their_number(blocks: &mut Vec<Block>) {
                 previous = Some(i);
             }
             Block::Paragraph { text, .. } | Block::Heading { text, .. }
-                if !crate::table::is_page_furniture(&text.to_plain()) =>
+                if !crate::tables::is_page_furniture(&text.to_plain()) =>
             {
                 previous = None
             }

@@ -1,0 +1,468 @@
+//! Clean-up of a scanned document with what the notice and the registry know.
+//!
+//! - The header row repeated on every ledger page is taken by majority across pages, then matched
+//!   to the header words the ledger reader knows (one character off at most).
+//! - Sequence numbers are read as digits and repaired from their order (a `7` read between 6 and
+//!   8 where OCR saw something else).
+//! - The issuer line is matched to the registries' issuers, and office cells to the chosen
+//!   registry's names (one character off in a name of three or more).
+//! - Leader names are snapped to the spelling the ledger uses most.
+//!
+//! Every change is recorded in the [`ScanReport`] (read, chosen, why), which becomes an
+//! `ocr-corrected` diagnostic.
+
+use std::collections::BTreeMap;
+
+use crate::ledger::Field;
+use crate::model::{Block, Document, RichText, Table};
+use crate::offices::OfficeRegistry;
+use crate::RegistryChoice;
+
+use super::clean::{edit_distance, is_han, read_seq};
+use super::ScanReport;
+
+/// Records a change of a cell's text.
+fn record(report: &mut ScanReport, page: u32, bbox: Option<crate::model::BBox>, chosen: &str, why: &str) {
+    let Some(bbox) = bbox else { return };
+    if let Some(check) = report.cells.iter_mut().find(|c| c.page == page && c.bbox == bbox) {
+        if check.read != chosen {
+            check.corrected = Some((chosen.to_string(), why.to_string()));
+        } else {
+            check.corrected = None;
+        }
+    }
+}
+
+fn tables_mut(doc: &mut Document) -> impl Iterator<Item = &mut Table> {
+    doc.blocks.iter_mut().filter_map(|b| match b {
+        Block::Table(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// Whether a table's first row looks like a header: several cells, text in most, no number first.
+fn header_row(table: &Table) -> bool {
+    let Some(row) = table.rows.first() else { return false };
+    let filled = row.cells.iter().filter(|c| !c.text.is_blank()).count();
+    row.cells.len() >= 2
+        && filled * 2 >= row.cells.len()
+        && row.cells.first().is_some_and(|c| read_seq(&c.text.to_plain()).is_none() && c.col_span == 1)
+}
+
+/// The best match of `text` among `words` within `max` edits, when it is the only one that close.
+fn nearest<'a>(text: &str, words: impl IntoIterator<Item = &'a str>, max: usize) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for w in words {
+        let d = edit_distance(text, w);
+        if d > max {
+            continue;
+        }
+        match best {
+            Some((bd, _)) if d > bd => {}
+            Some((bd, bw)) if d == bd => tie |= bw != w,
+            _ => {
+                best = Some((d, w));
+                tie = false;
+            }
+        }
+    }
+    best.filter(|_| !tie).map(|(_, w)| w)
+}
+
+/// Headers: majority across the pages, then the header vocabulary.
+fn correct_headers(doc: &mut Document, report: &mut ScanReport, config: &crate::Config) {
+    let mut words: Vec<&str> = config.headers.synonyms().collect();
+    words.sort_unstable();
+    words.dedup();
+    let mut votes: BTreeMap<(usize, usize), BTreeMap<String, usize>> = BTreeMap::new();
+    for table in tables_mut(doc).filter(|t| header_row(t)) {
+        let width = table.rows[0].cells.len();
+        for (i, c) in table.rows[0].cells.iter().enumerate() {
+            *votes.entry((width, i)).or_default().entry(c.text.to_plain()).or_default() += 1;
+        }
+    }
+    for table in tables_mut(doc).filter(|t| header_row(t)) {
+        let width = table.rows[0].cells.len();
+        let page = table.rows[0].origin.page;
+        for (i, cell) in table.rows[0].cells.iter_mut().enumerate() {
+            let text = cell.text.to_plain();
+            let tally = &votes[&(width, i)];
+            let (top, n) = tally.iter().max_by_key(|(t, n)| (**n, std::cmp::Reverse((*t).clone()))).expect("voted");
+            let mut chosen = text.clone();
+            let mut why = String::new();
+            if *n >= 2 && *top != text && edit_distance(top, &text) <= (top.chars().count() / 3).max(1) {
+                chosen = top.clone();
+                why = format!("the header repeated on {n} pages reads so");
+            }
+            if config.headers.field_of(&chosen).is_none() && chosen.chars().count() >= 2 {
+                if let Some(w) = nearest(&chosen, words.iter().copied(), 1) {
+                    chosen = w.to_string();
+                    why = "a known header word".to_string();
+                }
+            }
+            if chosen != text {
+                cell.text = RichText::plain(chosen.clone());
+                record(report, page, cell.bbox, &chosen, &why);
+            }
+        }
+    }
+}
+
+/// The field of each column, by the first header row (columns counted with spans).
+fn column_fields(doc: &Document, config: &crate::Config) -> BTreeMap<usize, Field> {
+    let mut fields = BTreeMap::new();
+    for block in &doc.blocks {
+        let Block::Table(t) = block else { continue };
+        if !header_row(t) {
+            continue;
+        }
+        let mut col = 0;
+        for c in &t.rows[0].cells {
+            if let Some(f) = config.headers.field_of(&c.text.to_plain()) {
+                fields.insert(col, f);
+            }
+            col += c.col_span.max(1) as usize;
+        }
+        break;
+    }
+    fields
+}
+
+/// Visits each body cell (header rows skipped) with its page and grid column.
+fn body_cells(doc: &mut Document, mut visit: impl FnMut(u32, usize, &mut crate::model::Cell)) {
+    for table in tables_mut(doc) {
+        let skip = usize::from(header_row(table));
+        // Grid columns taken by cells spanning down from rows above.
+        let mut taken: Vec<(usize, usize, usize)> = Vec::new(); // (first col, span, rows left)
+        for (r, row) in table.rows.iter_mut().enumerate() {
+            let page = row.origin.page;
+            let mut col = 0;
+            for cell in &mut row.cells {
+                while let Some(&(_, span, _)) = taken.iter().find(|(c, _, left)| *c == col && *left > 0) {
+                    col += span;
+                }
+                if r >= skip {
+                    visit(page, col, cell);
+                }
+                if cell.row_span > 1 {
+                    taken.push((col, cell.col_span.max(1) as usize, cell.row_span as usize));
+                }
+                col += cell.col_span.max(1) as usize;
+            }
+            for t in &mut taken {
+                t.2 = t.2.saturating_sub(1);
+            }
+            taken.retain(|t| t.2 > 0);
+        }
+    }
+}
+
+/// Sequence numbers: digits, and the order repairs what OCR could not read.
+fn correct_seq(doc: &mut Document, report: &mut ScanReport, seq_col: usize) {
+    // (page, bbox, text, reading)
+    let mut cells: Vec<(u32, Option<crate::model::BBox>, String, Option<u32>)> = Vec::new();
+    body_cells(doc, |page, col, cell| {
+        if col == seq_col && cell.col_span == 1 {
+            let text = cell.text.to_plain();
+            if !text.trim().is_empty() {
+                cells.push((page, cell.bbox, text.clone(), read_seq(&text)));
+            }
+        }
+    });
+    let mut chosen: Vec<Option<(String, String)>> = vec![None; cells.len()];
+    let mut last: Option<u32> = None;
+    for i in 0..cells.len() {
+        let reading = cells[i].3;
+        let next = cells[i + 1..].iter().find_map(|c| c.3);
+        let expected = last.map(|l| l + 1);
+        let value = match (reading, expected) {
+            (Some(r), Some(e)) if r == e => Some(r),
+            // Unreadable, or out of order while the next one confirms the order.
+            (r, Some(e)) if r.is_none() || next.is_none_or(|n| n == e + 1) => {
+                let why = match r {
+                    None => "not a number; the numbers before and after it say so".to_string(),
+                    Some(_) => format!("out of order between {} and {}", e - 1, e + 1),
+                };
+                chosen[i] = Some((e.to_string(), why));
+                Some(e)
+            }
+            (Some(r), None) if r > 1 && next == Some(2) => {
+                chosen[i] = Some(("1".into(), "the first number, before 2".into()));
+                Some(1)
+            }
+            (r, _) => r,
+        };
+        if let Some(v) = value {
+            if chosen[i].is_none() && cells[i].2.trim() != v.to_string() {
+                chosen[i] = Some((v.to_string(), "read as digits".into()));
+            }
+            last = Some(v);
+        }
+    }
+    let mut k = 0;
+    body_cells(doc, |_, col, cell| {
+        if col == seq_col && cell.col_span == 1 && !cell.text.to_plain().trim().is_empty() {
+            if let Some((text, _)) = &chosen[k] {
+                cell.text = RichText::plain(text.clone());
+            }
+            k += 1;
+        }
+    });
+    for ((page, bbox, _, _), c) in cells.iter().zip(&chosen) {
+        if let Some((text, why)) = c {
+            record(report, *page, *bbox, text, why);
+        }
+    }
+}
+
+/// One piece of a token split by [`segment`]: a known name (its index), or characters that are no
+/// known name, kept as read.
+#[derive(Clone, Debug, PartialEq)]
+enum Piece {
+    Name(usize),
+    Unknown(String),
+}
+
+/// Splits `token` into names of `names`, each read with at most one character wrong (substituted
+/// or dropped) when it has three or more, and characters that are no name kept as read (at most
+/// half of the token): (pieces, characters fixed). The split fixing the fewest characters and
+/// keeping the fewest unknown wins. `None` when no split qualifies.
+fn segment(token: &[char], names: &[Vec<char>]) -> Option<(Vec<Piece>, usize)> {
+    let n = token.len();
+    if n > 200 {
+        return None;
+    }
+    // best[i]: (cost, fixed, unknown, previous position, piece) covering token[..i]; an unknown
+    // character costs 2, a fixed one 1.
+    type Step = (usize, usize, usize, usize, Option<usize>);
+    let mut best: Vec<Option<Step>> = vec![None; n + 1];
+    best[0] = Some((0, 0, 0, 0, None));
+    let better = |cand: Step, old: Option<Step>| old.is_none_or(|b| (cand.0, cand.2) < (b.0, b.2));
+    for i in 0..n {
+        let Some((cost, fixed, unknown, _, _)) = best[i] else { continue };
+        let cand = (cost + 2, fixed, unknown + 1, i, None);
+        if better(cand, best[i + 1]) {
+            best[i + 1] = Some(cand);
+        }
+        for (k, name) in names.iter().enumerate() {
+            let len = name.len();
+            // Read as written or with one character substituted.
+            if len > 0 && i + len <= n {
+                let wrong = token[i..i + len].iter().zip(name).filter(|(a, b)| a != b).count();
+                if wrong == 0 || (wrong == 1 && len >= 3) {
+                    let cand = (cost + wrong, fixed + wrong, unknown, i, Some(k));
+                    if better(cand, best[i + len]) {
+                        best[i + len] = Some(cand);
+                    }
+                }
+            }
+            // Read with one character dropped.
+            if len >= 3 && i + len - 1 <= n {
+                let span = &token[i..i + len - 1];
+                let dropped = (0..len)
+                    .any(|skip| name.iter().enumerate().filter(|(j, _)| *j != skip).map(|(_, c)| c).eq(span.iter()));
+                if dropped {
+                    let cand = (cost + 1, fixed + 1, unknown, i, Some(k));
+                    if better(cand, best[i + len - 1]) {
+                        best[i + len - 1] = Some(cand);
+                    }
+                }
+            }
+        }
+    }
+    let (_, fixed, unknown, _, _) = best[n]?;
+    if unknown * 2 > n {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut at = n;
+    while at > 0 {
+        let (_, _, _, prev, piece) = best[at]?;
+        match piece {
+            Some(k) => pieces.push(Piece::Name(k)),
+            None => match pieces.last_mut() {
+                Some(Piece::Unknown(s)) => s.insert(0, token[prev]),
+                _ => pieces.push(Piece::Unknown(token[prev].to_string())),
+            },
+        }
+        at = prev;
+    }
+    pieces.reverse();
+    Some((pieces, fixed))
+}
+
+/// Every name the registry knows an office by.
+fn registry_names(registry: &OfficeRegistry) -> Vec<Vec<char>> {
+    let mut names: Vec<String> = registry
+        .entries()
+        .iter()
+        .flat_map(|e| {
+            std::iter::once(e.name.clone()).chain(e.short_names.iter().cloned()).chain(e.aliases.iter().cloned())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names.into_iter().map(|n| n.chars().collect()).collect()
+}
+
+/// Corrects a cell of names (offices or leaders): each whitespace-separated token that is not a
+/// known name is split into known names with single wrong characters replaced. Returns the new
+/// text when something changed.
+fn correct_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool) -> Option<String> {
+    let mut changed = false;
+    let mut out = Vec::new();
+    for token in text.split_whitespace() {
+        if known(token) || !token.chars().all(is_han) {
+            out.push(token.to_string());
+            continue;
+        }
+        let chars: Vec<char> = token.chars().collect();
+        match segment(&chars, names) {
+            Some((pieces, fixed)) if fixed > 0 => {
+                changed = true;
+                let words: Vec<String> = pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Name(k) => names[*k].iter().collect(),
+                        Piece::Unknown(s) => s.clone(),
+                    })
+                    .collect();
+                out.push(words.join(" "));
+            }
+            _ => out.push(token.to_string()),
+        }
+    }
+    changed.then(|| out.join(" "))
+}
+
+/// The registry the notice's issuer names (the issuer line corrected first), else the one whose
+/// names the office cells use most.
+fn choose_registry<'c>(
+    doc: &mut Document,
+    report: &mut ScanReport,
+    config: &'c crate::Config,
+) -> Option<&'c OfficeRegistry> {
+    let all: Vec<&OfficeRegistry> = match &config.registries {
+        RegistryChoice::Fixed(r) => vec![r],
+        RegistryChoice::ByIssuer(all) => all.iter().collect(),
+    };
+    // The issuer line: one of the first text blocks, a few characters off a registry's issuer.
+    let mut found: Option<&OfficeRegistry> = None;
+    for block in doc.blocks.iter_mut().take(8) {
+        let (Block::Heading { text, origin, .. } | Block::Paragraph { text, origin }) = block else { continue };
+        let plain = text.to_plain();
+        for r in &all {
+            let issuer = r.issuer();
+            let n = issuer.chars().count();
+            if n < 4 {
+                continue;
+            }
+            if plain == issuer || plain.starts_with(issuer) {
+                found = Some(r);
+                break;
+            }
+            let head: String = plain.chars().take(n).collect();
+            let whole = plain.chars().count() <= n + 1 && edit_distance(&plain, issuer) <= 2;
+            let prefix = plain.chars().count() > n && edit_distance(&head, issuer) <= 1;
+            if whole || prefix {
+                let fixed = if whole { issuer.to_string() } else { format!("{issuer}{}", &plain[head.len()..]) };
+                report.text_corrections.push((origin.page, plain.clone(), fixed.clone()));
+                *text = RichText::plain(fixed);
+                found = Some(r);
+                break;
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    found.or_else(|| all.first().copied().filter(|_| all.len() == 1))
+}
+
+/// Leaders: names written once are snapped to a spelling one character away that the ledger uses
+/// at least twice; joined names are split into those spellings.
+fn correct_leaders(doc: &mut Document, report: &mut ScanReport, col: usize) {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    body_cells(doc, |_, c, cell| {
+        if c == col {
+            for t in cell.text.to_plain().split_whitespace() {
+                *counts.entry(t.to_string()).or_default() += 1;
+            }
+        }
+    });
+    let majority: Vec<Vec<char>> =
+        counts.iter().filter(|(t, n)| **n >= 2 && t.chars().count() >= 2).map(|(t, _)| t.chars().collect()).collect();
+    let mut changes = Vec::new();
+    body_cells(doc, |page, c, cell| {
+        if c != col {
+            return;
+        }
+        let text = cell.text.to_plain();
+        let fixed = correct_names(&text, &majority, |t| counts.get(t).is_some_and(|n| *n >= 2));
+        if let Some(fixed) = fixed {
+            cell.text = RichText::plain(fixed.clone());
+            changes.push((page, cell.bbox, fixed));
+        }
+    });
+    for (page, bbox, fixed) in changes {
+        record(report, page, bbox, &fixed, "the ledger's own spelling of the name");
+    }
+}
+
+/// Runs every correction (see the module documentation).
+pub fn correct(doc: &mut Document, report: &mut ScanReport, config: &crate::Config) {
+    correct_headers(doc, report, config);
+    let fields = column_fields(doc, config);
+    let col_of = |f: Field| fields.iter().find(|(_, &g)| g == f).map(|(&c, _)| c);
+    correct_seq(doc, report, col_of(Field::Seq).unwrap_or(0));
+    if let Some(registry) = choose_registry(doc, report, config) {
+        let names = registry_names(registry);
+        let office_cols: Vec<usize> =
+            [Field::LeadOffices, Field::SupportOffices, Field::Implementers].into_iter().filter_map(col_of).collect();
+        let mut changes = Vec::new();
+        body_cells(doc, |page, col, cell| {
+            if !office_cols.contains(&col) {
+                return;
+            }
+            let text = cell.text.to_plain();
+            if let Some(fixed) = correct_names(&text, &names, |t| registry.lookup(t).is_some()) {
+                cell.text = RichText::plain(fixed.clone());
+                changes.push((page, cell.bbox, fixed));
+            }
+        });
+        for (page, bbox, fixed) in changes {
+            record(report, page, bbox, &fixed, &format!("office names of the registry {}", registry.id()));
+        }
+    }
+    if let Some(col) = col_of(Field::Leaders) {
+        correct_leaders(doc, report, col);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_one_character_off_are_split_and_fixed() {
+        let names: Vec<Vec<char>> =
+            ["基教处", "高教处", "职教处", "学位办"].iter().map(|n| n.chars().collect()).collect();
+        assert_eq!(correct_names("基教外高教处", &names, |_| false).as_deref(), Some("基教处 高教处"));
+        assert_eq!(correct_names("基教处高教处", &names, |_| false), None, "nothing to fix");
+        assert_eq!(correct_names("学位力", &names, |_| false).as_deref(), Some("学位办"));
+        assert_eq!(correct_names("完全不同", &names, |_| false), None);
+        // Unknown characters kept, a dropped character restored.
+        assert_eq!(correct_names("基教处某某某学位力", &names, |_| false).as_deref(), Some("基教处 某某某 学位办"));
+        assert_eq!(
+            correct_names("发展处教处", &["发展处", "高教处"].map(|n| n.chars().collect()), |_| false).as_deref(),
+            Some("发展处 高教处")
+        );
+    }
+
+    #[test]
+    fn nearest_needs_a_unique_best() {
+        assert_eq!(nearest("分管领寻", ["分管领导", "牵头处室"], 1), Some("分管领导"));
+        assert_eq!(nearest("ab", ["ac", "ad"], 1), None);
+    }
+}

@@ -1,0 +1,295 @@
+//! One scanned page into blocks: level it, find its tables, OCR each cell and the text around the
+//! tables, and lay the result out as the document model's tables and paragraphs.
+
+use crate::model::{BBox, Block, Cell, Origin, RichText, Row, Table};
+
+use super::clean::{fold, join_lines, line_text};
+use super::deskew::{estimate_skew, otsu, rotate};
+use super::grid::{find_rulings, lattice, Grid, RulingSizes};
+use super::image::{Gray, PageImage};
+use super::ocr::{Layout, OcrLine, Tesseract};
+use super::error::OcrError;
+
+/// What OCR said about one table cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellRead {
+    pub page: u32,
+    /// The cell's box in the model (points, the page's lower left origin): its key.
+    pub bbox: BBox,
+    /// Position in its page's table: table index on the page, row, column (0-based).
+    pub table: usize,
+    pub row: usize,
+    pub col: usize,
+    /// The text as OCR gave it, words joined and confusions folded.
+    pub text: String,
+    /// The lowest confidence of its words (100 for an empty cell), and that word.
+    pub conf: f32,
+    pub weakest: String,
+}
+
+/// A page read by OCR.
+#[derive(Clone, Debug, Default)]
+pub struct PageRead {
+    pub blocks: Vec<Block>,
+    pub cells: Vec<CellRead>,
+    /// The skew corrected, degrees.
+    pub skew: f32,
+    pub dpi: f32,
+    /// Per table: columns × rows, for the diagnostic the vector path gives too.
+    pub tables: Vec<(usize, usize)>,
+}
+
+/// A region of the level page to OCR, in pixels `[x0, y0, x1, y1)`.
+type PxBox = [usize; 4];
+
+/// Copies the ink inside `area` (pixels outside it white), cropped to the ink's bounding box plus
+/// a margin, with a white border for tesseract. `None` when the area holds no ink. The area's
+/// edges are first pulled in past any ruling left in them.
+fn crop_ink(level: &Gray, ink: u8, area: PxBox, margin: usize, min_ink: usize) -> Option<Gray> {
+    let [mut x0, mut y0, mut x1, mut y1] = area;
+    let dark = |x: usize, y: usize| level.pixels[y * level.width + x] < ink;
+    let row_dark = |y: usize, x0: usize, x1: usize| (x0..x1).filter(|&x| dark(x, y)).count();
+    let col_dark = |x: usize, y0: usize, y1: usize| (y0..y1).filter(|&y| dark(x, y)).count();
+    for _ in 0..margin {
+        if y1 > y0 + 2 && row_dark(y0, x0, x1) * 3 > x1 - x0 {
+            y0 += 1;
+        }
+        if y1 > y0 + 2 && row_dark(y1 - 1, x0, x1) * 3 > x1 - x0 {
+            y1 -= 1;
+        }
+        if x1 > x0 + 2 && col_dark(x0, y0, y1) * 3 > y1 - y0 {
+            x0 += 1;
+        }
+        if x1 > x0 + 2 && col_dark(x1 - 1, y0, y1) * 3 > y1 - y0 {
+            x1 -= 1;
+        }
+    }
+    if x1 <= x0 + 2 || y1 <= y0 + 2 {
+        return None;
+    }
+    // Ink: dark pixels with at least two dark neighbours (specks of noise are not ink).
+    let (mut bx0, mut by0, mut bx1, mut by1, mut count) = (usize::MAX, usize::MAX, 0, 0, 0usize);
+    for y in y0 + 1..y1 - 1 {
+        for x in x0 + 1..x1 - 1 {
+            if !dark(x, y) {
+                continue;
+            }
+            let neighbours = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1), (x - 1, y - 1), (x + 1, y + 1)]
+                .iter()
+                .filter(|&&(a, b)| dark(a, b))
+                .count();
+            if neighbours >= 2 {
+                count += 1;
+                (bx0, by0, bx1, by1) = (bx0.min(x), by0.min(y), bx1.max(x + 1), by1.max(y + 1));
+            }
+        }
+    }
+    if count < min_ink {
+        return None;
+    }
+    let (cx0, cy0) = (bx0.saturating_sub(margin).max(x0), by0.saturating_sub(margin).max(y0));
+    let (cx1, cy1) = ((bx1 + margin).min(x1), (by1 + margin).min(y1));
+    let border = margin.max(8);
+    let (w, h) = (cx1 - cx0 + 2 * border, cy1 - cy0 + 2 * border);
+    let mut out = Gray::white(w, h);
+    for y in cy0..cy1 {
+        let src = &level.pixels[y * level.width + cx0..y * level.width + cx1];
+        let at = (y - cy0 + border) * w + border;
+        out.pixels[at..at + src.len()].copy_from_slice(src);
+    }
+    Some(out)
+}
+
+/// The text of recognized lines, folded, with its lowest word confidence and that word.
+fn text_of(lines: &[OcrLine], space: f32) -> (String, f32, String) {
+    let mut texts = Vec::new();
+    let (mut conf, mut weakest) = (100.0f32, String::new());
+    for line in lines {
+        let (t, _) = line_text(line, space);
+        texts.push(t);
+        for w in &line.words {
+            if w.conf < conf {
+                conf = w.conf;
+                weakest = w.text.clone();
+            }
+        }
+    }
+    (fold(&join_lines(texts.iter().map(String::as_str))), conf, weakest)
+}
+
+/// A line of text outside the tables, in points (down coordinates).
+struct TextLine {
+    text: String,
+    x0: f32,
+    x1: f32,
+    top: f32,
+    bottom: f32,
+}
+
+/// Groups lines outside tables into paragraphs and headings, as the PDF front-end does with
+/// text: a new paragraph after a wide gap, at an indented or centred line, after a short line,
+/// or where the size changes; clearly taller lines are headings.
+fn paragraphs(lines: Vec<TextLine>, page: u32, page_width: f32) -> Vec<(f32, Block)> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let mut heights: Vec<f32> = lines.iter().map(|l| l.bottom - l.top).collect();
+    heights.sort_by(f32::total_cmp);
+    let body = heights[heights.len() / 2].max(1.0);
+    let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
+    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
+    let centre = page_width / 2.0;
+    let centred = |l: &TextLine| ((l.x0 + l.x1) / 2.0 - centre).abs() < body && l.x0 - left > 2.0 * body;
+    let big = |l: &TextLine| l.bottom - l.top > 1.3 * body;
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let new = match i.checked_sub(1).map(|p| &lines[p]) {
+            None => true,
+            Some(prev) => {
+                let gap = line.top - prev.bottom;
+                let indented = line.x0 - left > 1.2 * body;
+                let prev_short = right - prev.x1 > 2.0 * body;
+                let size_change = big(line) != big(prev);
+                let title_continues = centred(prev) && centred(line) && !size_change && gap < 0.8 * body;
+                !title_continues && (gap > 0.8 * body || indented || prev_short || size_change || centred(line))
+            }
+        };
+        if new {
+            groups.push(Vec::new());
+        }
+        groups.last_mut().expect("a group was started").push(i);
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            let text = fold(&join_lines(g.iter().map(|&i| lines[i].text.as_str())));
+            let top = lines[g[0]].top;
+            let origin = Origin { page, line: None };
+            let block = if big(&lines[g[0]]) {
+                Block::Heading { level: 1, text: RichText::plain(text), origin }
+            } else {
+                Block::Paragraph { text: RichText::plain(text), origin }
+            };
+            (top, block)
+        })
+        .collect()
+}
+
+/// Reads one page: level it, find its tables, OCR their cells and the text outside them.
+pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result<PageRead, OcrError> {
+    let (sx, sy) = scan.scale();
+    let dpi = scan.dpi();
+    let threshold = otsu(&scan.image);
+    let skew = estimate_skew(&scan.image, threshold);
+    let level = rotate(&scan.image, skew);
+    let ink = otsu(&level);
+    let rulings = find_rulings(&level, ink, sx, RulingSizes::default());
+    let placed = scan.placed;
+    let grids: Vec<Grid> = lattice(&rulings, |x, y| (placed[0] + x / sx, placed[1] + y / sy));
+    let to_px = |x: f32, y: f32| {
+        let px = ((x - placed[0]) * sx).round().clamp(0.0, level.width as f32) as usize;
+        let py = ((y - placed[1]) * sy).round().clamp(0.0, level.height as f32) as usize;
+        (px, py)
+    };
+    let line_px = rulings.horizontal.iter().chain(&rulings.vertical).map(|l| l.thick).fold(1.0f32, f32::max);
+    let inset = (line_px / 2.0).ceil() as usize + 2;
+    // A character is about 10 pt: margins, the smallest ink worth reading and a word space.
+    let margin = (3.0 * sx).round() as usize;
+    let min_ink = ((0.35 * sx) * (4.0 * sx)) as usize;
+    let space = 4.5 * sx;
+
+    // Crops of every cell with ink.
+    let mut crops: Vec<Gray> = Vec::new();
+    // (grid, cell, crop index)
+    let mut cell_crops: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    let mut masked = level.clone();
+    for (t, grid) in grids.iter().enumerate() {
+        for (c, cell) in grid.cells.iter().enumerate() {
+            let (x0, y0) = to_px(grid.xs[cell.col], grid.ys[cell.row]);
+            let (x1, y1) = to_px(grid.xs[cell.col + cell.col_span], grid.ys[cell.row + cell.row_span]);
+            let area = [x0 + inset, y0 + inset, x1.saturating_sub(inset), y1.saturating_sub(inset)];
+            let crop = (area[2] > area[0] + 4 && area[3] > area[1] + 4)
+                .then(|| crop_ink(&level, ink, area, margin, min_ink))
+                .flatten();
+            cell_crops.push((
+                t,
+                c,
+                crop.map(|g| {
+                    crops.push(g);
+                    crops.len() - 1
+                }),
+            ));
+        }
+        // The table is masked out of the page for reading the text around it.
+        let (x0, y0) = to_px(grid.xs[0], grid.ys[0]);
+        let (x1, y1) = to_px(*grid.xs.last().expect("a grid has edges"), *grid.ys.last().expect("a grid has edges"));
+        let pad = inset + 2;
+        for y in y0.saturating_sub(pad)..(y1 + pad).min(masked.height) {
+            let row = &mut masked.pixels[y * masked.width..(y + 1) * masked.width];
+            let end = (x1 + pad).min(row.len());
+            row[x0.saturating_sub(pad)..end].fill(255);
+        }
+    }
+    let refs: Vec<&Gray> = crops.iter().collect();
+    let read = tesseract.recognize(&refs, Layout::Block, None)?;
+
+    let top = scan.page_size.1;
+    let mut cells = Vec::new();
+    let mut blocks: Vec<(f32, Block)> = Vec::new();
+    let mut tables = Vec::new();
+    for (t, grid) in grids.iter().enumerate() {
+        let mut rows: Vec<Row> =
+            (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page: number, line: None } }).collect();
+        for &(_, c, crop) in cell_crops.iter().filter(|(g, _, _)| *g == t) {
+            let cell = grid.cells[c];
+            let (text, conf, weakest) = match crop {
+                Some(i) => text_of(&read[i], space),
+                None => (String::new(), 100.0, String::new()),
+            };
+            let (x0, x1) = (grid.xs[cell.col], grid.xs[cell.col + cell.col_span]);
+            let (d0, d1) = (grid.ys[cell.row], grid.ys[cell.row + cell.row_span]);
+            let bbox = BBox::from_points(f64::from(x0), f64::from(top - d1), f64::from(x1), f64::from(top - d0));
+            cells.push(CellRead {
+                page: number,
+                bbox,
+                table: t,
+                row: cell.row,
+                col: cell.col,
+                text: text.clone(),
+                conf,
+                weakest,
+            });
+            rows[cell.row].cells.push(Cell {
+                text: RichText::plain(text),
+                col_span: cell.col_span as u32,
+                row_span: cell.row_span as u32,
+                bbox: Some(bbox),
+            });
+        }
+        tables.push((grid.columns(), grid.rows()));
+        blocks.push((grid.ys[0], Block::Table(Table { rows })));
+    }
+
+    // The text around the tables, as one column.
+    let page_area = [0, 0, masked.width, masked.height];
+    if let Some(_probe) = crop_ink(&masked, ink, page_area, margin, min_ink) {
+        let lines = tesseract.recognize(&[&masked], Layout::Column, None)?.pop().unwrap_or_default();
+        let text_lines: Vec<TextLine> = lines
+            .iter()
+            .filter_map(|l| {
+                let (text, _) = line_text(l, space);
+                let text = fold(&text);
+                (!text.is_empty()).then(|| TextLine {
+                    text,
+                    x0: placed[0] + l.bbox[0] as f32 / sx,
+                    x1: placed[0] + l.bbox[2] as f32 / sx,
+                    top: placed[1] + l.bbox[1] as f32 / sy,
+                    bottom: placed[1] + l.bbox[3] as f32 / sy,
+                })
+            })
+            .collect();
+        blocks.extend(paragraphs(text_lines, number, scan.page_size.0));
+    }
+    blocks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(PageRead { blocks: blocks.into_iter().map(|(_, b)| b).collect(), cells, skew, dpi, tables })
+}

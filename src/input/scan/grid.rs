@@ -44,7 +44,7 @@ pub struct RulingSizes {
 
 impl Default for RulingSizes {
     fn default() -> Self {
-        RulingSizes { long_h: 28.0, long_v: 30.0, short: 5.0, reach: 2.5, gap: 0.7 }
+        RulingSizes { long_h: 28.0, long_v: 30.0, short: 5.0, reach: 1.2, gap: 0.7 }
     }
 }
 
@@ -144,6 +144,22 @@ fn ends_meet(line: &PixelLine, others: &[PixelLine], reach: f32) -> bool {
     meets(line.from) && meets(line.to)
 }
 
+/// Whether a line stands alone: along its inside (its ends, where it meets other lines, left
+/// out), the pixels just beyond each of its edges are mostly paper. A ruling is drawn clear of
+/// the text (cells have padding); a character's stroke that happens to run from border to border
+/// of a low row has other strokes joined to its sides. `dark(along, across)` reads a pixel in the
+/// line's own frame.
+fn stands_alone(line: &PixelLine, end_margin: f32, dark: impl Fn(isize, isize) -> bool) -> bool {
+    let left = (line.pos - line.thick / 2.0).floor() as isize - 2;
+    let right = (line.pos + line.thick / 2.0).ceil() as isize + 1;
+    let (from, to) = ((line.from + end_margin).ceil() as isize, (line.to - end_margin).floor() as isize);
+    if to <= from {
+        return true;
+    }
+    let touched = (from..to).filter(|&a| dark(a, left) || dark(a, right)).count();
+    touched * 100 <= (to - from) as usize * 15
+}
+
 /// Finds the rulings of a level page. `threshold` is the ink threshold (see
 /// [`super::deskew::otsu`]); `px_per_pt` the resolution.
 pub fn find_rulings(image: &Gray, threshold: u8, px_per_pt: f32, sizes: RulingSizes) -> Rulings {
@@ -164,11 +180,19 @@ pub fn find_rulings(image: &Gray, threshold: u8, px_per_pt: f32, sizes: RulingSi
     // A ruling is thin: thicker "lines" are filled areas or bold strokes.
     let thin = |l: &PixelLine| l.thick <= (2.5 * px_per_pt).max(3.0);
     let long: Vec<PixelLine> = all_h.iter().filter(|l| thin(l) && l.to - l.from >= long_h).copied().collect();
-    let vertical: Vec<PixelLine> =
-        all_v.iter().filter(|l| thin(l) && (l.to - l.from >= long_v || ends_meet(l, &long, reach))).copied().collect();
+    // A short line is a ruling when both its ends meet rulings of the other direction and it
+    // stands alone (a stroke of a large character in a low row may also span the row).
+    let pixel = |x: isize, y: isize| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h && dark(x as usize, y as usize);
+    let alone_v = |l: &PixelLine| stands_alone(l, reach, |along, across| pixel(across, along));
+    let alone_h = |l: &PixelLine| stands_alone(l, reach, |along, across| pixel(along, across));
+    let vertical: Vec<PixelLine> = all_v
+        .iter()
+        .filter(|l| thin(l) && (l.to - l.from >= long_v || (ends_meet(l, &long, reach) && alone_v(l))))
+        .copied()
+        .collect();
     let horizontal: Vec<PixelLine> = all_h
         .iter()
-        .filter(|l| thin(l) && (l.to - l.from >= long_h || ends_meet(l, &vertical, reach)))
+        .filter(|l| thin(l) && (l.to - l.from >= long_h || (ends_meet(l, &vertical, reach) && alone_h(l))))
         .copied()
         .collect();
     Rulings { horizontal, vertical }

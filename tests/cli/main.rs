@@ -634,6 +634,9 @@ fn a_scanned_pdf_or_one_without_ledger_gives_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("scanned.pdf") && err.contains("no text layer") && err.contains("OCR"), "{err}");
+    // A scan too coarse to read: the error says what would work (a new scan), not a tool that
+    // would not.
+    assert!(err.contains("100 dpi") && err.contains("300 dpi") && !err.contains("ocrmypdf"), "{err}");
     let out = run(&["convert", "fixtures/pdf/no-ledger.pdf", "-o", "-"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no task ledger found"), "{}", text(&out.stderr));
@@ -728,7 +731,6 @@ mod ledgers;
 mod malformed;
 mod notices;
 mod real;
-mod scans;
 
 #[test]
 fn broken_office_files_give_clear_errors() {

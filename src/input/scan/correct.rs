@@ -87,15 +87,21 @@ fn correct_headers(doc: &mut Document, report: &mut ScanReport, config: &crate::
         let page = table.rows[0].origin.page;
         for (i, cell) in table.rows[0].cells.iter_mut().enumerate() {
             let text = cell.text.to_plain();
-            let tally = &votes[&(width, i)];
-            let (top, n) = tally.iter().max_by_key(|(t, n)| (**n, std::cmp::Reverse((*t).clone()))).expect("voted");
+            let Some((top, n)) = votes
+                .get(&(width, i))
+                .and_then(|tally| tally.iter().max_by_key(|(t, n)| (**n, std::cmp::Reverse((*t).clone()))))
+            else {
+                continue;
+            };
             let mut chosen = text.clone();
             let mut why = String::new();
             if *n >= 2 && *top != text && edit_distance(top, &text) <= (top.chars().count() / 3).max(1) {
                 chosen = top.clone();
                 why = format!("the header repeated on {n} pages reads so");
             }
-            if config.headers.field_of(&chosen).is_none() && chosen.chars().count() >= 2 {
+            // A header that is no known word as read, one character off a known one, is that word
+            // (奉头处室 → 牵头处室), even where its structure alone names a field.
+            if !words.contains(&chosen.as_str()) && chosen.chars().count() >= 2 {
                 if let Some(w) = nearest(&chosen, words.iter().copied(), 1) {
                     chosen = w.to_string();
                     why = "a known header word".to_string();
@@ -129,10 +135,21 @@ fn column_fields(doc: &Document, config: &crate::Config) -> BTreeMap<usize, Fiel
     fields
 }
 
-/// Visits each body cell (header rows skipped) with its page and grid column.
-fn body_cells(doc: &mut Document, mut visit: impl FnMut(u32, usize, &mut crate::model::Cell)) {
+/// Where a cell's text may be cut by a page break: a cell of a table's first body row may
+/// continue text from the page before, one reaching its last row may go on on the next page.
+/// Such an edge is not corrected (科技 at the foot of a page is 科技处 cut, not 科技处 misread).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Cut {
+    start: bool,
+    end: bool,
+}
+
+/// Visits each body cell (header rows skipped) with its page, grid column and where it may be
+/// cut by a page break.
+fn body_cells(doc: &mut Document, mut visit: impl FnMut(u32, usize, Cut, &mut crate::model::Cell)) {
     for table in tables_mut(doc) {
         let skip = usize::from(header_row(table));
+        let rows = table.rows.len();
         // Grid columns taken by cells spanning down from rows above.
         let mut taken: Vec<(usize, usize, usize)> = Vec::new(); // (first col, span, rows left)
         for (r, row) in table.rows.iter_mut().enumerate() {
@@ -143,7 +160,8 @@ fn body_cells(doc: &mut Document, mut visit: impl FnMut(u32, usize, &mut crate::
                     col += span;
                 }
                 if r >= skip {
-                    visit(page, col, cell);
+                    let cut = Cut { start: r == skip, end: r + (cell.row_span.max(1) as usize) >= rows };
+                    visit(page, col, cut, cell);
                 }
                 if cell.row_span > 1 {
                     taken.push((col, cell.col_span.max(1) as usize, cell.row_span as usize));
@@ -162,7 +180,7 @@ fn body_cells(doc: &mut Document, mut visit: impl FnMut(u32, usize, &mut crate::
 fn correct_seq(doc: &mut Document, report: &mut ScanReport, seq_col: usize) {
     // (page, bbox, text, reading)
     let mut cells: Vec<(u32, Option<crate::model::BBox>, String, Option<u32>)> = Vec::new();
-    body_cells(doc, |page, col, cell| {
+    body_cells(doc, |page, col, _, cell| {
         if col == seq_col && cell.col_span == 1 {
             let text = cell.text.to_plain();
             if !text.trim().is_empty() {
@@ -201,7 +219,7 @@ fn correct_seq(doc: &mut Document, report: &mut ScanReport, seq_col: usize) {
         }
     }
     let mut k = 0;
-    body_cells(doc, |_, col, cell| {
+    body_cells(doc, |_, col, _, cell| {
         if col == seq_col && cell.col_span == 1 && !cell.text.to_plain().trim().is_empty() {
             if let Some((text, _)) = &chosen[k] {
                 cell.text = RichText::plain(text.clone());
@@ -318,10 +336,29 @@ fn correct_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool) 
             continue;
         }
         let chars: Vec<char> = token.chars().collect();
-        match segment(&chars, names) {
-            Some((pieces, fixed)) if fixed > 0 => {
+        let Some((pieces, fixed)) = segment(&chars, names) else {
+            out.push(token.to_string());
+            continue;
+        };
+        // A lone character beside a name that repeats the name's edge (科技处处, 处职成处) is the
+        // name's character read twice where a line or a page broke it.
+        let edge = |k: Option<&Piece>, last: bool| match k {
+            Some(Piece::Name(k)) => if last { names[*k].last() } else { names[*k].first() }.copied(),
+            _ => None,
+        };
+        let doubled = |i: usize| match &pieces[i] {
+            Piece::Unknown(s) if s.chars().count() == 1 => {
+                let c = s.chars().next();
+                (i > 0 && edge(pieces.get(i - 1), true) == c) || edge(pieces.get(i + 1), false) == c
+            }
+            _ => false,
+        };
+        let kept: Vec<&Piece> = (0..pieces.len()).filter(|&i| !doubled(i)).map(|i| &pieces[i]).collect();
+        match fixed + (pieces.len() - kept.len()) {
+            0 => out.push(token.to_string()),
+            _ => {
                 changed = true;
-                let words: Vec<String> = pieces
+                let words: Vec<String> = kept
                     .iter()
                     .map(|p| match p {
                         Piece::Name(k) => names[*k].iter().collect(),
@@ -330,10 +367,44 @@ fn correct_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool) 
                     .collect();
                 out.push(words.join(" "));
             }
-            _ => out.push(token.to_string()),
         }
     }
     changed.then(|| out.join(" "))
+}
+
+/// [`correct_names`] for a cell that may be cut by a page break (see [`Cut`]): characters at a cut
+/// edge that could be part of a name cut there (a strict prefix of a name at the end, a strict
+/// suffix at the start) are kept as read, and the rest is corrected.
+fn correct_cut_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool, cut: Cut) -> Option<String> {
+    let chars: Vec<char> = text.trim().chars().collect();
+    let fits = |piece: &[char], at_end: bool| {
+        names.iter().any(|n| {
+            n.len() > piece.len() && if at_end { n.starts_with(piece) } else { n.ends_with(piece) }
+        })
+    };
+    let longest = |at_end: bool| -> usize {
+        let token_len = |at_end: bool| {
+            let token: Vec<char> = if at_end {
+                chars.iter().rev().take_while(|c| !c.is_whitespace()).copied().collect::<Vec<_>>().into_iter().rev().collect()
+            } else {
+                chars.iter().take_while(|c| !c.is_whitespace()).copied().collect()
+            };
+            token.len()
+        };
+        (1..=token_len(at_end))
+            .rev()
+            .find(|&l| if at_end { fits(&chars[chars.len() - l..], true) } else { fits(&chars[..l], false) })
+            .unwrap_or(0)
+    };
+    let head = if cut.start { longest(false) } else { 0 };
+    let tail = if cut.end { longest(true) } else { 0 };
+    if head + tail >= chars.len() {
+        return None;
+    }
+    let middle: String = chars[head..chars.len() - tail].iter().collect();
+    let fixed = correct_names(&middle, names, known)?;
+    let (h, t): (String, String) = (chars[..head].iter().collect(), chars[chars.len() - tail..].iter().collect());
+    Some([h.as_str(), fixed.as_str(), t.as_str()].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" "))
 }
 
 /// The registry the notice's issuer names (the issuer line corrected first), else the one whose
@@ -380,33 +451,65 @@ fn choose_registry<'c>(
     found.or_else(|| all.first().copied().filter(|_| all.len() == 1))
 }
 
-/// Leaders: names written once are snapped to a spelling one character away that the ledger uses
-/// at least twice; joined names are split into those spellings.
+/// The lowest word confidence OCR gave a cell (100 for a cell not read).
+fn confidence(report: &ScanReport, page: u32, bbox: Option<crate::model::BBox>) -> f32 {
+    report.cells.iter().find(|c| c.page == page && Some(c.bbox) == bbox).map_or(100.0, |c| c.conf)
+}
+
+/// Leaders: the ledger spells each leader's name many times, and OCR misreads some of them. Among
+/// spellings one character apart, the one OCR was surest of in all (each reading weighted by its
+/// cell's confidence) and read at least twice is the name; the others are snapped to it. Joined
+/// names are split into those spellings.
 fn correct_leaders(doc: &mut Document, report: &mut ScanReport, col: usize) {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    body_cells(doc, |_, c, cell| {
+    // spelling → (readings, summed confidence)
+    let mut tally: BTreeMap<String, (usize, f32)> = BTreeMap::new();
+    body_cells(doc, |page, c, _, cell| {
         if c == col {
+            let weight = confidence(report, page, cell.bbox).max(1.0);
             for t in cell.text.to_plain().split_whitespace() {
-                *counts.entry(t.to_string()).or_default() += 1;
+                let e = tally.entry(t.to_string()).or_default();
+                e.0 += 1;
+                e.1 += weight;
             }
         }
     });
-    let majority: Vec<Vec<char>> =
-        counts.iter().filter(|(t, n)| **n >= 2 && t.chars().count() >= 2).map(|(t, _)| t.chars().collect()).collect();
+    let is_name = |t: &str, n: usize| n >= 2 && t.chars().count() >= 2;
+    // The spelling each reading stands for.
+    let spelling = |t: &str| -> String {
+        let len = t.chars().count();
+        tally
+            .iter()
+            .filter(|(s, (n, _))| is_name(s, *n) && s.chars().count() == len && edit_distance(s, t) <= 1)
+            .max_by(|a, b| a.1 .1.total_cmp(&b.1 .1).then_with(|| b.0.cmp(a.0)))
+            .map_or_else(|| t.to_string(), |(s, _)| s.clone())
+    };
+    let names: Vec<Vec<char>> = tally
+        .iter()
+        .filter(|(t, (n, _))| is_name(t, *n) && spelling(t) == **t)
+        .map(|(t, _)| t.chars().collect())
+        .collect();
     let mut changes = Vec::new();
-    body_cells(doc, |page, c, cell| {
+    body_cells(doc, |page, c, cut, cell| {
         if c != col {
             return;
         }
         let text = cell.text.to_plain();
-        let fixed = correct_names(&text, &majority, |t| counts.get(t).is_some_and(|n| *n >= 2));
-        if let Some(fixed) = fixed {
+        let tokens: Vec<String> = text
+            .split_whitespace()
+            .map(|t| match spelling(t) {
+                s if s != t => s,
+                _ if tally.get(t).is_some_and(|(n, _)| *n >= 2) => t.to_string(),
+                _ => correct_cut_names(t, &names, |_| false, cut).unwrap_or_else(|| t.to_string()),
+            })
+            .collect();
+        let fixed = tokens.join(" ");
+        if fixed != text.split_whitespace().collect::<Vec<_>>().join(" ") {
             cell.text = RichText::plain(fixed.clone());
             changes.push((page, cell.bbox, fixed));
         }
     });
     for (page, bbox, fixed) in changes {
-        record(report, page, bbox, &fixed, "the ledger's own spelling of the name");
+        record(report, page, bbox, &fixed, "the ledger's own spelling of the name, as OCR read it surest");
     }
 }
 
@@ -421,12 +524,12 @@ pub fn correct(doc: &mut Document, report: &mut ScanReport, config: &crate::Conf
         let office_cols: Vec<usize> =
             [Field::LeadOffices, Field::SupportOffices, Field::Implementers].into_iter().filter_map(col_of).collect();
         let mut changes = Vec::new();
-        body_cells(doc, |page, col, cell| {
+        body_cells(doc, |page, col, cut, cell| {
             if !office_cols.contains(&col) {
                 return;
             }
             let text = cell.text.to_plain();
-            if let Some(fixed) = correct_names(&text, &names, |t| registry.lookup(t).is_some()) {
+            if let Some(fixed) = correct_cut_names(&text, &names, |t| registry.lookup(t).is_some(), cut) {
                 cell.text = RichText::plain(fixed.clone());
                 changes.push((page, cell.bbox, fixed));
             }
@@ -452,6 +555,15 @@ mod tests {
         assert_eq!(correct_names("基教处高教处", &names, |_| false), None, "nothing to fix");
         assert_eq!(correct_names("学位力", &names, |_| false).as_deref(), Some("学位办"));
         assert_eq!(correct_names("完全不同", &names, |_| false), None);
+        // A name's edge read twice where a line or a page broke it.
+        assert_eq!(correct_names("高教处处职教处", &names, |_| false).as_deref(), Some("高教处 职教处"));
+        assert_eq!(correct_names("学学位办", &names, |_| false).as_deref(), Some("学位办"));
+        // At a page break a name may be cut: its part is kept as read, the rest corrected.
+        let end = Cut { start: false, end: true };
+        assert_eq!(correct_cut_names("基教外高教", &names, |_| false, end).as_deref(), Some("基教处 高教"));
+        assert_eq!(correct_cut_names("高教", &names, |_| false, end), None);
+        let start = Cut { start: true, end: false };
+        assert_eq!(correct_cut_names("处学位力", &names, |_| false, start).as_deref(), Some("处 学位办"));
         // Unknown characters kept, a dropped character restored.
         assert_eq!(correct_names("基教处某某某学位力", &names, |_| false).as_deref(), Some("基教处 某某某 学位办"));
         assert_eq!(

@@ -38,6 +38,41 @@ impl Gray {
         self.pixels[y as usize * self.width + x as usize]
     }
 
+    /// This image resampled by `factor` (below 1 shrinks: each output pixel averages the input
+    /// pixels it covers; above 1 grows: bilinear). Sizes are at least one pixel.
+    pub fn resampled(&self, factor: f32) -> Gray {
+        let w = ((self.width as f32 * factor).round() as usize).max(1);
+        let h = ((self.height as f32 * factor).round() as usize).max(1);
+        let mut out = Gray::white(w, h);
+        let (sx, sy) = (self.width as f32 / w as f32, self.height as f32 / h as f32);
+        for y in 0..h {
+            for x in 0..w {
+                let v = if factor < 1.0 {
+                    let (x0, x1) = ((x as f32 * sx) as usize, (((x + 1) as f32 * sx) as usize).min(self.width));
+                    let (y0, y1) = ((y as f32 * sy) as usize, (((y + 1) as f32 * sy) as usize).min(self.height));
+                    let (mut sum, mut n) = (0u32, 0u32);
+                    for yy in y0..y1.max(y0 + 1).min(self.height) {
+                        for xx in x0..x1.max(x0 + 1).min(self.width) {
+                            sum += u32::from(self.pixels[yy * self.width + xx]);
+                            n += 1;
+                        }
+                    }
+                    (sum / n.max(1)) as u8
+                } else {
+                    let (fx, fy) = ((x as f32 + 0.5) * sx - 0.5, (y as f32 + 0.5) * sy - 0.5);
+                    let (ix, iy) = (fx.floor(), fy.floor());
+                    let (tx, ty) = (fx - ix, fy - iy);
+                    let p = |dx: f32, dy: f32| f32::from(self.get((ix + dx) as isize, (iy + dy) as isize));
+                    let top = p(0.0, 0.0) * (1.0 - tx) + p(1.0, 0.0) * tx;
+                    let bottom = p(0.0, 1.0) * (1.0 - tx) + p(1.0, 1.0) * tx;
+                    (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8
+                };
+                out.pixels[y * w + x] = v;
+            }
+        }
+        out
+    }
+
     /// One row of pixels.
     pub fn row(&self, y: usize) -> &[u8] {
         &self.pixels[y * self.width..(y + 1) * self.width]

@@ -117,6 +117,56 @@ fn text_of(lines: &[OcrLine], space: f32) -> (String, f32, String) {
     (fold(&join_lines(texts.iter().map(String::as_str))), conf, weakest)
 }
 
+/// The resolution an unsure crop of a fine scan is read again at: tesseract reads some characters
+/// of a 300 dpi grey scan better shrunk to this (measured on the seed's scans: 支 read as 文, 培 as
+/// 塔 at 300 dpi).
+const REREAD_DPI: f32 = 200.0;
+
+/// Confidence of a reading: its words' confidence weighted by their characters, and the
+/// characters read.
+fn reading_confidence(lines: &[OcrLine]) -> (f32, usize) {
+    let (mut sum, mut chars) = (0.0f32, 0usize);
+    for w in lines.iter().flat_map(|l| &l.words) {
+        let n = w.text.chars().count();
+        sum += w.conf * n as f32;
+        chars += n;
+    }
+    (if chars == 0 { 0.0 } else { sum / chars as f32 }, chars)
+}
+
+/// Reads again, at another scale, every crop whose reading has a word below
+/// [`super::LOW_CONFIDENCE`] — shrunk to [`REREAD_DPI`] from a finer scan, grown by half from a
+/// coarser one — and keeps the second reading where OCR is surer of it overall and it lost no
+/// more than a tenth of the characters. Word boxes stay in the crop's own pixels.
+fn reread_unsure(crops: &[Gray], read: &mut [Vec<OcrLine>], dpi: f32, tesseract: &Tesseract) -> Result<(), OcrError> {
+    let unsure: Vec<usize> = (0..crops.len())
+        .filter(|&i| read[i].iter().flat_map(|l| &l.words).any(|w| w.conf < super::LOW_CONFIDENCE))
+        .collect();
+    if unsure.is_empty() {
+        return Ok(());
+    }
+    let factor = if dpi > REREAD_DPI * 1.25 { REREAD_DPI / dpi } else { 1.5 };
+    let scaled: Vec<Gray> = unsure.iter().map(|&i| crops[i].resampled(factor)).collect();
+    let refs: Vec<&Gray> = scaled.iter().collect();
+    let again = tesseract.recognize(&refs, Layout::Block, None)?;
+    for (lines, &i) in again.into_iter().zip(&unsure) {
+        let (before, before_chars) = reading_confidence(&read[i]);
+        let (after, after_chars) = reading_confidence(&lines);
+        if after > before && after_chars * 10 >= before_chars * 9 {
+            let back = |v: i32| (v as f32 / factor).round() as i32;
+            read[i] = lines
+                .into_iter()
+                .map(|mut l| {
+                    l.bbox = l.bbox.map(back);
+                    l.words.iter_mut().for_each(|w| w.bbox = w.bbox.map(back));
+                    l
+                })
+                .collect();
+        }
+    }
+    Ok(())
+}
+
 /// A line of text outside the tables, in points (down coordinates).
 struct TextLine {
     text: String,
@@ -231,7 +281,8 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
         }
     }
     let refs: Vec<&Gray> = crops.iter().collect();
-    let read = tesseract.recognize(&refs, Layout::Block, None)?;
+    let mut read = tesseract.recognize(&refs, Layout::Block, None)?;
+    reread_unsure(&crops, &mut read, dpi, tesseract)?;
 
     let top = scan.page_size.1;
     let mut cells = Vec::new();

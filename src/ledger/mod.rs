@@ -31,8 +31,8 @@ use crate::record::{Deadline, Section, Task};
 use crate::tables::Grid;
 
 pub use checks::assign_keys;
-pub use headers::HeaderVocabulary;
 pub(crate) use headers::Field;
+pub use headers::HeaderVocabulary;
 
 /// Why no ledger could be read.
 #[derive(Debug, thiserror::Error)]

@@ -55,6 +55,21 @@ pub fn join_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
+/// Characters tesseract reads a vertical ruling as.
+pub fn is_bar(c: char) -> bool {
+    matches!(c, '|' | '丨' | '｜' | '¦')
+}
+
+/// A line of a cell without the vertical ruling read at its ends (`各市（州）教育|`, the cell's
+/// edge caught in the crop): bars at either end of a line that has Han text are dropped. A line
+/// without Han (a sequence number, where `|` may be a `1`) is kept as read.
+pub fn strip_edge_rulings(line: &str) -> String {
+    if !line.chars().any(is_han) {
+        return line.to_string();
+    }
+    line.trim_matches(|c: char| c.is_whitespace() || is_bar(c)).to_string()
+}
+
 /// The full-width form of ASCII punctuation that Chinese text writes full width.
 fn full_width(c: char) -> Option<char> {
     Some(match c {
@@ -70,8 +85,8 @@ fn full_width(c: char) -> Option<char> {
 }
 
 /// Folds confusions with one right reading: angle brackets read for parentheses (〈州) → （州）),
-/// ASCII punctuation beside Han to full width, straight quotes beside Han to curly ones (opening,
-/// closing in turn), a `.` between Han to `。`, vertical bars and stray rulings at the ends, and
+/// ASCII punctuation beside Han to full width, straight quotes beside Han to curly ones (opening
+/// after a closing one, closing after an opening one), a `.` between Han to `。`, vertical bars and stray rulings at the ends, and
 /// spaces next to Chinese punctuation or between Han characters that tesseract split.
 pub fn fold(text: &str) -> String {
     let chars: Vec<char> = text
@@ -91,11 +106,18 @@ pub fn fold(text: &str) -> String {
         let (before, after) = (out.chars().rev().find(|c| !c.is_whitespace()), neighbour(i));
         let han_beside = before.is_some_and(is_wide) || after.is_some_and(is_wide);
         let mapped = match c {
-            '"' | '“' | '”' if han_beside || c != '"' => {
-                // Curly quotes alternate; tesseract often reads the wrong one of the pair.
+            // A straight quote beside Chinese is a curly one: opening or closing by its order
+            // among the quotes read so far (a straight quote has no direction to keep).
+            '"' if han_beside => {
                 let q = if open_quote { '“' } else { '”' };
                 open_quote = !open_quote;
                 q
+            }
+            // A curly quote keeps the direction OCR read ([`repair_quotes`] sets it by order where
+            // the cell allows one answer).
+            '“' | '”' => {
+                open_quote = c == '”';
+                c
             }
             '.' if before.is_some_and(is_wide) && after.is_none_or(is_wide) => '。',
             c if han_beside => full_width(c).unwrap_or(c),
@@ -119,6 +141,56 @@ pub fn fold(text: &str) -> String {
         cleaned.push(c);
     }
     cleaned.trim_matches(|c: char| c.is_whitespace() || matches!(c, '|' | '丨' | '｜')).to_string()
+}
+
+/// Sets the direction of the curly double quotes of a text by their order, where it has one
+/// answer. Chinese quotes pair up, opening then closing, and tesseract often reads the wrong one
+/// of the pair (“一带一路“). A text wholly inside its cell pairs its quotes from the first; a cell
+/// that a page break may have cut can start inside a quotation (its first quote closes,
+/// `may_start_inside`) or end inside one (its last quote opens, `may_end_inside`). Of the
+/// alternations the count of quotes and the cuts allow, the only one is taken, or of two the
+/// one that agrees with more of the directions as read (the balanced one on a tie of an even
+/// count). An odd count with no cut to explain it (a quote lost or one too many) leaves the
+/// quotes as read.
+pub fn repair_quotes(text: &str, may_start_inside: bool, may_end_inside: bool) -> String {
+    let quotes: Vec<bool> = text.chars().filter_map(|c| matches!(c, '“' | '”').then_some(c == '“')).collect();
+    let n = quotes.len();
+    if n == 0 {
+        return text.to_string();
+    }
+    let even = n.is_multiple_of(2);
+    // Alternations: opening first, or closing first (the text starts inside a quotation).
+    // Opening first ends inside a quotation when the count is odd; closing first when even.
+    let open_first_ok = even || may_end_inside;
+    let close_first_ok = may_start_inside && (!even || may_end_inside);
+    let agree =
+        |open_first: bool| quotes.iter().enumerate().filter(|(i, &q)| q == ((i % 2 == 0) == open_first)).count();
+    let open_first = match (open_first_ok, close_first_ok) {
+        (true, false) => true,
+        (false, true) => false,
+        (true, true) => match agree(true).cmp(&agree(false)) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal if even => true,
+            std::cmp::Ordering::Equal => return text.to_string(),
+        },
+        (false, false) => return text.to_string(),
+    };
+    let mut k = 0;
+    text.chars()
+        .map(|c| match c {
+            '“' | '”' => {
+                let open = (k % 2 == 0) == open_first;
+                k += 1;
+                if open {
+                    '“'
+                } else {
+                    '”'
+                }
+            }
+            c => c,
+        })
+        .collect()
 }
 
 /// Reads a sequence-number cell as digits, with the look-alikes tesseract gives for them (l, I,
@@ -196,6 +268,33 @@ mod tests {
         assert_eq!(fold("2024年6月底前"), "2024年6月底前");
         assert_eq!(fold("|思政处|"), "思政处");
         assert_eq!(fold("Web 2.0"), "Web 2.0");
+    }
+
+    #[test]
+    fn quotes_take_their_direction_from_their_order() {
+        // Balanced in the cell: paired from the first.
+        assert_eq!(repair_quotes("“一带一路“、“接东及西”", false, false), "“一带一路”、“接东及西”");
+        // An odd count in a cell no page break cut: a quote was lost; left as read.
+        assert_eq!(repair_quotes("“入学有编”，一批三农“工作", false, false), "“入学有编”，一批三农“工作");
+        // A cell that continues a quotation from the page before: its first quote closes.
+        assert_eq!(
+            repair_quotes("西“，跨领域”1+N“，与”一流大学+产业园区“合作", true, false),
+            "西”，跨领域“1+N”，与“一流大学+产业园区”合作"
+        );
+        // A cell the page break cuts inside a quotation: its last quote opens.
+        assert_eq!(repair_quotes("“一带一路“、资源”接东及", false, true), "“一带一路”、资源“接东及");
+        // Cut at both ends, an even count: the reading decides, balanced on a tie.
+        assert_eq!(repair_quotes("西”，“甲”，“乙", true, true), "西”，“甲”，“乙");
+        assert_eq!(repair_quotes("“甲“，”乙”", true, true), "“甲”，“乙”");
+        assert_eq!(repair_quotes("没有引号", true, true), "没有引号");
+    }
+
+    #[test]
+    fn rulings_at_line_ends_are_dropped() {
+        assert_eq!(strip_edge_rulings("各市（州）教育|"), "各市（州）教育");
+        assert_eq!(strip_edge_rulings("丨 思政处 |"), "思政处");
+        assert_eq!(strip_edge_rulings("|"), "|", "a sequence number 1 read as a bar");
+        assert_eq!(strip_edge_rulings("l|"), "l|");
     }
 
     #[test]

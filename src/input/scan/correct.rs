@@ -18,7 +18,7 @@ use crate::model::{Block, Document, RichText, Table};
 use crate::offices::OfficeRegistry;
 use crate::RegistryChoice;
 
-use super::clean::{edit_distance, is_han, read_seq};
+use super::clean::{edit_distance, is_bar, is_han, read_seq, repair_quotes};
 use super::ScanReport;
 
 /// Records a change of a cell's text.
@@ -110,6 +110,75 @@ fn correct_headers(doc: &mut Document, report: &mut ScanReport, config: &crate::
             if chosen != text {
                 cell.text = RichText::plain(chosen.clone());
                 record(report, page, cell.bbox, &chosen, &why);
+            }
+        }
+    }
+}
+
+/// Whether `read` can be OCR's reading of the header cell `header`: the same, a few characters
+/// off (at most half of them), or a part of it (a line of a two-line header lost).
+fn reads_as(read: &str, header: &str) -> bool {
+    let n = header.chars().count();
+    read == header
+        || (!header.is_empty() && edit_distance(read, header) <= (n / 2).max(1))
+        || (read.chars().count() >= 2 && header.contains(read))
+}
+
+/// The header row repeated at the top of later pages, where OCR misread a cell of it beyond what
+/// the vote of [`correct_headers`] mends (a line of a two-line header lost, a cell read empty
+/// under a seal): a table's first row as wide as the accepted header, whose sequence cell is no
+/// number, whose cells each read empty or as that header's cell, and at least half of them (two
+/// or more) as it, is the header and takes its text, so that the ledger skips it as the repeated
+/// header instead of reading it as a task. The accepted header is each column's commonest reading
+/// across the pages' first rows (the earliest page's on a tie).
+fn repeated_headers(doc: &mut Document, report: &mut ScanReport) {
+    // Per width: each column's readings with their count and first table.
+    type Readings = BTreeMap<String, (usize, usize)>;
+    let mut tally: BTreeMap<usize, Vec<Readings>> = BTreeMap::new();
+    for (k, table) in tables_mut(doc).enumerate().filter(|(_, t)| header_row(t)) {
+        let row = &table.rows[0];
+        let columns = tally.entry(row.cells.len()).or_insert_with(|| vec![BTreeMap::new(); row.cells.len()]);
+        for (i, c) in row.cells.iter().enumerate() {
+            let text = c.text.to_plain();
+            if !text.trim().is_empty() {
+                let e = columns[i].entry(text).or_insert((0, k));
+                e.0 += 1;
+            }
+        }
+    }
+    let accepted: BTreeMap<usize, Vec<String>> = tally
+        .into_iter()
+        .map(|(width, columns)| {
+            let header = columns
+                .into_iter()
+                .map(|readings| {
+                    readings
+                        .into_iter()
+                        .max_by_key(|(_, (n, first))| (*n, std::cmp::Reverse(*first)))
+                        .map(|(t, _)| t)
+                        .unwrap_or_default()
+                })
+                .collect();
+            (width, header)
+        })
+        .collect();
+    for table in tables_mut(doc) {
+        let Some(row) = table.rows.first_mut() else { continue };
+        let Some(header) = accepted.get(&row.cells.len()) else { continue };
+        let texts: Vec<String> = row.cells.iter().map(|c| c.text.to_plain().trim().to_string()).collect();
+        if texts == *header || texts.first().is_some_and(|t| read_seq(t).is_some()) {
+            continue;
+        }
+        let fits = texts.iter().zip(header).all(|(t, h)| t.is_empty() || reads_as(t, h));
+        let same = texts.iter().zip(header).filter(|(t, h)| !h.is_empty() && reads_as(t, h)).count();
+        if !fits || same < 2 || same * 2 < header.len() {
+            continue;
+        }
+        let page = row.origin.page;
+        for (cell, h) in row.cells.iter_mut().zip(header) {
+            if cell.text.to_plain().trim() != h {
+                cell.text = RichText::plain(h.clone());
+                record(report, page, cell.bbox, h, "the ledger's header, repeated at the top of this page");
             }
         }
     }
@@ -330,8 +399,13 @@ fn registry_names(registry: &OfficeRegistry) -> Vec<Vec<char>> {
 fn correct_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool) -> Option<String> {
     let mut changed = false;
     let mut out = Vec::new();
-    for token in text.split_whitespace() {
-        if known(token) || !token.chars().all(is_han) {
+    for read in text.split_whitespace() {
+        // A vertical ruling read inside a name (its cell's edge where a line broke) is no part of it.
+        let token: String = read.chars().filter(|&c| !is_bar(c)).collect();
+        let token = if token.chars().any(is_han) { token.as_str() } else { read };
+        changed |= token != read;
+        // Names are Han, some with parentheses (各市（州）教育局), which OCR may read as title marks.
+        if known(token) || !token.chars().all(|c| is_han(c) || matches!(c, '（' | '）' | '《' | '》')) {
             out.push(token.to_string());
             continue;
         }
@@ -340,6 +414,18 @@ fn correct_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool) 
             out.push(token.to_string());
             continue;
         };
+        // A lone character at an edge of names that is no name, but the last character of names
+        // at the start or the first at the end (处教材处), is what OCR kept of a name whose other
+        // characters it lost: it stands apart, as read, for a person to check.
+        let stray = |p: &Piece, at_start: bool| match p {
+            Piece::Unknown(s) if s.chars().count() == 1 => {
+                let c = s.chars().next();
+                names.iter().any(|n| if at_start { n.last() } else { n.first() }.copied() == c)
+            }
+            _ => false,
+        };
+        let strays =
+            usize::from(pieces.len() >= 2 && (stray(&pieces[0], true) || stray(&pieces[pieces.len() - 1], false)));
         // A lone character beside a name that repeats the name's edge (科技处处, 处职成处) is the
         // name's character read twice where a line or a page broke it.
         let edge = |k: Option<&Piece>, last: bool| match k {
@@ -354,7 +440,7 @@ fn correct_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool) 
             _ => false,
         };
         let kept: Vec<&Piece> = (0..pieces.len()).filter(|&i| !doubled(i)).map(|i| &pieces[i]).collect();
-        match fixed + (pieces.len() - kept.len()) {
+        match fixed + strays + (pieces.len() - kept.len()) {
             0 => out.push(token.to_string()),
             _ => {
                 changed = true;
@@ -376,16 +462,24 @@ fn correct_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool) 
 /// edge that could be part of a name cut there (a strict prefix of a name at the end, a strict
 /// suffix at the start) are kept as read, and the rest is corrected.
 fn correct_cut_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bool, cut: Cut) -> Option<String> {
+    // Names read whole need nothing kept apart (学位办 at the foot of a page is no 学位办 + a cut 办).
+    correct_names(text, names, &known)?;
     let chars: Vec<char> = text.trim().chars().collect();
     let fits = |piece: &[char], at_end: bool| {
-        names.iter().any(|n| {
-            n.len() > piece.len() && if at_end { n.starts_with(piece) } else { n.ends_with(piece) }
-        })
+        names.iter().any(|n| n.len() > piece.len() && if at_end { n.starts_with(piece) } else { n.ends_with(piece) })
     };
     let longest = |at_end: bool| -> usize {
         let token_len = |at_end: bool| {
             let token: Vec<char> = if at_end {
-                chars.iter().rev().take_while(|c| !c.is_whitespace()).copied().collect::<Vec<_>>().into_iter().rev().collect()
+                chars
+                    .iter()
+                    .rev()
+                    .take_while(|c| !c.is_whitespace())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect()
             } else {
                 chars.iter().take_while(|c| !c.is_whitespace()).copied().collect()
             };
@@ -404,7 +498,14 @@ fn correct_cut_names(text: &str, names: &[Vec<char>], known: impl Fn(&str) -> bo
     let middle: String = chars[head..chars.len() - tail].iter().collect();
     let fixed = correct_names(&middle, names, known)?;
     let (h, t): (String, String) = (chars[..head].iter().collect(), chars[chars.len() - tail..].iter().collect());
-    Some([h.as_str(), fixed.as_str(), t.as_str()].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" "))
+    Some(
+        [h.as_str(), fixed.as_str(), t.as_str()]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// The registry the notice's issuer names (the issuer line corrected first), else the one whose
@@ -513,12 +614,31 @@ fn correct_leaders(doc: &mut Document, report: &mut ScanReport, col: usize) {
     }
 }
 
+/// Quotes: the direction of each curly quote of a body cell by their order ([`repair_quotes`]),
+/// knowing where a page break may have cut the cell inside a quotation.
+fn correct_quotes(doc: &mut Document, report: &mut ScanReport) {
+    let mut changes = Vec::new();
+    body_cells(doc, |page, _, cut, cell| {
+        let text = cell.text.to_plain();
+        let fixed = repair_quotes(&text, cut.start, cut.end);
+        if fixed != text {
+            cell.text = RichText::plain(fixed.clone());
+            changes.push((page, cell.bbox, fixed));
+        }
+    });
+    for (page, bbox, fixed) in changes {
+        record(report, page, bbox, &fixed, "quotes open and close in turn");
+    }
+}
+
 /// Runs every correction (see the module documentation).
 pub fn correct(doc: &mut Document, report: &mut ScanReport, config: &crate::Config) {
     correct_headers(doc, report, config);
+    repeated_headers(doc, report);
     let fields = column_fields(doc, config);
     let col_of = |f: Field| fields.iter().find(|(_, &g)| g == f).map(|(&c, _)| c);
     correct_seq(doc, report, col_of(Field::Seq).unwrap_or(0));
+    correct_quotes(doc, report);
     if let Some(registry) = choose_registry(doc, report, config) {
         let names = registry_names(registry);
         let office_cols: Vec<usize> =
@@ -562,6 +682,7 @@ mod tests {
         let end = Cut { start: false, end: true };
         assert_eq!(correct_cut_names("基教外高教", &names, |_| false, end).as_deref(), Some("基教处 高教"));
         assert_eq!(correct_cut_names("高教", &names, |_| false, end), None);
+        assert_eq!(correct_cut_names("基教处学位办", &names, |_| false, end), None, "whole names stay whole");
         let start = Cut { start: true, end: false };
         assert_eq!(correct_cut_names("处学位力", &names, |_| false, start).as_deref(), Some("处 学位办"));
         // Unknown characters kept, a dropped character restored.
@@ -570,6 +691,59 @@ mod tests {
             correct_names("发展处教处", &["发展处", "高教处"].map(|n| n.chars().collect()), |_| false).as_deref(),
             Some("发展处 高教处")
         );
+    }
+
+    #[test]
+    fn rulings_and_stray_characters_in_names() {
+        let names: Vec<Vec<char>> =
+            ["教材处", "发展处", "各市（州）教育局", "兰州新区教体局"].iter().map(|n| n.chars().collect()).collect();
+        // A ruling read inside a name, parentheses in names, one character off.
+        assert_eq!(
+            correct_names("各市（州）教育|局兰州新区教体出", &names, |_| false).as_deref(),
+            Some("各市（州）教育局 兰州新区教体局")
+        );
+        assert_eq!(correct_names("各市《州）教育局", &names, |_| false).as_deref(), Some("各市（州）教育局"));
+        // What is left of a name whose other characters OCR lost stands apart.
+        assert_eq!(correct_names("处教材处", &names, |_| false).as_deref(), Some("处 教材处"));
+        assert_eq!(correct_names("教材处发", &names, |_| false).as_deref(), Some("教材处 发"));
+        assert_eq!(correct_names("某教材处", &names, |_| false), None, "no name ends or starts so");
+    }
+
+    #[test]
+    fn repeated_header_misread_is_the_header() {
+        let header = ["序号", "主要任务", "分管领导", "牵头处室", "配合处室", "实施单位"];
+        assert!(reads_as("处室", "牵头处室"), "a line of a two-line header lost");
+        assert!(reads_as("分管领寻", "分管领导"));
+        assert!(!reads_as("加大基础学科拔尖人才培养", "主要任务"));
+        let row = |texts: &[&str], page: u32| crate::model::Row {
+            cells: texts
+                .iter()
+                .map(|t| crate::model::Cell { text: RichText::plain(*t), col_span: 1, row_span: 1, bbox: None })
+                .collect(),
+            origin: crate::model::Origin { page, line: None },
+        };
+        let table = |rows: Vec<crate::model::Row>| Block::Table(Table { rows });
+        let mut doc = Document {
+            pages: 3,
+            blocks: vec![
+                table(vec![row(&header, 1), row(&["1", "任务", "张三", "基教处", "", ""], 1)]),
+                table(vec![row(&["序号", "主要任务", "分管领导", "处室", "配合处室", ""], 2)]),
+                table(vec![row(&["", "接上页的任务", "", "", "处学生处", ""], 3)]),
+            ],
+            links: Vec::new(),
+            properties: Default::default(),
+        };
+        repeated_headers(&mut doc, &mut ScanReport::default());
+        let first_rows: Vec<Vec<String>> = doc
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Table(t) => t.rows[0].cells.iter().map(|c| c.text.to_plain()).collect(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(first_rows[1], header, "the misread repetition takes the header's text");
+        assert_eq!(first_rows[2][1], "接上页的任务", "a continued row is no header");
     }
 
     #[test]

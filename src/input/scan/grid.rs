@@ -182,9 +182,10 @@ pub fn find_rulings(image: &Gray, threshold: u8, px_per_pt: f32, sizes: RulingSi
     let long: Vec<PixelLine> = all_h.iter().filter(|l| thin(l) && l.to - l.from >= long_h).copied().collect();
     // A short line is a ruling when both its ends meet rulings of the other direction and it
     // stands alone (a stroke of a large character in a low row may also span the row).
-    let pixel = |x: isize, y: isize| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h && dark(x as usize, y as usize);
+    let pixel =
+        |x: isize, y: isize| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h && dark(x as usize, y as usize);
     let alone_v = |l: &PixelLine| stands_alone(l, reach, |along, across| pixel(across, along));
-    let alone_h = |l: &PixelLine| stands_alone(l, reach, |along, across| pixel(along, across));
+    let alone_h = |l: &PixelLine| stands_alone(l, reach, pixel);
     let vertical: Vec<PixelLine> = all_v
         .iter()
         .filter(|l| thin(l) && (l.to - l.from >= long_v || (ends_meet(l, &long, reach) && alone_v(l))))

@@ -245,9 +245,12 @@ pub fn locate_scan(doc: &PdfDocument, page_id: ObjectId, max_bytes: usize) -> Re
     if m[1].abs() > 1e-3 || m[2].abs() > 1e-3 || m[0] <= 0.0 || m[3] <= 0.0 {
         return Err(ImageError::Placement { object: id });
     }
-    let stream =
-        doc.get_object(id).and_then(Object::as_stream).map_err(|source| ImageError::ImageObject { object: id, source })?;
-    let (width, height) = declared_size(doc, &stream.dict).map_err(|problem| ImageError::Decode { object: id, problem })?;
+    let stream = doc
+        .get_object(id)
+        .and_then(Object::as_stream)
+        .map_err(|source| ImageError::ImageObject { object: id, source })?;
+    let (width, height) =
+        declared_size(doc, &stream.dict).map_err(|problem| ImageError::Decode { object: id, problem })?;
     // The unit square of image space: (0, 0) is the image's lower left. Down coordinates from
     // the MediaBox's top left.
     let placed = [m[4] - mx0, my1 - (m[5] + m[3]), m[4] + m[0] - mx0, my1 - m[5]];
@@ -257,7 +260,10 @@ pub fn locate_scan(doc: &PdfDocument, page_id: ObjectId, max_bytes: usize) -> Re
 /// Decodes a located scan into its page image.
 pub fn decode_scan(doc: &PdfDocument, scan: &PageScan, limits: DecodeLimits) -> Result<PageImage, ImageError> {
     let object = scan.object;
-    let stream = doc.get_object(object).and_then(Object::as_stream).map_err(|source| ImageError::ImageObject { object, source })?;
+    let stream = doc
+        .get_object(object)
+        .and_then(Object::as_stream)
+        .map_err(|source| ImageError::ImageObject { object, source })?;
     let image = decode_image(doc, stream, limits).map_err(|problem| ImageError::Decode { object, problem })?;
     Ok(PageImage { image, page_size: scan.page_size, placed: scan.placed })
 }

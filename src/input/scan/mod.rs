@@ -123,7 +123,7 @@ pub fn read_scan(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<ScanR
     let pages: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
     let count = pages.len() as u32;
     if pages.len() > limits.max_pages as usize {
-        return Err(ScanError::TooManyPages { pages: count, limit: limits.max_pages as u32 });
+        return Err(ScanError::TooManyPages { pages: count, limit: limits.max_pages });
     }
     let decode = image::DecodeLimits { max_pixels: MAX_PIXELS.min(max_stream), max_bytes: max_stream };
     // Where each page's scan is, from the image dictionaries (nothing decoded yet), so that a scan
@@ -132,7 +132,8 @@ pub fn read_scan(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<ScanR
     let mut scans = Vec::new();
     for &(number, id) in &pages {
         budget.check("locating scanned pages")?;
-        let scan = image::locate_scan(&doc, id, max_stream).map_err(|problem| ScanError::Image { page: number, problem })?;
+        let scan =
+            image::locate_scan(&doc, id, max_stream).map_err(|problem| ScanError::Image { page: number, problem })?;
         scans.push((number, scan));
     }
     let coarsest = scans
@@ -152,8 +153,8 @@ pub fn read_scan(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<ScanR
         .map(|&(number, scan)| {
             budget.check("reading scanned pages")?;
             let Some(scan) = scan else { return Ok((number, None)) };
-            let image =
-                image::decode_scan(&doc, &scan, decode).map_err(|problem| ScanError::Image { page: number, problem })?;
+            let image = image::decode_scan(&doc, &scan, decode)
+                .map_err(|problem| ScanError::Image { page: number, problem })?;
             page::read_page(number, &image, &tesseract)
                 .map(|read| (number, Some(read)))
                 .map_err(|problem| ScanError::Ocr { page: number, problem })

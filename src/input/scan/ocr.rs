@@ -12,8 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::image::Gray;
 use super::error::{OcrError, TesseractMissing};
+use super::image::Gray;
 
 /// The language model read: tesseract's simplified Chinese (it reads digits and Latin too).
 pub const LANGUAGE: &str = "chi_sim";
@@ -51,8 +51,6 @@ pub struct OcrLine {
 pub enum Layout {
     /// A block of text (`--psm 6`): a table cell.
     Block,
-    /// A single line (`--psm 7`): a short cell such as a sequence number.
-    Line,
     /// A column of text of varying sizes (`--psm 4`): the body of a notice page.
     Column,
 }
@@ -61,7 +59,6 @@ impl Layout {
     fn psm(self) -> &'static str {
         match self {
             Layout::Block => "6",
-            Layout::Line => "7",
             Layout::Column => "4",
         }
     }
@@ -103,9 +100,11 @@ impl Tesseract {
     /// error says what to install.
     pub fn find() -> Result<Self, TesseractMissing> {
         let program = program();
-        let out = Command::new(&program).arg("--version").stdin(Stdio::null()).output().map_err(|source| {
-            TesseractMissing::CannotRun { program: program.clone(), arg: "--version", source }
-        })?;
+        let out = Command::new(&program)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| TesseractMissing::CannotRun { program: program.clone(), arg: "--version", source })?;
         let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
         let version = text.lines().find(|l| l.starts_with("tesseract")).unwrap_or("tesseract").trim().to_string();
         let major: u32 = version
@@ -119,11 +118,10 @@ impl Tesseract {
         if !out.status.success() || major < 4 {
             return Err(TesseractMissing::TooOld { program, version });
         }
-        let langs = Command::new(&program)
-            .arg("--list-langs")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| TesseractMissing::CannotRun { program: program.clone(), arg: "--list-langs", source })?;
+        let langs =
+            Command::new(&program).arg("--list-langs").stdin(Stdio::null()).output().map_err(|source| {
+                TesseractMissing::CannotRun { program: program.clone(), arg: "--list-langs", source }
+            })?;
         let listed = String::from_utf8_lossy(&langs.stdout).into_owned() + &String::from_utf8_lossy(&langs.stderr);
         if !listed.lines().any(|l| l.trim() == LANGUAGE) {
             let languages = listed.lines().skip(1).map(str::trim).collect::<Vec<_>>().join(" ");
@@ -152,7 +150,9 @@ impl Tesseract {
             list.push('\n');
         }
         let list_path = dir.0.join("list.txt");
-        std::fs::File::create(&list_path).and_then(|mut f| f.write_all(list.as_bytes())).map_err(OcrError::TempFiles)?;
+        std::fs::File::create(&list_path)
+            .and_then(|mut f| f.write_all(list.as_bytes()))
+            .map_err(OcrError::TempFiles)?;
         let mut cmd = Command::new(&self.program);
         cmd.arg(&list_path)
             .arg("stdout")

@@ -3,12 +3,12 @@
 
 use crate::model::{BBox, Block, Cell, Origin, RichText, Row, Table};
 
-use super::clean::{fold, join_lines, line_text};
+use super::clean::{fold, join_lines, line_text, repair_quotes, strip_edge_rulings};
 use super::deskew::{estimate_skew, otsu, rotate};
+use super::error::OcrError;
 use super::grid::{find_rulings, lattice, Grid, RulingSizes};
 use super::image::{Gray, PageImage};
 use super::ocr::{Layout, OcrLine, Tesseract};
-use super::error::OcrError;
 
 /// What OCR said about one table cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,7 +106,7 @@ fn text_of(lines: &[OcrLine], space: f32) -> (String, f32, String) {
     let (mut conf, mut weakest) = (100.0f32, String::new());
     for line in lines {
         let (t, _) = line_text(line, space);
-        texts.push(t);
+        texts.push(strip_edge_rulings(&t));
         for w in &line.words {
             if w.conf < conf {
                 conf = w.conf;
@@ -134,13 +134,44 @@ fn reading_confidence(lines: &[OcrLine]) -> (f32, usize) {
     (if chars == 0 { 0.0 } else { sum / chars as f32 }, chars)
 }
 
+/// The lines of text a crop shows: bands of rows with ink at least `min_height` pixels tall
+/// (specks and the strokes of one character split by a gap are not lines; lines set close enough
+/// to touch count as one, so the count errs low).
+fn ink_lines(crop: &Gray, ink: u8, min_height: usize) -> usize {
+    let mut lines = 0;
+    let mut run = 0;
+    for y in 0..=crop.height {
+        let inked = y < crop.height
+            && crop.pixels[y * crop.width..(y + 1) * crop.width].windows(2).any(|w| w[0] < ink && w[1] < ink);
+        if inked {
+            run += 1;
+        } else {
+            lines += usize::from(run >= min_height);
+            run = 0;
+        }
+    }
+    lines
+}
+
 /// Reads again, at another scale, every crop whose reading has a word below
-/// [`super::LOW_CONFIDENCE`] — shrunk to [`REREAD_DPI`] from a finer scan, grown by half from a
-/// coarser one — and keeps the second reading where OCR is surer of it overall and it lost no
-/// more than a tenth of the characters. Word boxes stay in the crop's own pixels.
-fn reread_unsure(crops: &[Gray], read: &mut [Vec<OcrLine>], dpi: f32, tesseract: &Tesseract) -> Result<(), OcrError> {
+/// [`super::LOW_CONFIDENCE`] or fewer lines than the crop shows (tesseract drops a line now and
+/// then, with no word to say so: 安稳 of 安稳处 read as 处) — shrunk to [`REREAD_DPI`] from a
+/// finer scan, grown by half from a coarser one. The second reading is kept where OCR is surer of
+/// it overall and it lost no more than a tenth of the characters, or where it recovers lines the
+/// first lost, no more than the crop shows, read with confidence. Word boxes stay in the crop's
+/// own pixels.
+fn reread_unsure(
+    crops: &[Gray],
+    lines_shown: &[usize],
+    read: &mut [Vec<OcrLine>],
+    dpi: f32,
+    tesseract: &Tesseract,
+) -> Result<(), OcrError> {
+    let lost_lines = |lines: &[OcrLine], i: usize| lines.len() < lines_shown[i];
     let unsure: Vec<usize> = (0..crops.len())
-        .filter(|&i| read[i].iter().flat_map(|l| &l.words).any(|w| w.conf < super::LOW_CONFIDENCE))
+        .filter(|&i| {
+            read[i].iter().flat_map(|l| &l.words).any(|w| w.conf < super::LOW_CONFIDENCE) || lost_lines(&read[i], i)
+        })
         .collect();
     if unsure.is_empty() {
         return Ok(());
@@ -150,21 +181,56 @@ fn reread_unsure(crops: &[Gray], read: &mut [Vec<OcrLine>], dpi: f32, tesseract:
     let refs: Vec<&Gray> = scaled.iter().collect();
     let again = tesseract.recognize(&refs, Layout::Block, None)?;
     for (lines, &i) in again.into_iter().zip(&unsure) {
+        let back = |v: i32| (v as f32 / factor).round() as i32;
+        let lines: Vec<OcrLine> = lines
+            .into_iter()
+            .map(|mut l| {
+                l.bbox = l.bbox.map(back);
+                l.words.iter_mut().for_each(|w| w.bbox = w.bbox.map(back));
+                l
+            })
+            .collect();
         let (before, before_chars) = reading_confidence(&read[i]);
         let (after, after_chars) = reading_confidence(&lines);
         if after > before && after_chars * 10 >= before_chars * 9 {
-            let back = |v: i32| (v as f32 / factor).round() as i32;
-            read[i] = lines
-                .into_iter()
-                .map(|mut l| {
-                    l.bbox = l.bbox.map(back);
-                    l.words.iter_mut().for_each(|w| w.bbox = w.bbox.map(back));
-                    l
-                })
-                .collect();
+            read[i] = lines;
+        } else if lost_lines(&read[i], i) {
+            // Lines the first reading lost, taken from the second where it read them with
+            // confidence; a line both read is kept as the surer one read it.
+            let merged = merge_lines(&read[i], &lines);
+            if merged.len() > read[i].len() && merged.len() <= lines_shown[i] {
+                read[i] = merged;
+            }
         }
     }
     Ok(())
+}
+
+/// Two readings of one crop merged line by line: lines that overlap by more than half of the
+/// shorter's height are one line, kept as the reading surer of it; a line only one reading has
+/// is kept when its words are read with confidence ([`super::LOW_CONFIDENCE`]). Top to bottom.
+fn merge_lines(first: &[OcrLine], second: &[OcrLine]) -> Vec<OcrLine> {
+    let same = |a: &OcrLine, b: &OcrLine| {
+        let overlap = a.bbox[3].min(b.bbox[3]) - a.bbox[1].max(b.bbox[1]);
+        let shorter = (a.bbox[3] - a.bbox[1]).min(b.bbox[3] - b.bbox[1]).max(1);
+        overlap * 2 > shorter
+    };
+    let sure = |l: &OcrLine| l.words.iter().all(|w| w.conf >= super::LOW_CONFIDENCE);
+    let conf = |l: &OcrLine| reading_confidence(std::slice::from_ref(l)).0;
+    let mut out: Vec<OcrLine> = Vec::new();
+    for a in first {
+        match second.iter().find(|b| same(a, b)) {
+            Some(b) if conf(b) > conf(a) => out.push(b.clone()),
+            _ => out.push(a.clone()),
+        }
+    }
+    for b in second {
+        if !first.iter().any(|a| same(a, b)) && sure(b) {
+            out.push(b.clone());
+        }
+    }
+    out.sort_by_key(|l| l.bbox[1]);
+    out
 }
 
 /// A line of text outside the tables, in points (down coordinates).
@@ -212,7 +278,7 @@ fn paragraphs(lines: Vec<TextLine>, page: u32, page_width: f32) -> Vec<(f32, Blo
     groups
         .into_iter()
         .map(|g| {
-            let text = fold(&join_lines(g.iter().map(|&i| lines[i].text.as_str())));
+            let text = repair_quotes(&fold(&join_lines(g.iter().map(|&i| lines[i].text.as_str()))), false, false);
             let top = lines[g[0]].top;
             let origin = Origin { page, line: None };
             let block = if big(&lines[g[0]]) {
@@ -282,7 +348,9 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
     }
     let refs: Vec<&Gray> = crops.iter().collect();
     let mut read = tesseract.recognize(&refs, Layout::Block, None)?;
-    reread_unsure(&crops, &mut read, dpi, tesseract)?;
+    // A line of text is about 10 pt tall; half of it is the least a line of ink is.
+    let lines_shown: Vec<usize> = crops.iter().map(|c| ink_lines(c, ink, (5.0 * sy).round() as usize)).collect();
+    reread_unsure(&crops, &lines_shown, &mut read, dpi, tesseract)?;
 
     let top = scan.page_size.1;
     let mut cells = Vec::new();
@@ -343,4 +411,37 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
     }
     blocks.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(PageRead { blocks: blocks.into_iter().map(|(_, b)| b).collect(), cells, skew, dpi, tables })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ink_lines_counts_bands_of_text_not_specks() {
+        let mut crop = Gray::white(60, 100);
+        let mut fill = |y0: usize, y1: usize, x0: usize, x1: usize| {
+            for y in y0..y1 {
+                crop.pixels[y * 60 + x0..y * 60 + x1].fill(0);
+            }
+        };
+        fill(10, 30, 5, 50); // a line
+        fill(45, 65, 5, 20); // a second, shorter line
+        fill(80, 82, 30, 33); // a speck
+        assert_eq!(ink_lines(&crop, 128, 8), 2);
+    }
+
+    #[test]
+    fn a_line_lost_by_one_reading_is_taken_from_the_other() {
+        let line = |text: &str, conf: f32, y: i32| OcrLine {
+            words: vec![super::super::ocr::Word { text: text.into(), conf, bbox: [0, y, 40, y + 20] }],
+            bbox: [0, y, 40, y + 20],
+        };
+        let first = [line("处", 96.0, 40)];
+        let second = [line("安稳", 96.0, 10), line("福", 30.0, 42)];
+        let merged = merge_lines(&first, &second);
+        let texts: Vec<&str> = merged.iter().map(|l| l.words[0].text.as_str()).collect();
+        assert_eq!(texts, ["安稳", "处"]);
+        assert_eq!(merge_lines(&first, &[line("某", 40.0, 10)]).len(), 1, "an unsure line is not taken");
+    }
 }

@@ -51,6 +51,30 @@ pub enum ErrorKind {
     Output(#[from] OutputError),
 }
 
+impl ErrorKind {
+    /// The stage that failed, as a stable kebab-case name (`source`, `legacy-office`, `text`,
+    /// `html`, `docx`, `pdf`, `xlsx`, `budget`, `table`, `ledger`, `office`, `validate`,
+    /// `schema-violations`, `output`), for bindings and tools that sort failures.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Source(_) => "source",
+            ErrorKind::LegacyOffice => "legacy-office",
+            ErrorKind::Text(_) => "text",
+            ErrorKind::Html(_) => "html",
+            ErrorKind::Docx(_) => "docx",
+            ErrorKind::Pdf(_) => "pdf",
+            ErrorKind::Xlsx(_) => "xlsx",
+            ErrorKind::Budget(_) => "budget",
+            ErrorKind::Table(_) => "table",
+            ErrorKind::Ledger(_) => "ledger",
+            ErrorKind::Office(_) => "office",
+            ErrorKind::Validate(_) => "validate",
+            ErrorKind::SchemaViolations(_) => "schema-violations",
+            ErrorKind::Output(_) => "output",
+        }
+    }
+}
+
 impl Error {
     /// The kind of failure.
     pub fn kind(&self) -> &ErrorKind {

@@ -65,7 +65,10 @@ mod people;
 pub mod record;
 mod tables;
 
-pub use convert::{convert_bytes, convert_path, convert_source, read_document, Config, RegistryChoice};
+pub use convert::{
+    attachment_candidates, convert_bytes, convert_bytes_beside, convert_path, convert_source, read_document, Config,
+    RegistryChoice,
+};
 pub use diag::{Diagnostic, DiagnosticKind, Location, Severity};
 pub use error::{Error, ErrorKind, Result};
 pub use input::html::HtmlError;

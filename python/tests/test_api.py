@@ -194,8 +194,18 @@ def generated(tmp_path_factory):
 
 def test_conversion_releases_the_gil(generated):
     """While one thread is inside `convert`, another runs Python. Were the GIL held for the whole
-    call, the other thread could run only within a switch interval (5 ms) of the call's ends; it
-    is looked for in the middle of calls that last longer than that."""
+    call, the other thread could run only within a switch interval of the call's ends; it is
+    looked for in the middle of calls that last longer than that. The interval is shortened to
+    0.5 ms for the test, so that a release build's calls (a few ms each) are long enough."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        _look_inside_calls(generated)
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def _look_inside_calls(generated):
     big = max(generated, key=lambda item: len(item[1]))
     calls = []
     stop = threading.Event()

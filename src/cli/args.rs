@@ -179,6 +179,7 @@ pub(crate) enum FormatArg {
     Json,
     Jsonl,
     Csv,
+    Xlsx,
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -187,6 +188,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Json => OutputFormat::Json,
             FormatArg::Jsonl => OutputFormat::Jsonl,
             FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Xlsx => OutputFormat::Xlsx,
         }
     }
 }

@@ -4,6 +4,7 @@ pub(crate) mod args;
 pub(crate) mod batch;
 pub(crate) mod convert;
 pub(crate) mod misc;
+pub(crate) mod progress;
 
 pub(crate) use batch::*;
 pub(crate) use convert::*;

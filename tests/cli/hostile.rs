@@ -648,7 +648,11 @@ fn a_rerun_leaves_no_stale_or_temporary_files() {
         .map(|e| e.path().strip_prefix(&out).unwrap().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["notices/a.txt.json", "report.json", "tasks.csv", "tasks.jsonl"]);
+    // The batch's own outputs (state.json is what a later --incremental run compares against),
+    // and of the removed input nothing: not its notice, not its entry in the state.
+    assert_eq!(left, ["notices/a.txt.json", "report.json", "state.json", "tasks.csv", "tasks.jsonl", "tasks.xlsx"]);
+    let state = std::fs::read_to_string(out.join("state.json")).unwrap();
+    assert!(state.contains("\"a.txt\"") && !state.contains("sub/b.txt"), "{state}");
 }
 
 /// A full disk (simulated by a file-size limit, with SIGXFSZ ignored so writes fail instead):

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         }
     };
     if cli.command.writes_stdout() && !stdout_is_open() {
-        eprintln!("error: standard output is closed; nothing could be written (use -o DIR to write files)");
+        note!("error: standard output is closed; nothing could be written (use -o DIR to write files)");
         return ExitCode::from(USAGE_OR_IO);
     }
     ExitCode::from(match cli.command {

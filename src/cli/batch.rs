@@ -126,21 +126,21 @@ pub(crate) fn batch(
     let shard = match flags.shard.map(Shard::parse).transpose() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             return USAGE_OR_IO;
         }
     };
     let mut files = match discover_inputs(inputs) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {}", printable(&e.to_string()));
+            note!("error: {}", printable(&e.to_string()));
             return USAGE_OR_IO;
         }
     };
     let excluded = match exclude_inputs(&mut files, flags.exclude) {
         Ok(n) => n,
         Err(e) => {
-            eprintln!("error: {}", printable(&e.to_string()));
+            note!("error: {}", printable(&e.to_string()));
             return USAGE_OR_IO;
         }
     };
@@ -172,7 +172,7 @@ pub(crate) fn batch(
         fingerprint: flags.fingerprint,
     };
     if flags.prune && options.sqlite.is_none() {
-        eprintln!("note: --prune without --sqlite: the notices/ files of inputs that are gone are removed in any case");
+        note!("note: --prune without --sqlite: the notices/ files of inputs that are gone are removed in any case");
     }
     let display = super::progress::Display::start(files.len(), flags.verbose);
     let result = run_batch(&files, config, &options, flags.fail_on, &display);
@@ -187,7 +187,7 @@ pub(crate) fn batch(
             }
         }
         Err(e) => {
-            eprintln!("error: {}", printable(&e.to_string()));
+            note!("error: {}", printable(&e.to_string()));
             USAGE_OR_IO
         }
     }
@@ -196,11 +196,11 @@ pub(crate) fn batch(
 pub(crate) fn merge(dirs: &[PathBuf], output: &Path) -> u8 {
     match notice_ingest::batch::merge_outputs(dirs, output) {
         Ok(t) => {
-            eprintln!("merged {} shard(s): {} files, {} tasks", dirs.len(), t.files, t.tasks);
+            note!("merged {} shard(s): {} files, {} tasks", dirs.len(), t.files, t.tasks);
             OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             USAGE_OR_IO
         }
     }

@@ -24,7 +24,7 @@ pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// notice's issuer picks one of the built-in registries.
 pub(crate) fn load_config(path: Option<&Path>, limits: &LimitArgs) -> Result<Config, u8> {
     let limits = limits.to_limits().map_err(|e| {
-        eprintln!("error: {e}");
+        note!("error: {e}");
         USAGE_OR_IO
     })?;
     let mut config = match path {
@@ -39,7 +39,7 @@ pub(crate) fn load_registry(path: Option<&Path>) -> Result<OfficeRegistry, u8> {
     match path {
         None => Ok(OfficeRegistry::builtin()),
         Some(p) => OfficeRegistry::from_path(p).map_err(|e| {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             USAGE_OR_IO
         }),
     }
@@ -78,7 +78,7 @@ pub(crate) fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, co
     let to_stdout = output == Path::new("-");
     let several = files.len() > 1;
     if to_stdout && several && format == OutputFormat::Xlsx {
-        eprintln!("error: an Excel workbook holds one notice, and standard output takes one file: write them to a directory (-o DIR)");
+        note!("error: an Excel workbook holds one notice, and standard output takes one file: write them to a directory (-o DIR)");
         return USAGE_OR_IO;
     }
     let target_of = |file: &Path| {
@@ -89,7 +89,7 @@ pub(crate) fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, co
         let mut seen = std::collections::HashMap::new();
         for file in files {
             if let Some(first) = seen.insert(target_of(file), file) {
-                eprintln!(
+                note!(
                     "error: {} and {} would both be written to {}; convert them into different directories",
                     first.display(),
                     file.display(),
@@ -108,21 +108,21 @@ pub(crate) fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, co
                 file.display(),
                 file.display()
             );
-            eprintln!("{}", printable(&line));
+            note!("{}", printable(&line));
             status = USAGE_OR_IO;
             continue;
         }
         let doc = match convert_path(file, config) {
             Ok(doc) => doc,
             Err(e) => {
-                eprintln!("error: {}", printable(&e.to_string()));
+                note!("error: {}", printable(&e.to_string()));
                 status = status.max(if e.is_input_problem() { INPUT_ERRORS } else { USAGE_OR_IO });
                 continue;
             }
         };
         for d in &doc.diagnostics {
             if verbose || d.severity != Severity::Info {
-                eprintln!("{}", printable(&format!("{}: {d}", file.display())));
+                note!("{}", printable(&format!("{}: {d}", file.display())));
             }
         }
         if doc.diagnostics.iter().any(|d| d.severity == Severity::Error) {
@@ -131,7 +131,7 @@ pub(crate) fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, co
         let bytes = match render(&doc, format) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: {}: {e}", file.display());
+                note!("error: {}: {e}", file.display());
                 status = USAGE_OR_IO;
                 continue;
             }
@@ -149,12 +149,12 @@ pub(crate) fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, co
             write_atomic(&target, &bytes)
                 .map(|()| {
                     let line = format!("{} -> {} ({} tasks)", file.display(), target.display(), doc.tasks.len());
-                    eprintln!("{}", printable(&line));
+                    note!("{}", printable(&line));
                 })
                 .map_err(|e| e.to_string())
         };
         if let Err(e) = written {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             status = USAGE_OR_IO;
         }
     }

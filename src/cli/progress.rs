@@ -98,7 +98,7 @@ impl BatchProgress for Display {
                 if with_warnings {
                     lines.extend(warning_lines(diagnostics));
                 }
-                eprintln!("{}", lines.join("\n"));
+                note!("{}", lines.join("\n"));
             }
         }
     }
@@ -110,7 +110,7 @@ impl Display {
     pub(crate) fn summary(&self, summary: &BatchSummary, excluded: usize, options: &BatchOptions) {
         let t = &summary.totals;
         if !summary.failing.is_empty() {
-            eprintln!("files that failed ({}):", summary.failing.len());
+            note!("files that failed ({}):", summary.failing.len());
             for f in summary.failing.iter().take(FAILURES_LISTED) {
                 let why = match f.status {
                     FileStatus::Error => f.message.clone().unwrap_or_default(),
@@ -118,28 +118,28 @@ impl Display {
                         format!("{} errors, {} warnings: {}", f.errors, f.warnings, f.message.as_deref().unwrap_or(""))
                     }
                 };
-                eprintln!("  {}: {}", printable(&f.key), printable(&why));
+                note!("  {}: {}", printable(&f.key), printable(&why));
             }
             if summary.failing.len() > FAILURES_LISTED {
-                eprintln!("  … and {} more: see {}", summary.failing.len() - FAILURES_LISTED, options.report.display());
+                note!("  … and {} more: see {}", summary.failing.len() - FAILURES_LISTED, options.report.display());
             }
         }
         let warned = self.warned.load(std::sync::atomic::Ordering::Relaxed);
         if warned > 0 && !self.verbose {
-            eprintln!(
+            note!(
                 "{} warning(s) in {warned} file(s): -v lists them as files finish; report.json and the 问题 sheet of tasks.xlsx say where",
                 t.warnings
             );
         }
         if excluded > 0 {
-            eprintln!("{excluded} input(s) left out by --exclude");
+            note!("{excluded} input(s) left out by --exclude");
         }
         if options.incremental || options.prune {
             if let Some(why) = &summary.previous_state {
-                eprintln!("no earlier run to compare with ({}): every input converted", printable(why));
+                note!("no earlier run to compare with ({}): every input converted", printable(why));
             }
             let pruned = if options.prune && options.sqlite.is_some() { ", and from the database" } else { "" };
-            eprintln!(
+            note!(
                 "incremental: {} unchanged (taken from the last run), {} converted, {} gone since the last run (outputs removed{pruned})",
                 summary.reused,
                 summary.converted,
@@ -148,7 +148,7 @@ impl Display {
         }
         let peak = notice_ingest::peak_memory_kib()
             .map_or_else(|| "unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0));
-        eprintln!(
+        note!(
             "{} files ({} ok, {} failed, {} attachments, {} duplicates, {} skipped), {} tasks, {} errors, {} warnings, {:.2} s, peak memory {peak}",
             t.files, t.ok, t.failed, t.attachments, t.duplicates, t.skipped, t.tasks, t.errors, t.warnings, summary.seconds
         );

@@ -684,3 +684,24 @@ fn bad_job_counts_and_a_closed_stdout_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("standard output is closed"), "{}", text(&o.stderr));
 }
+
+/// A log reader that goes away (`batch … 2>&1 | head`) must not crash the run: its outputs are
+/// files, and they are all written.
+#[test]
+fn a_closed_log_reader_does_not_stop_a_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_notice-ingest"))
+        .args(["batch", SEED, "fixtures/seed", "-o", s(&out)])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Both read ends closed before the first line is written.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    assert!(out.join("tasks.jsonl").is_file() && out.join("report.json").is_file());
+}

@@ -94,6 +94,15 @@ impl Error {
         self
     }
 
+    /// True when the input was read but holds no task ledger (a notice without one, a stray
+    /// text file): `batch` reports such a file as skipped rather than failed, unless `--strict`.
+    pub fn is_no_ledger(&self) -> bool {
+        matches!(
+            &*self.kind,
+            ErrorKind::Ledger(LedgerError::NoLedgerTable { .. } | LedgerError::NotInAttachments { .. })
+        )
+    }
+
     /// True when the input itself is at fault (bad format, no ledger), false for I/O and usage
     /// failures. The CLI maps the first to exit code 1 and the second to 2.
     pub fn is_input_problem(&self) -> bool {

@@ -21,6 +21,9 @@ writes for the same files:
   (``duplicate_of`` names that file) and its tasks are not repeated in ``tasks``.
 - A file that cannot be converted is one ``error`` row (``not-converted``, with the failing stage
   and the CLI's message) in ``diagnostics``: the job goes on.
+- A file that holds no task ledger (a stray note, a notice without one) is skipped, as ``batch``
+  skips it: one ``warning`` row (``no-ledger``, stage ``ledger``, the message saying what was
+  seen) in ``diagnostics``, and no notice.
 
 The returned tables share one persisted conversion: call ``tables.unpersist()`` when they are
 written.
@@ -156,7 +159,8 @@ NOTICES = _struct(
 
 #: One row per diagnostic of a converted notice (``stage`` null), per file that could not be
 #: converted (``severity`` ``error``, ``kind`` ``not-converted``, ``stage`` the failing stage, the
-#: CLI's message) and per attachment read with its page (``info``, ``read-with-page``).
+#: CLI's message), per file skipped for holding no ledger (``warning``, ``no-ledger``) and per
+#: attachment read with its page (``info``, ``read-with-page``).
 DIAGNOSTICS = _struct(
     ("path", _STR),
     ("notice_id", _STR),
@@ -188,6 +192,7 @@ _LINKS = _struct(("path", _STR), ("links", ArrayType(ArrayType(_STR))))
 #: What a file that could not be converted, and an attachment read with its page, are called in
 #: ``diagnostics.kind``.
 NOT_CONVERTED = "not-converted"
+NO_LEDGER = "no-ledger"
 READ_WITH_PAGE = "read-with-page"
 
 
@@ -466,6 +471,9 @@ def _converted_row(path: str, convert) -> Dict[str, Any]:
     except BaseException as error:  # one bad file never fails the job (pyo3's PanicException included)
         stage = getattr(error, "kind", None) or "internal"
         message = str(error) if isinstance(error, _native.NoticeIngestError) else f"{type(error).__name__}: {error}"
+        if stage == "ledger":  # the file holds no ledger: skipped, as batch skips it (not --strict)
+            skipped = {"path": path, "severity": "warning", "kind": NO_LEDGER, "stage": stage, "message": message}
+            return {"path": path, "status": "skipped", "diagnostics": [skipped]}
         failure = {"path": path, "severity": "error", "kind": NOT_CONVERTED, "stage": stage, "message": message}
         return {"path": path, "status": "error", "diagnostics": [failure]}
     notice = record["notice"]

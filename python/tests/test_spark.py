@@ -123,6 +123,10 @@ def test_files_are_reported_as_batch_reports_them(tables, archive):
     diagnostics = tables.diagnostics
     failed = diagnostics.where("kind = 'not-converted'").select("path", "severity", "stage", "message").collect()
     assert paths(failed) == by_status["error"]
+    skipped = diagnostics.where("kind = 'no-ledger'").select("path", "severity").collect()
+    assert by_status["skipped"], "the inputs hold a file without a ledger"
+    assert paths(skipped) == by_status["skipped"]
+    assert {d["severity"] for d in skipped} == {"warning"}
     attached = diagnostics.where("kind = 'read-with-page'").select("path").collect()
     assert paths(attached) == by_status["attachment"]
     corrupt = [d for d in failed if local(d["path"]) == archive["corrupt"].as_posix()]

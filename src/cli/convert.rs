@@ -102,20 +102,15 @@ pub(crate) fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, co
     let mut status = OK;
     let mut first_out = true;
     for file in files {
-        if file.is_dir() {
-            let line = format!(
-                "error: {} is a folder; `convert` takes notice files. To convert every notice in it: notice-ingest batch {} -o OUT",
-                file.display(),
-                file.display()
-            );
-            note!("{}", printable(&line));
-            status = USAGE_OR_IO;
-            continue;
-        }
         let doc = match convert_path(file, config) {
             Ok(doc) => doc,
             Err(e) => {
                 note!("error: {}", printable(&e.to_string()));
+                if file.is_dir() {
+                    let shown = file.display().to_string();
+                    let folder = printable(&shown);
+                    note!("hint: `convert` takes notice files; to convert every notice in {folder}: notice-ingest batch {folder} -o OUT");
+                }
                 status = status.max(if e.is_input_problem() { INPUT_ERRORS } else { USAGE_OR_IO });
                 continue;
             }

@@ -705,3 +705,13 @@ fn a_closed_log_reader_does_not_stop_a_batch() {
     assert_eq!(status.code(), Some(0), "{status}");
     assert!(out.join("tasks.jsonl").is_file() && out.join("report.json").is_file());
 }
+
+/// `convert` given a folder says what went wrong (the library's message) and points to `batch`.
+#[test]
+fn convert_on_a_folder_points_to_batch() {
+    let o = run(&["convert", "fixtures/seed", "-o", "-"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("error: fixtures/seed is not a regular file but a directory"), "{err}");
+    assert!(err.contains("hint: `convert` takes notice files; to convert every notice in fixtures/seed: notice-ingest batch fixtures/seed -o OUT"), "{err}");
+}

@@ -225,3 +225,33 @@ fn csv_has_one_row_per_measure_with_the_notice_on_every_row() {
     }
     assert!(rows.next().is_none());
 }
+
+/// A batch's tasks.xlsx: the 任务 sheet holds the rows tasks.csv holds (one per measure, a task
+/// without measures one row), with the notice's columns on each and a filter over the header; the
+/// 文件 sheet one row per file with its status; the 问题 sheet one row per diagnostic.
+#[test]
+fn the_batch_workbook_holds_every_task_row_and_every_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&["batch", HIERARCHICAL, SEED, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(out.join("tasks.xlsx")).unwrap();
+    assert_eq!(book.sheet_names(), ["任务", "问题", "文件"]);
+    let tasks = book.worksheet_range("任务").unwrap();
+    assert_eq!(cell(&tasks, 0, 0), "通知标题");
+    let csv_text = std::fs::read(out.join("tasks.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(&csv_text[3..]);
+    let csv_rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(tasks.height() - 1, csv_rows.len(), "one sheet row per tasks.csv row");
+    let docs: Vec<NoticeDocument> = [HIERARCHICAL, SEED].iter().map(|f| convert_json(f)).collect();
+    let expected: usize = docs.iter().map(|d| d.tasks.iter().map(|t| t.measures.len().max(1)).sum::<usize>()).sum();
+    assert_eq!(csv_rows.len(), expected);
+    let titles: std::collections::BTreeSet<String> = (1..tasks.height()).map(|r| cell(&tasks, r, 0)).collect();
+    let want: std::collections::BTreeSet<String> = docs.iter().map(|d| d.notice.title.clone().unwrap()).collect();
+    assert_eq!(titles, want, "every row names its notice");
+    let files = book.worksheet_range("文件").unwrap();
+    assert_eq!(files.height(), 3, "a header and one row per file");
+    let problems = book.worksheet_range("问题").unwrap();
+    let diagnostics: usize = docs.iter().map(|d| d.diagnostics.len()).sum();
+    assert_eq!(problems.height() - 1, diagnostics, "one row per diagnostic");
+}

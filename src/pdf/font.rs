@@ -9,107 +9,21 @@
 //! by its `/FontMatrix`. A code nothing maps becomes U+FFFD and is counted, so the page can report
 //! it once per font.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 
-use lopdf::{Dictionary, Document as PdfDocument, Object};
-
 use super::cmap::{Predefined, ToUnicode};
-use super::{deref, MAX_STREAM_BYTES};
+use super::document::{decode, Doc};
+use super::encoding::{glyph_name_to_char, BaseEncoding};
+use super::hash::FxBuild;
+use super::object::{Dict, Object};
+use super::MAX_STREAM_BYTES;
 
 /// Most `/W` entries kept for one CID font.
 const MAX_CID_WIDTHS: usize = 1 << 17;
 
-/// The common Adobe Glyph List names (letters and digits are handled apart).
-const AGL_BASICS: &[(&str, char)] = &[
-    ("space", ' '),
-    ("exclam", '!'),
-    ("quotedbl", '"'),
-    ("numbersign", '#'),
-    ("dollar", '$'),
-    ("percent", '%'),
-    ("ampersand", '&'),
-    ("quotesingle", '\''),
-    ("quoteright", '’'),
-    ("parenleft", '('),
-    ("parenright", ')'),
-    ("asterisk", '*'),
-    ("plus", '+'),
-    ("comma", ','),
-    ("hyphen", '-'),
-    ("period", '.'),
-    ("slash", '/'),
-    ("colon", ':'),
-    ("semicolon", ';'),
-    ("less", '<'),
-    ("equal", '='),
-    ("greater", '>'),
-    ("question", '?'),
-    ("at", '@'),
-    ("bracketleft", '['),
-    ("backslash", '\\'),
-    ("bracketright", ']'),
-    ("asciicircum", '^'),
-    ("underscore", '_'),
-    ("grave", '`'),
-    ("quoteleft", '‘'),
-    ("braceleft", '{'),
-    ("bar", '|'),
-    ("braceright", '}'),
-    ("asciitilde", '~'),
-    ("bullet", '•'),
-    ("endash", '–'),
-    ("emdash", '—'),
-    ("quotedblleft", '“'),
-    ("quotedblright", '”'),
-    ("ellipsis", '…'),
-    ("periodcentered", '·'),
-    ("middot", '·'),
-    ("degree", '°'),
-    ("multiply", '×'),
-    ("divide", '÷'),
-    ("section", '§'),
-    ("copyright", '©'),
-    ("registered", '®'),
-    ("trademark", '™'),
-    ("nbspace", '\u{A0}'),
-    ("uni00A0", '\u{A0}'),
-    ("fi", '\u{FB01}'),
-    ("fl", '\u{FB02}'),
-    ("minus", '−'),
-    ("plusminus", '±'),
-    ("zero", '0'),
-    ("one", '1'),
-    ("two", '2'),
-    ("three", '3'),
-    ("four", '4'),
-    ("five", '5'),
-    ("six", '6'),
-    ("seven", '7'),
-    ("eight", '8'),
-    ("nine", '9'),
-];
-
-/// The character an Adobe glyph name stands for: single letters, common AGL names (`space`,
-/// `comma`, `zero`), `uniXXXX` and `uXXXX[XX]`.
-pub fn glyph_name_to_char(name: &[u8]) -> Option<char> {
-    let name = std::str::from_utf8(name).ok()?;
-    let name = name.split('.').next().unwrap_or(name);
-    if name.len() == 1 && name.as_bytes()[0].is_ascii_alphabetic() {
-        return name.chars().next();
-    }
-    if let Some((_, c)) = AGL_BASICS.iter().find(|(n, _)| *n == name) {
-        return Some(*c);
-    }
-    let name = name.split('.').next().unwrap_or(name);
-    let hex = name.strip_prefix("uni").filter(|h| h.len() >= 4).map(|h| &h[..4]).or_else(|| {
-        name.strip_prefix('u').filter(|h| (4..=6).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit()))
-    })?;
-    char::from_u32(u32::from_str_radix(hex, 16).ok()?)
-}
-
 /// A name object's bytes as text: UTF-8, else GBK (Chinese producers write `/#BA#DA#CC#E5`).
-pub fn name_text(bytes: &[u8]) -> String {
+pub(crate) fn name_text(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
         Err(_) => encoding_rs::GBK.decode(bytes).0.into_owned(),
@@ -117,7 +31,7 @@ pub fn name_text(bytes: &[u8]) -> String {
 }
 
 /// Whether a font name says the face is bold.
-pub fn name_says_bold(name: &str) -> bool {
+pub(crate) fn name_says_bold(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     ["bold", "heavy", "black", "semibold", "demibold", "simhei", "heiti"].iter().any(|w| lower.contains(w))
         || name.contains("黑体")
@@ -125,7 +39,7 @@ pub fn name_says_bold(name: &str) -> bool {
 }
 
 /// One decoded glyph of a shown string.
-pub struct Decoded<'a> {
+pub(crate) struct Decoded<'a> {
     pub text: &'a str,
     /// Advance width in text-space units (glyph width / 1000 for most fonts).
     pub width: f32,
@@ -133,8 +47,42 @@ pub struct Decoded<'a> {
     pub is_word_space: bool,
 }
 
+/// How a simple font's codes become characters: a base encoding (none for Type 3) and the
+/// `/Differences` array, turned into a table the first time a code needs it (most fonts map
+/// every code through ToUnicode, and a browser's Type 3 fonts name hundreds of glyphs each).
+struct SimpleEncoding<'d> {
+    base: Option<BaseEncoding>,
+    differences: Option<&'d [Object<'d>]>,
+    table: OnceCell<Box<[Option<char>; 256]>>,
+}
+
+impl SimpleEncoding<'_> {
+    fn char_of(&self, code: u8) -> Option<char> {
+        let table = self.table.get_or_init(|| {
+            let mut table: Box<[Option<char>; 256]> = Box::new(self.base.map_or([None; 256], |b| *b.table()));
+            if let Some(diffs) = self.differences {
+                let mut code = 0usize;
+                for item in diffs {
+                    match item {
+                        Object::Int(i) => code = (*i).clamp(0, 256) as usize,
+                        Object::Name(name) => {
+                            if code < 256 {
+                                table[code] = glyph_name_to_char(name);
+                            }
+                            code += 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            table
+        });
+        table[code as usize]
+    }
+}
+
 /// A font as the interpreter needs it.
-pub struct Font {
+pub(crate) struct Font<'d> {
     /// The base font name without the subset prefix (for messages).
     pub name: String,
     pub bold: bool,
@@ -143,11 +91,11 @@ pub struct Font {
     predefined: Option<Predefined>,
     gb1: bool,
     /// Code → character for simple fonts, from `/Encoding` and `/Differences`.
-    simple_map: Option<Box<[Option<char>; 256]>>,
+    simple: Option<SimpleEncoding<'d>>,
     simple_widths: Vec<f32>,
     first_char: u32,
     missing_width: f32,
-    cid_widths: HashMap<u32, f32>,
+    cid_widths: HashMap<u32, f32, FxBuild>,
     default_width: f32,
     /// Glyph-space width → text-space width.
     width_scale: f32,
@@ -155,68 +103,20 @@ pub struct Font {
     pub unmapped: Cell<u32>,
 }
 
-fn number(obj: &Object) -> Option<f32> {
-    match obj {
-        Object::Integer(i) => Some(*i as f32),
-        Object::Real(r) => Some(*r),
-        _ => None,
-    }
-}
-
-/// The base encodings of simple fonts.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum BaseEncoding {
-    WinAnsi,
-    MacRoman,
-    Standard,
-}
-
-impl BaseEncoding {
-    fn from_name(name: &[u8]) -> Option<BaseEncoding> {
-        match name {
-            b"WinAnsiEncoding" => Some(BaseEncoding::WinAnsi),
-            b"MacRomanEncoding" => Some(BaseEncoding::MacRoman),
-            b"StandardEncoding" => Some(BaseEncoding::Standard),
-            _ => None,
-        }
-    }
-
-    /// The character of a code. StandardEncoding is covered for its ASCII part only.
-    fn char_of(self, code: u8) -> Option<char> {
-        let bytes = [code];
-        let decode = |enc: &'static encoding_rs::Encoding| {
-            let (text, _) = enc.decode_without_bom_handling(&bytes);
-            text.chars().next().filter(|c| *c != '\u{FFFD}' && !c.is_control())
-        };
-        match self {
-            BaseEncoding::WinAnsi => decode(encoding_rs::WINDOWS_1252),
-            BaseEncoding::MacRoman => decode(encoding_rs::MACINTOSH),
-            BaseEncoding::Standard => match code {
-                0x27 => Some('’'),
-                0x60 => Some('‘'),
-                0x20..=0x7E => Some(code as char),
-                _ => None,
-            },
-        }
-    }
-}
-
-impl Font {
+impl<'d> Font<'d> {
     /// Builds a font from its dictionary. Never fails: what cannot be read is left out, and codes
     /// that end up unmapped are counted when shown.
-    pub fn from_dict(doc: &PdfDocument, dict: &Dictionary) -> Font {
-        let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
-        let base = dict.get(b"BaseFont").and_then(Object::as_name).map(name_text).unwrap_or_default();
+    pub(crate) fn from_dict<'a>(doc: &'d Doc<'a>, dict: &'d Dict<'a>) -> Font<'d> {
+        let subtype = dict.name(b"Subtype").unwrap_or(b"");
+        let base = dict.name(b"BaseFont").map(name_text).unwrap_or_default();
         let name = match base.split_once('+') {
             Some((prefix, rest)) if prefix.len() == 6 => rest.to_string(),
             _ => base,
         };
-        let to_unicode = dict
-            .get(b"ToUnicode")
-            .ok()
-            .and_then(|o| deref(doc, o))
-            .and_then(|o| o.as_stream().ok())
-            .and_then(|s| s.decompressed_content_with_limit(MAX_STREAM_BYTES).ok())
+        let to_unicode = doc
+            .entry(dict, b"ToUnicode")
+            .and_then(Object::as_stream)
+            .and_then(|s| decode(s, MAX_STREAM_BYTES).ok())
             .map(|bytes| ToUnicode::parse(&bytes));
         let mut font = Font {
             bold: name_says_bold(&name),
@@ -225,11 +125,11 @@ impl Font {
             to_unicode,
             predefined: None,
             gb1: false,
-            simple_map: None,
+            simple: None,
             simple_widths: Vec::new(),
             first_char: 0,
             missing_width: 0.0,
-            cid_widths: HashMap::new(),
+            cid_widths: HashMap::default(),
             default_width: 1000.0,
             width_scale: 0.001,
             unmapped: Cell::new(0),
@@ -242,117 +142,85 @@ impl Font {
         font
     }
 
-    fn read_descriptor(&mut self, doc: &PdfDocument, dict: &Dictionary) {
-        let Some(desc) = dict.get(b"FontDescriptor").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok())
-        else {
-            return;
-        };
-        let weight = desc.get(b"FontWeight").ok().and_then(number).unwrap_or(0.0);
-        let flags = desc.get(b"Flags").ok().and_then(number).unwrap_or(0.0) as i64;
+    fn read_descriptor<'a>(&mut self, doc: &Doc<'a>, dict: &Dict<'a>) {
+        let Some(desc) = doc.entry(dict, b"FontDescriptor").and_then(Object::as_dict) else { return };
+        let weight = desc.get(b"FontWeight").and_then(Object::as_f32).unwrap_or(0.0);
+        let flags = desc.get(b"Flags").and_then(Object::as_f32).unwrap_or(0.0) as i64;
         if weight >= 600.0 || flags & (1 << 18) != 0 {
             self.bold = true;
         }
-        if let Some(Object::String(family, _)) = desc.get(b"FontFamily").ok().and_then(|o| deref(doc, o)) {
+        if let Some(Object::String(family)) = doc.entry(desc, b"FontFamily") {
             if name_says_bold(&name_text(family)) {
                 self.bold = true;
             }
         }
-        self.missing_width = desc.get(b"MissingWidth").ok().and_then(number).unwrap_or(0.0);
+        self.missing_width = desc.get(b"MissingWidth").and_then(Object::as_f32).unwrap_or(0.0);
     }
 
-    fn read_simple(&mut self, doc: &PdfDocument, dict: &Dictionary, subtype: &[u8]) {
+    fn read_simple<'a>(&mut self, doc: &'d Doc<'a>, dict: &'d Dict<'a>, subtype: &[u8]) {
         self.read_descriptor(doc, dict);
         if subtype == b"Type3" {
-            if let Some(a) = dict
-                .get(b"FontMatrix")
-                .ok()
-                .and_then(|o| deref(doc, o))
-                .and_then(|o| o.as_array().ok())
+            if let Some(a) = doc
+                .entry(dict, b"FontMatrix")
+                .and_then(Object::as_array)
                 .and_then(|m| m.first())
-                .and_then(number)
+                .and_then(Object::as_f32)
             {
                 self.width_scale = a;
             }
         }
-        self.first_char = dict.get(b"FirstChar").ok().and_then(number).unwrap_or(0.0).max(0.0) as u32;
-        if let Some(widths) = dict.get(b"Widths").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_array().ok()) {
-            self.simple_widths =
-                widths.iter().take(256).map(|w| deref(doc, w).and_then(number).unwrap_or(self.missing_width)).collect();
+        self.first_char = dict.get(b"FirstChar").and_then(Object::as_f32).unwrap_or(0.0).max(0.0) as u32;
+        if let Some(widths) = doc.entry(dict, b"Widths").and_then(Object::as_array) {
+            self.simple_widths = widths
+                .iter()
+                .take(256)
+                .map(|w| doc.deref(w).and_then(Object::as_f32).unwrap_or(self.missing_width))
+                .collect();
         }
-        let encoding = dict.get(b"Encoding").ok().and_then(|o| deref(doc, o));
-        let (base_name, differences) = match encoding {
-            Some(Object::Name(n)) => (Some(n.as_slice()), None),
-            Some(Object::Dictionary(d)) => (
-                d.get(b"BaseEncoding").and_then(Object::as_name).ok(),
-                d.get(b"Differences").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_array().ok()),
-            ),
+        let (base_name, differences) = match doc.entry(dict, b"Encoding") {
+            Some(Object::Name(n)) => (Some(n.as_ref()), None),
+            Some(Object::Dict(d)) => (d.name(b"BaseEncoding"), doc.entry(d, b"Differences").and_then(Object::as_array)),
             _ => (None, None),
         };
         let default_base = if subtype == b"TrueType" { BaseEncoding::WinAnsi } else { BaseEncoding::Standard };
         let base = base_name.and_then(BaseEncoding::from_name).unwrap_or(default_base);
-        let mut map: Box<[Option<char>; 256]> = Box::new([None; 256]);
-        if subtype != b"Type3" {
-            for (code, slot) in map.iter_mut().enumerate() {
-                *slot = base.char_of(code as u8);
-            }
-        }
-        if let Some(diffs) = differences {
-            let mut code = 0usize;
-            for item in diffs {
-                match item {
-                    Object::Integer(i) => code = (*i).clamp(0, 256) as usize,
-                    Object::Name(name) => {
-                        if code < 256 {
-                            map[code] = glyph_name_to_char(name);
-                        }
-                        code += 1;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        self.simple_map = Some(map);
+        self.simple =
+            Some(SimpleEncoding { base: (subtype != b"Type3").then_some(base), differences, table: OnceCell::new() });
     }
 
-    fn read_composite(&mut self, doc: &PdfDocument, dict: &Dictionary) {
-        match dict.get(b"Encoding").ok().and_then(|o| deref(doc, o)) {
+    fn read_composite<'a>(&mut self, doc: &Doc<'a>, dict: &Dict<'a>) {
+        match doc.entry(dict, b"Encoding") {
             Some(Object::Name(n)) => self.predefined = Predefined::from_name(n),
             // An embedded encoding CMap: read codes as 2-byte CIDs, the common case.
             _ => self.predefined = Some(Predefined::Identity),
         }
-        let descendant = dict
-            .get(b"DescendantFonts")
-            .ok()
-            .and_then(|o| deref(doc, o))
-            .and_then(|o| o.as_array().ok())
+        let descendant = doc
+            .entry(dict, b"DescendantFonts")
+            .and_then(Object::as_array)
             .and_then(|a| a.first())
-            .and_then(|o| deref(doc, o))
-            .and_then(|o| o.as_dict().ok());
+            .and_then(|o| doc.deref(o))
+            .and_then(Object::as_dict);
         let Some(cid_font) = descendant else { return };
         self.read_descriptor(doc, cid_font);
-        if let Ok(base) = cid_font.get(b"BaseFont").and_then(Object::as_name) {
+        if let Some(base) = cid_font.name(b"BaseFont") {
             if name_says_bold(&name_text(base)) {
                 self.bold = true;
             }
         }
-        if let Some(info) =
-            cid_font.get(b"CIDSystemInfo").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok())
-        {
-            if let Some(Object::String(ordering, _)) = info.get(b"Ordering").ok().and_then(|o| deref(doc, o)) {
-                self.gb1 = ordering.as_slice() == b"GB1";
+        if let Some(info) = doc.entry(cid_font, b"CIDSystemInfo").and_then(Object::as_dict) {
+            if let Some(Object::String(ordering)) = doc.entry(info, b"Ordering") {
+                self.gb1 = ordering.as_ref() == b"GB1";
             }
         }
-        self.default_width = cid_font.get(b"DW").ok().and_then(number).unwrap_or(1000.0);
-        let Some(w) = cid_font.get(b"W").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_array().ok()) else {
-            return;
-        };
+        self.default_width = cid_font.get(b"DW").and_then(Object::as_f32).unwrap_or(1000.0);
+        let Some(w) = doc.entry(cid_font, b"W").and_then(Object::as_array) else { return };
         let mut i = 0;
         while i < w.len() && self.cid_widths.len() < MAX_CID_WIDTHS {
-            let Some(first) = deref(doc, &w[i]).and_then(number) else { break };
-            match w.get(i + 1).and_then(|o| deref(doc, o)) {
+            let Some(first) = doc.deref(&w[i]).and_then(Object::as_f32) else { break };
+            match w.get(i + 1).and_then(|o| doc.deref(o)) {
                 Some(Object::Array(list)) => {
                     for (k, width) in list.iter().enumerate() {
-                        if let Some(width) = number(width) {
+                        if let Some(width) = width.as_f32() {
                             self.cid_widths.insert(first as u32 + k as u32, width);
                         }
                     }
@@ -360,7 +228,7 @@ impl Font {
                 }
                 Some(last) => {
                     let (Some(last), Some(width)) =
-                        (number(last), w.get(i + 2).and_then(|o| deref(doc, o)).and_then(number))
+                        (last.as_f32(), w.get(i + 2).and_then(|o| doc.deref(o)).and_then(Object::as_f32))
                     else {
                         break;
                     };
@@ -375,17 +243,8 @@ impl Font {
         }
     }
 
-    /// Whether any code of this font can be turned into text (ToUnicode, an encoding, or a
-    /// predefined CMap that carries Unicode).
-    pub fn has_unicode_source(&self) -> bool {
-        self.to_unicode.is_some()
-            || self.simple_map.is_some()
-            || matches!(self.predefined, Some(Predefined::GbkEuc | Predefined::Ucs2 | Predefined::Utf16))
-            || (self.predefined == Some(Predefined::Identity) && self.gb1)
-    }
-
     /// Splits `bytes` into codes and calls `each` with every glyph's text and width, in order.
-    pub fn decode(&self, bytes: &[u8], mut each: impl FnMut(Decoded<'_>)) {
+    pub(crate) fn decode(&self, bytes: &[u8], mut each: impl FnMut(Decoded<'_>)) {
         let mut buf = [0u8; 4];
         let mut i = 0;
         while i < bytes.len() {
@@ -409,7 +268,7 @@ impl Font {
                     let c = if self.composite {
                         self.predefined.and_then(|p| p.decode(code_bytes, self.gb1))
                     } else {
-                        self.simple_map.as_ref().and_then(|m| m[code as usize & 0xFF])
+                        self.simple.as_ref().and_then(|m| m.char_of(code as u8))
                     };
                     match c {
                         Some(c) => c.encode_utf8(&mut buf),
@@ -457,14 +316,16 @@ impl Font {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
-    #[test]
-    fn glyph_names() {
-        assert_eq!(glyph_name_to_char(b"space"), Some(' '));
-        assert_eq!(glyph_name_to_char(b"uni4E00"), Some('一'));
-        assert_eq!(glyph_name_to_char(b"u20000"), Some('\u{20000}'));
-        assert_eq!(glyph_name_to_char(b"g123"), None);
+    fn name(n: &str) -> Object<'static> {
+        Object::Name(Cow::Owned(n.as_bytes().to_vec()))
+    }
+
+    fn dict(entries: Vec<(&str, Object<'static>)>) -> Dict<'static> {
+        Dict(entries.into_iter().map(|(k, v)| (Cow::Owned(k.as_bytes().to_vec()), v)).collect())
     }
 
     #[test]
@@ -477,19 +338,21 @@ mod tests {
 
     #[test]
     fn type0_gbk_euc_without_tounicode() {
-        let doc = PdfDocument::with_version("1.5");
-        let mut cid = Dictionary::new();
-        cid.set("Type", "Font");
-        cid.set("Subtype", "CIDFontType0");
-        cid.set("BaseFont", "STSong-Light");
+        let doc = Doc::empty();
         // Digits are CIDs 17–26 in Adobe-GB1; widths keyed by CID apply to GBK codes too.
-        cid.set("W", vec![Object::Integer(17), Object::Array(vec![Object::Integer(500); 10])]);
-        let mut font = Dictionary::new();
-        font.set("Type", "Font");
-        font.set("Subtype", "Type0");
-        font.set("BaseFont", "STSong-Light");
-        font.set("Encoding", "GBK-EUC-H");
-        font.set("DescendantFonts", vec![Object::Dictionary(cid)]);
+        let cid = dict(vec![
+            ("Type", name("Font")),
+            ("Subtype", name("CIDFontType0")),
+            ("BaseFont", name("STSong-Light")),
+            ("W", Object::Array(vec![Object::Int(17), Object::Array(vec![Object::Int(500); 10])])),
+        ]);
+        let font = dict(vec![
+            ("Type", name("Font")),
+            ("Subtype", name("Type0")),
+            ("BaseFont", name("STSong-Light")),
+            ("Encoding", name("GBK-EUC-H")),
+            ("DescendantFonts", Object::Array(vec![Object::Dict(cid)])),
+        ]);
         let font = Font::from_dict(&doc, &font);
         let mut text = String::new();
         let mut widths = Vec::new();
@@ -500,6 +363,34 @@ mod tests {
         assert_eq!(text, "20年\u{FFFD}");
         assert_eq!(widths[0], 0.5);
         assert_eq!(widths[2], 1.0);
+        assert_eq!(font.unmapped.get(), 1);
+    }
+
+    #[test]
+    fn simple_fonts_read_base_encodings_and_differences() {
+        let doc = Doc::empty();
+        let font = dict(vec![
+            ("Subtype", name("Type1")),
+            ("BaseFont", name("ABCDEF+Helvetica-Bold")),
+            (
+                "Encoding",
+                Object::Dict(dict(vec![(
+                    "Differences",
+                    Object::Array(vec![Object::Int(65), name("uni4E00"), name("g7"), name("quoteright")]),
+                )])),
+            ),
+            ("FirstChar", Object::Int(65)),
+            ("Widths", Object::Array(vec![Object::Int(1000), Object::Real(250.5)])),
+        ]);
+        let font = Font::from_dict(&doc, &font);
+        assert_eq!(font.name, "Helvetica-Bold");
+        assert!(font.bold);
+        let mut out = Vec::new();
+        font.decode(b"ABCD'", |g| out.push((g.text.to_string(), g.width)));
+        let texts: Vec<&str> = out.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(texts, ["一", "\u{FFFD}", "’", "D", "’"]);
+        assert_eq!(out[0].1, 1.0);
+        assert!((out[1].1 - 0.2505).abs() < 1e-6);
         assert_eq!(font.unmapped.get(), 1);
     }
 }

@@ -468,4 +468,90 @@ mod tests {
         assert_eq!(read(b"1 2 % trailing comment").unwrap(), Vec::<String>::new());
         assert_eq!(read(b"").unwrap(), Vec::<String>::new());
     }
+
+    /// An operand as text, the same for lopdf's objects and ours.
+    fn lopdf_text(o: &lopdf::Object) -> String {
+        match o {
+            lopdf::Object::Integer(i) => i.to_string(),
+            lopdf::Object::Real(r) => format!("{r:?}"),
+            lopdf::Object::Boolean(b) => b.to_string(),
+            lopdf::Object::Null => "null".into(),
+            lopdf::Object::Name(n) => format!("/{}", String::from_utf8_lossy(n)),
+            lopdf::Object::String(s, _) => format!("({})", String::from_utf8_lossy(s)),
+            _ => "?".into(),
+        }
+    }
+
+    /// One of our operands as text, in [`lopdf_text`]'s form.
+    fn our_text(operands: &Operands<'_>, o: &Operand<'_>) -> String {
+        match o {
+            Operand::Int(i) => i.to_string(),
+            Operand::Real(r) => format!("{r:?}"),
+            Operand::Name(b) => format!("/{}", String::from_utf8_lossy(operands.bytes(b))),
+            Operand::String(b) => format!("({})", String::from_utf8_lossy(operands.bytes(b))),
+            Operand::Bool(b) => b.to_string(),
+            Operand::Null => "null".into(),
+            _ => "?".into(),
+        }
+    }
+
+    /// Every operation of every page of every fixture, as lopdf reads it and as we do.
+    #[test]
+    fn operations_equal_lopdf_operations_on_the_fixtures() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut files: Vec<_> = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+            .map(|e| e.into_path())
+            .collect();
+        files.sort();
+        let mut total = 0usize;
+        for path in files {
+            let doc = lopdf::Document::load(&path).unwrap();
+            for (_, page) in doc.get_pages() {
+                for id in doc.get_page_contents(page) {
+                    let Ok(stream) = doc.get_object(id).and_then(lopdf::Object::as_stream) else { continue };
+                    let data = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+                    let mut ours = Ops::new(&data);
+                    for theirs in lopdf::content::Content::decode_iter(&data) {
+                        let theirs = theirs.unwrap();
+                        let op = ours.next().unwrap().unwrap();
+                        assert_eq!(String::from_utf8_lossy(op), theirs.operator, "{}", path.display());
+                        let operands = ours.operands();
+                        let mine: Vec<String> = (0..operands.len())
+                            .map(|i| {
+                                let o = operands.get(i).unwrap();
+                                match operands.elements(o) {
+                                    Some(items) => format!(
+                                        "[{}]",
+                                        items.iter().map(|e| our_text(&operands, e)).collect::<Vec<_>>().join(" ")
+                                    ),
+                                    None => our_text(&operands, o),
+                                }
+                            })
+                            .collect();
+                        let expected: Vec<String> = if theirs.operator == "BI" {
+                            Vec::new()
+                        } else {
+                            theirs
+                                .operands
+                                .iter()
+                                .map(|o| match o {
+                                    lopdf::Object::Array(items) => {
+                                        format!("[{}]", items.iter().map(lopdf_text).collect::<Vec<_>>().join(" "))
+                                    }
+                                    other => lopdf_text(other),
+                                })
+                                .collect()
+                        };
+                        assert_eq!(mine, expected, "{}: {}", path.display(), theirs.operator);
+                        total += 1;
+                    }
+                    assert_eq!(ours.next(), Ok(None), "{}: we read more than lopdf", path.display());
+                }
+            }
+        }
+        assert!(total > 100_000, "{total} operations");
+    }
 }

@@ -9,8 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use notice_ingest::source::source_from_bytes;
-use notice_ingest::{convert_source, Config};
+use notice_ingest::{convert_source, read_document, source_from_bytes, Config};
 
 fn pdfs(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -30,9 +29,7 @@ fn pdfs(root: &Path) -> Vec<PathBuf> {
 
 /// Peak resident set size of this process in MiB (Linux), if known.
 fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    notice_ingest::peak_memory_kib().map(|kib| kib as f64 / 1024.0)
 }
 
 /// Runs `work` repeatedly for about `budget`; returns (runs, seconds).
@@ -58,7 +55,8 @@ fn main() {
     let (mut all_pages, mut all_bytes, mut front_secs, mut convert_secs) = (0.0, 0.0, 0.0, 0.0);
     for path in pdfs(root) {
         let bytes = std::fs::read(&path).unwrap();
-        let (doc, _) = match notice_ingest::pdf::read_pdf(&bytes) {
+        let source = source_from_bytes(&path, bytes.clone()).unwrap();
+        let (doc, _) = match read_document(&source, &config.limits) {
             Ok(d) => d,
             Err(e) => {
                 println!("{:<34} error: {e}", path.file_name().unwrap().to_string_lossy());
@@ -67,10 +65,9 @@ fn main() {
         };
         let pages = f64::from(doc.pages);
         let (runs, secs) = repeat(budget, || {
-            std::hint::black_box(notice_ingest::pdf::read_pdf(std::hint::black_box(&bytes)).ok());
+            std::hint::black_box(read_document(std::hint::black_box(&source), &config.limits).ok());
         });
         let per_run = secs / f64::from(runs);
-        let source = source_from_bytes(&path, bytes.clone()).unwrap();
         let tasks = convert_source(&source, &config).map(|d| d.tasks.len()).unwrap_or(0);
         let (cruns, csecs) = repeat(budget, || {
             std::hint::black_box(convert_source(std::hint::black_box(&source), &config).ok());

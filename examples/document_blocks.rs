@@ -4,30 +4,22 @@
 //! `cargo run --example document_blocks -- FILE`.
 
 use notice_ingest::model::Block;
-use notice_ingest::source::{read_source, Format};
+use notice_ingest::{read_document, read_source, Limits};
 
 fn main() {
     let Some(path) = std::env::args_os().nth(1) else {
         eprintln!("usage: document_blocks FILE");
         std::process::exit(2);
     };
-    let source = match read_source(path.as_ref(), notice_ingest::Limits::default().max_input_bytes) {
+    let limits = Limits::default();
+    let source = match read_source(path.as_ref(), limits.max_input_bytes) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);
         }
     };
-    let bytes = &source.bytes;
-    let read = match source.format {
-        Format::Text => notice_ingest::text::read_text(bytes).map_err(|e| e.to_string()),
-        Format::Html => notice_ingest::html::read_html(bytes).map_err(|e| e.to_string()),
-        Format::Pdf => notice_ingest::pdf::read_pdf(bytes).map_err(|e| e.to_string()),
-        Format::Docx => notice_ingest::docx::read_docx(bytes).map_err(|e| e.to_string()),
-        Format::Xlsx => notice_ingest::xlsx::read_xlsx(bytes).map_err(|e| e.to_string()),
-        Format::LegacyOffice => Err("legacy Office file: convert it first".to_string()),
-    };
-    let (doc, diagnostics) = match read {
+    let (doc, diagnostics) = match read_document(&source, &limits) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

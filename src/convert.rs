@@ -5,25 +5,28 @@ use std::path::Path;
 
 use crate::diag::{Diagnostic, Location};
 use crate::error::{ErrorKind, Result};
+use crate::input::{read_source, Format, Source};
 use crate::ledger::{read_ledger, HeaderVocabulary, Ledger, LedgerContext, LedgerError};
 use crate::limits::{Budget, Limits};
+use crate::model::Document;
 use crate::notice::{read_notice_meta, NoticeMeta};
 use crate::offices::OfficeRegistry;
+use crate::record::validate::SchemaValidator;
 use crate::record::{Attachment, Notice, NoticeDocument, SourceFile, SourceInfo, SourceRole, SCHEMA_VERSION};
-use crate::source::{read_source, Format, Source};
-use crate::validate::SchemaValidator;
 
 /// Which office registry resolves a notice's names.
 #[derive(Clone, Debug)]
 pub enum RegistryChoice {
-    /// The registry whose issuer the notice names (see [`choose_registry`]); a notice from any
+    /// The registry whose issuer the notice names (or, without an issuer line, the one that resolves most of the ledger); a notice from any
     /// other issuer gets the unregistered stand-in.
     ByIssuer(Vec<OfficeRegistry>),
     /// This registry for every notice (`--registry FILE`).
     Fixed(OfficeRegistry),
 }
 
-/// Everything a conversion needs, validated once before work starts.
+/// Everything a conversion needs, validated once before work starts. Cheap to clone: the compiled
+/// schema is shared.
+#[derive(Clone, Debug)]
 pub struct Config {
     pub registries: RegistryChoice,
     pub headers: HeaderVocabulary,
@@ -84,6 +87,28 @@ fn choose_registry<'a>(
         .map_or((None, None), |(_, r, l)| (Some(r), Some(l)))
 }
 
+/// Reads one source through its format's front-end into the format-neutral document model, with
+/// what the front-end noticed on the way (the first stage of [`convert_source`], for tools that
+/// want the model itself). The limits bound the input as they do in a conversion.
+pub fn read_document(source: &Source, limits: &Limits) -> Result<(Document, Vec<Diagnostic>)> {
+    read_model(source, limits, &Budget::start(limits)).map_err(|e| e.with_path(&source.path))
+}
+
+/// Each front-end gives the one document model plus what it noticed on the way.
+fn read_model(source: &Source, limits: &Limits, budget: &Budget) -> Result<(Document, Vec<Diagnostic>)> {
+    let bytes = &source.bytes;
+    let read = match source.format {
+        Format::Text => crate::input::text::read_text(bytes)?,
+        Format::Html => crate::input::html::read_html_with(bytes, limits)?,
+        Format::Docx => crate::input::ooxml::docx::read_docx_with(bytes, limits)?,
+        Format::Xlsx => crate::input::ooxml::xlsx::read_xlsx_with(bytes, limits)?,
+        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, budget)?,
+        Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
+    };
+    budget.check("the front-end")?;
+    Ok(read)
+}
+
 /// One file read up to its ledger: the document model's page count, what was noticed, the
 /// notice metadata, the registry that resolved it, and its ledger (or why it has none).
 struct ReadFile<'c> {
@@ -104,23 +129,12 @@ fn read_file<'c>(
     registry: Option<&OfficeRegistry>,
     budget: &Budget,
 ) -> Result<ReadFile<'c>> {
-    // Each front-end gives the one document model plus what it noticed on the way.
-    let bytes = &source.bytes;
-    let limits = &config.limits;
-    let (doc, mut diagnostics): (_, Vec<Diagnostic>) = match source.format {
-        Format::Text => crate::text::read_text(bytes)?,
-        Format::Html => crate::html::read_html_with(bytes, limits)?,
-        Format::Docx => crate::docx::read_docx_with(bytes, limits)?,
-        Format::Xlsx => crate::xlsx::read_xlsx_with(bytes, limits)?,
-        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, budget)?,
-        Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
-    };
-    budget.check("the front-end")?;
+    let (doc, mut diagnostics) = read_model(source, &config.limits, budget)?;
     if let Some(named) = Format::of_extension(&source.path).filter(|&f| f != source.format) {
         diagnostics.insert(
             0,
             Diagnostic::warning(
-                "format-mismatch",
+                crate::diag::DiagnosticKind::FormatMismatch,
                 format!(
                     "the file is named as {} but its bytes are {}; it was read as {}",
                     named.as_str(),
@@ -131,7 +145,7 @@ fn read_file<'c>(
             ),
         );
     }
-    let (grids, table_diagnostics) = crate::table::stitch_pages(&doc)?;
+    let (grids, table_diagnostics) = crate::tables::stitch_pages(&doc)?;
     // The issuer decides the registry, and the registry resolves the recipients: read the issuer
     // first (it needs no registry).
     let issuer = crate::notice::read_issuer(&doc);
@@ -158,7 +172,7 @@ fn read_file<'c>(
     let info = SourceFile {
         path: source.path.display().to_string(),
         role,
-        format: source.format.as_str().to_string(),
+        format: source.format,
         sha256: source.sha256.clone(),
         pages: doc.pages,
     };
@@ -189,7 +203,7 @@ pub fn convert_source_in_folder(source: &Source, config: &Config) -> Result<Noti
         match read {
             Ok(a) => attachments.push(a),
             Err(e) => notes.push(Diagnostic::warning(
-                "attachment-unreadable",
+                crate::diag::DiagnosticKind::AttachmentUnreadable,
                 format!("the attachment {name:?} beside the page could not be read: {e}"),
                 Location { file: Some(name), ..Default::default() },
             )),
@@ -198,6 +212,7 @@ pub fn convert_source_in_folder(source: &Source, config: &Config) -> Result<Noti
     assemble(page, attachments, notes, config).map_err(|e| e.with_path(path))
 }
 
+#[cfg(feature = "batch")]
 /// The attachment files a notice page at `path` links and that are saved beside it, as
 /// [`convert_path`] reads them: for a batch, which files belong to a page. Only web pages are
 /// looked at (other formats' links are not attachments saved beside them); a page that cannot be
@@ -207,10 +222,25 @@ pub fn linked_attachment_files(path: &Path, config: &Config) -> Vec<std::path::P
     if source.format != Format::Html {
         return Vec::new();
     }
-    match crate::html::read_html_with(&source.bytes, &config.limits) {
+    match crate::input::html::read_html_with(&source.bytes, &config.limits) {
         Ok((doc, _)) => attachment_files(path, &crate::notice::read_attachments(&doc)),
         Err(_) => Vec::new(),
     }
+}
+
+/// Converts a notice held in memory: `bytes` are the file, `name_hint` its name (the extension
+/// tells DOCX from XLSX, and appears as the document's `source.path`). Attachments are not looked
+/// for (there is no folder): see [`convert_path`]. The result has passed schema validation.
+/// Bytes above `config.limits.max_input_bytes` are refused before anything is copied.
+pub fn convert_bytes(bytes: &[u8], name_hint: &str, config: &Config) -> Result<NoticeDocument> {
+    let path = Path::new(name_hint);
+    let limit = config.limits.max_input_bytes;
+    if bytes.len() as u64 > limit {
+        let error = crate::input::SourceError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit };
+        return Err(crate::Error::from(error).with_path(path));
+    }
+    let source = crate::input::source_from_bytes(path, bytes.to_vec())?;
+    convert_source(&source, config)
 }
 
 /// Converts a notice already read into memory. The result has passed schema validation.
@@ -233,7 +263,7 @@ fn attachment_files(page: &Path, attachments: &[Attachment]) -> Vec<std::path::P
         let last = path_part.rsplit(['/', '\\']).next().unwrap_or("");
         let decoded = percent_encoding::percent_decode_str(last).decode_utf8_lossy().into_owned();
         let ext = decoded.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        if !crate::batch::NOTICE_EXTENSIONS.contains(&ext.as_str()) || ext.starts_with("htm") {
+        if !crate::input::NOTICE_EXTENSIONS.contains(&ext.as_str()) || ext.starts_with("htm") {
             continue;
         }
         let by_title = format!("{}.{ext}", a.title.replace(['/', '\\'], "_"));
@@ -296,7 +326,7 @@ fn assemble(
                 tasks.append(&mut l.tasks);
             }
             Err(e) => own.push(Diagnostic::info(
-                "attachment-without-ledger",
+                crate::diag::DiagnosticKind::AttachmentWithoutLedger,
                 format!("the attachment {name:?} holds no task ledger: {e}"),
                 Location::default(),
             )),
@@ -325,13 +355,13 @@ fn assemble(
     let notice_id = match (identifying_title, meta.doc_number.as_deref()) {
         (None, None) => {
             diagnostics.push(Diagnostic::warning(
-                "notice-unidentified",
+                crate::diag::DiagnosticKind::NoticeUnidentified,
                 "nothing identifies the notice (no notice title and no document number, as in an attachment alone): its id comes from its issuer and its tasks, so the same ledger gets the same id and another ledger another one; convert it with the notice page beside it to give it the notice's id",
                 Location::default(),
             ));
-            crate::ids::content_notice_id(meta.issuer.as_deref(), tasks.iter().map(|t| t.id.as_str()))
+            crate::record::ids::content_notice_id(meta.issuer.as_deref(), tasks.iter().map(|t| t.id.as_str()))
         }
-        _ => crate::ids::notice_id(meta.issuer.as_deref(), meta.doc_number.as_deref(), meta.title.as_deref()),
+        _ => crate::record::ids::notice_id(meta.issuer.as_deref(), meta.doc_number.as_deref(), meta.title.as_deref()),
     };
     for task in &mut tasks {
         task.id = format!("{notice_id}.{}", task.id);
@@ -343,7 +373,7 @@ fn assemble(
             id: notice_id,
             source: SourceInfo {
                 path: primary.path.clone(),
-                format: primary.format.clone(),
+                format: primary.format,
                 sha256: primary.sha256.clone(),
                 pages: primary.pages,
             },
@@ -362,7 +392,7 @@ fn assemble(
         tasks,
         diagnostics,
     };
-    let value = serde_json::to_value(&document).map_err(|e| crate::emit::EmitError::Serialize(e.to_string()))?;
+    let value = serde_json::to_value(&document).map_err(crate::output::OutputError::Json)?;
     let violations = config.schema.violations(&value);
     if !violations.is_empty() {
         return Err(ErrorKind::SchemaViolations(violations).into());
@@ -382,7 +412,7 @@ fn no_registry_diagnostic(choice: &RegistryChoice, issuer: Option<&str>, tasks: 
         RegistryChoice::Fixed(r) => r.id().to_string(),
     };
     Diagnostic::warning(
-        "no-registry",
+        crate::diag::DiagnosticKind::NoRegistry,
         format!(
             "no office registry covers the issuer {}; {names} office name(s) of the ledger are kept as written with code null, split at separators and unit-name endings (registries: {known}; pass --registry FILE to resolve them)",
             issuer.map_or_else(|| "(none found)".to_string(), |i| format!("{i:?}")),
@@ -394,7 +424,7 @@ fn no_registry_diagnostic(choice: &RegistryChoice, issuer: Option<&str>, tasks: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::source_from_bytes;
+    use crate::input::source_from_bytes;
 
     fn convert_text(text: &str, config: &Config) -> NoticeDocument {
         let source = source_from_bytes(Path::new("notice.txt"), text.as_bytes().to_vec()).unwrap();

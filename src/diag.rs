@@ -93,30 +93,146 @@ impl Location {
     }
 }
 
+/// Declares [`DiagnosticKind`]: each variant with its stable kebab-case name and what it means.
+macro_rules! diagnostic_kinds {
+    ($($variant:ident = $name:literal: $doc:literal,)*) => {
+        /// What a diagnostic is about. The kebab-case names are stable (they are in every output
+        /// document); new kinds are added, none is renamed. A kind this version does not know
+        /// (from a newer document) reads as [`DiagnosticKind::Other`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub enum DiagnosticKind {
+            $(#[doc = $doc] #[serde(rename = $name)] $variant,)*
+            /// A kind from a newer version of this program.
+            #[serde(other, rename = "other")]
+            Other,
+        }
+
+        impl DiagnosticKind {
+            /// Every kind, in name order.
+            pub const ALL: &'static [DiagnosticKind] = &[$(DiagnosticKind::$variant,)*];
+
+            /// The stable kebab-case name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(DiagnosticKind::$variant => $name,)*
+                    DiagnosticKind::Other => "other",
+                }
+            }
+
+            /// What the kind means.
+            pub fn describe(self) -> &'static str {
+                match self {
+                    $(DiagnosticKind::$variant => $doc,)*
+                    DiagnosticKind::Other => "A kind from a newer version of this program.",
+                }
+            }
+        }
+    };
+}
+
+diagnostic_kinds! {
+    AttachmentUnreadable = "attachment-unreadable": "An attachment found beside the page could not be read; the notice is read without it.",
+    AttachmentWithoutLedger = "attachment-without-ledger": "An attachment read with its page holds no task ledger.",
+    BracketedName = "bracketed-name": "A bracketed second name was read as another name of the office (or resolved the office).",
+    BracketedOffice = "bracketed-office": "A name and a different known office in brackets: both are listed.",
+    CharsetMismatch = "charset-mismatch": "A web page's declared charset was wrong; the detected one was used.",
+    ColumnInExtra = "column-in-extra": "A column the record has no field for yet is kept in the task's `extra`.",
+    ColumnRoleInferred = "column-role-inferred": "A column's role was inferred from its cells (its header said nothing usable).",
+    DeadlineYearAssumed = "deadline-year-assumed": "Deadlines without a year were bounded in the notice's year.",
+    DuplicateOffice = "duplicate-office": "A cell names the same office twice; it is listed once.",
+    DuplicateSeq = "duplicate-seq": "A sequence number appears twice.",
+    DutyPhrase = "duty-phrase": "A duty phrase (按职责分工负责) assigns work by duties: no single lead is named.",
+    EmptyTask = "empty-task": "A task row has an empty task cell.",
+    FirstListedLeads = "first-listed-leads": "The notice says the first unit listed leads: the others support.",
+    FormatMismatch = "format-mismatch": "The file's name and its bytes disagree about its format.",
+    HeaderBelowTitle = "header-below-title": "The ledger header is below title rows of the table.",
+    HeaderRole = "header-role": "A header was read by its structure (head noun, role words) or its context.",
+    HeaderlessContinuation = "headerless-continuation": "A table without header was read as the continuation of the ledger above.",
+    HtmlUnterminated = "html-unterminated": "A web page ends without `</body>` or `</html>`: it may be truncated.",
+    InvalidBytes = "invalid-bytes": "Bytes invalid in the page's charset were replaced by U+FFFD.",
+    InvalidUtf8 = "invalid-utf8": "Bytes invalid in UTF-8 were replaced by U+FFFD.",
+    LabelWithoutTask = "label-without-task": "A responsibility line follows no numbered task paragraph.",
+    LeadersFromSection = "leaders-from-section": "A task takes its leaders from its section's heading.",
+    LinkRefused = "link-refused": "Links with a scheme other than http, https or relative were dropped.",
+    LongOfficeCell = "long-office-cell": "An office cell too long to segment was split at separators only.",
+    MeasuresFromSteps = "measures-from-steps": "Merged rows' measures were paired with the numbered steps of their shared text.",
+    MergedSeqMeasures = "merged-seq-measures": "Items under one merged sequence cell are the measures of one task.",
+    MetadataTable = "metadata-table": "An information-disclosure index table was read as metadata, not as a ledger.",
+    NoRegistry = "no-registry": "No office registry covers the issuer: office names keep code null.",
+    NoSeqColumn = "no-seq-column": "The ledger has no 序号 column: tasks' numbers come from their task cells.",
+    NonNumericSeq = "non-numeric-seq": "A sequence cell is not a number; the row is kept as a task with seq null.",
+    NoticeUnidentified = "notice-unidentified": "Nothing identifies the notice: its id comes from its content.",
+    NumberedHeading = "numbered-heading": "A row numbered unlike the tasks and naming no unit was read as a heading.",
+    OfficeAlias = "office-alias": "An office was named by an alias and resolved to its canonical office.",
+    ParagraphLedger = "paragraph-ledger": "The ledger was read from numbered paragraphs (no ledger table).",
+    PdfContentUnreadable = "pdf-content-unreadable": "A PDF page's content stream could not be read.",
+    PdfPageUnreadable = "pdf-page-unreadable": "A PDF page could not be read.",
+    PdfRepaired = "pdf-repaired": "A damaged PDF was recovered by scanning its objects.",
+    PdfTableMethod = "pdf-table-method": "Which table method read a PDF page (lattice from rulings, or stream).",
+    PdfUnmappedGlyphs = "pdf-unmapped-glyphs": "Glyphs of a PDF font have no Unicode mapping and were read as U+FFFD.",
+    PdfUnreadablePage = "pdf-unreadable-page": "A PDF page could not be read.",
+    RepeatedHeader = "repeated-header": "A table row repeating the ledger header was skipped.",
+    RepeatedTitle = "repeated-title": "A task has the same title as an earlier one; its id gets a suffix.",
+    RoleMarkers = "role-markers": "Role markers (（牵头）, （配合）) assigned the units of a row.",
+    RowContinued = "row-continued": "A row cut by a page break was joined to the row it continues.",
+    RowWithoutSeq = "row-without-seq": "A row without sequence number was appended to the task above.",
+    SeqGap = "seq-gap": "Sequence numbers skip.",
+    SeqOrder = "seq-order": "A sequence number is not larger than the one before.",
+    SeqStart = "seq-start": "The first sequence number is not 1.",
+    SpanOverlap = "span-overlap": "A cell falls outside the table after spans; its text went to the row's last cell.",
+    StrayRoleMarker = "stray-role-marker": "A role marker follows no office name.",
+    TableNotLedger = "table-not-ledger": "A table is not a task ledger; its rows are not tasks.",
+    TaskContinued = "task-continued": "A task continues on the next page (its merged cells were cut).",
+    TaskWithoutUnits = "task-without-units": "A task names no lead or supporting unit.",
+    UnknownColumn = "unknown-column": "A column matches no known field (or repeats one); its text is kept in `extra`.",
+    UnknownOffice = "unknown-office": "An office name is not in the registry; it is kept with code null.",
+    UnreadableText = "unreadable-text": "A task's text is mostly undecodable characters.",
+    UnsplitNames = "unsplit-names": "A leaders cell could not be cut into personal names; kept whole.",
+}
+
+impl std::fmt::Display for DiagnosticKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for DiagnosticKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for DiagnosticKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
 /// One finding about the input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable kebab-case identifier of the finding, e.g. `unknown-office`.
-    pub kind: String,
+    /// What the finding is about, e.g. `unknown-office`.
+    pub kind: DiagnosticKind,
     pub message: String,
     pub location: Location,
 }
 
 impl Diagnostic {
-    pub fn new(severity: Severity, kind: &str, message: impl Into<String>, location: Location) -> Self {
-        Diagnostic { severity, kind: kind.to_string(), message: message.into(), location }
+    pub fn new(severity: Severity, kind: DiagnosticKind, message: impl Into<String>, location: Location) -> Self {
+        Diagnostic { severity, kind, message: message.into(), location }
     }
 
-    pub fn error(kind: &str, message: impl Into<String>, location: Location) -> Self {
+    pub fn error(kind: DiagnosticKind, message: impl Into<String>, location: Location) -> Self {
         Self::new(Severity::Error, kind, message, location)
     }
 
-    pub fn warning(kind: &str, message: impl Into<String>, location: Location) -> Self {
+    pub fn warning(kind: DiagnosticKind, message: impl Into<String>, location: Location) -> Self {
         Self::new(Severity::Warning, kind, message, location)
     }
 
-    pub fn info(kind: &str, message: impl Into<String>, location: Location) -> Self {
+    pub fn info(kind: DiagnosticKind, message: impl Into<String>, location: Location) -> Self {
         Self::new(Severity::Info, kind, message, location)
     }
 }

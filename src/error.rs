@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::emit::EmitError;
+use crate::input::text::TextError;
+use crate::input::SourceError;
 use crate::ledger::LedgerError;
 use crate::offices::OfficeError;
-use crate::source::SourceError;
-use crate::table::TableError;
-use crate::text::TextError;
-use crate::validate::{SchemaViolation, ValidateError};
+use crate::output::OutputError;
+use crate::record::validate::{SchemaViolation, ValidateError};
+use crate::tables::TableError;
 
 /// An error that stopped the conversion of one input.
 #[derive(Debug)]
@@ -19,6 +19,7 @@ pub struct Error {
 
 /// What went wrong, by stage.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ErrorKind {
     #[error(transparent)]
     Source(#[from] SourceError),
@@ -27,13 +28,13 @@ pub enum ErrorKind {
     #[error("text rendition: {0}")]
     Text(#[from] TextError),
     #[error("HTML page: {0}")]
-    Html(#[from] crate::html::HtmlError),
+    Html(#[from] crate::input::html::HtmlError),
     #[error("DOCX: {0}")]
-    Docx(#[from] crate::docx::DocxError),
+    Docx(#[from] crate::input::ooxml::docx::DocxError),
     #[error("PDF: {0}")]
     Pdf(#[from] crate::pdf::PdfError),
     #[error("XLSX: {0}")]
-    Xlsx(#[from] crate::xlsx::XlsxError),
+    Xlsx(#[from] crate::input::ooxml::xlsx::XlsxError),
     #[error(transparent)]
     Budget(#[from] crate::limits::BudgetExceeded),
     #[error(transparent)]
@@ -47,7 +48,7 @@ pub enum ErrorKind {
     #[error("the converted document breaks the schema ({} violation(s)); first: {}", .0.len(), .0.first().map(|v| v.to_string()).unwrap_or_default())]
     SchemaViolations(Vec<SchemaViolation>),
     #[error(transparent)]
-    Emit(#[from] EmitError),
+    Output(#[from] OutputError),
 }
 
 impl Error {
@@ -75,7 +76,7 @@ impl Error {
         !matches!(
             &*self.kind,
             ErrorKind::Source(SourceError::Io { .. } | SourceError::NotRegularFile { .. })
-                | ErrorKind::Emit(_)
+                | ErrorKind::Output(_)
                 | ErrorKind::Office(_)
                 | ErrorKind::Validate(ValidateError::BadSchema { .. })
         )

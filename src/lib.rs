@@ -1,22 +1,35 @@
 //! notice-ingest: Chinese government notices (通知) and their task ledgers (任务分解台账) into
 //! validated, structured task records.
 //!
-//! The pipeline's stages, in the order data flows:
+//! The pipeline's stages, in the order data flows (folders under `src/`, one error type each):
 //!
-//! 1. [`source`] — read bytes, fingerprint them, sniff the format.
-//! 2. A front-end per format — [`text`] (the plain-text rendition) — producing the one
-//!    format-neutral document model in [`model`]: headings, paragraphs, tables as grids of cells
-//!    with spans and page provenance.
-//! 3. [`table`] — expand spans and stitch tables across pages (drop repeated headers, join
-//!    continuation rows).
-//! 4. [`ledger`] — map header cells to fields, read sections and task records; [`notice`] reads
-//!    the notice's metadata (issuer, title, recipients, reporting duties) from the body.
-//! 5. [`offices`] — the office registry, the splitter for joined cells, name normalization.
-//! 6. [`validate`] — check documents against `schemas/notice.schema.json`.
-//! 7. [`emit`] — write JSON, JSONL or CSV.
+//! 1. `input` — read bytes ([`read_source`]: size limit, regular files only), sniff the
+//!    [`Format`] and the charset; one front-end per format (`input/text`, `input/html`,
+//!    `input/ooxml/{docx,xlsx}`, `pdf`) produces the one format-neutral document model in
+//!    [`model`]: headings, paragraphs, tables as grids of cells with spans and page provenance
+//!    ([`read_document`] stops here).
+//! 2. `tables` — expand spans and stitch tables across pages (drop repeated headers and print
+//!    furniture, join continuation rows).
+//! 3. `ledger` — map header cells to fields ([`HeaderVocabulary`]), read sections, task rows or
+//!    paragraph ledgers, measures and deadlines; `notice` reads the notice's metadata (issuer,
+//!    document number, title, recipients, attachments, reporting duties).
+//! 4. `offices` — the [`OfficeRegistry`], the splitter for joined cells, name normalization;
+//!    `people` splits leader names.
+//! 5. [`record`] — the published record types, ids, schema validation ([`SchemaValidator`]
+//!    against `schemas/notice.schema.json`) and the diff of two conversions.
+//! 6. [`output`] — JSON, JSONL and CSV renderings, atomic writes, and the sinks a batch writes
+//!    through (JSONL, CSV, report, JUnit, SQLite tracker).
+//! 7. [`batch`] (feature `batch`) — many inputs in parallel, attachments grouped with their page,
+//!    duplicates written once, isolation in child processes, shards and their merge.
 //!
-//! [`convert_path`] runs them all. Findings that do not stop a notice are [`Diagnostic`]s in the
-//! output; failures are [`Error`]s whose [`ErrorKind`] names the stage.
+//! [`convert_path`] runs them all (with the attachments saved beside a page),
+//! [`convert_bytes`] converts a file held in memory. Findings that do not stop a notice are
+//! [`Diagnostic`]s in the output, each with a [`DiagnosticKind`] and a [`Location`]; failures are
+//! [`Error`]s whose [`ErrorKind`] names the stage.
+//!
+//! Cargo features: `cli` (default; the binary, with clap and indicatif) turns on `batch` (walkdir)
+//! and `sqlite` (rusqlite). `--no-default-features` is the lean library an embedding service or
+//! binding needs: conversion, validation, JSON/JSONL/CSV rendering.
 //!
 //! ```
 //! use notice_ingest::{convert_path, Config, Location, OfficeRegistry};
@@ -32,40 +45,40 @@
 //! # Ok::<(), notice_ingest::Error>(())
 //! ```
 
+#[cfg(feature = "batch")]
 pub mod batch;
 mod convert;
+#[doc(hidden)]
 pub mod corpus;
-pub mod deadline;
-pub mod diag;
-pub mod diff;
-pub mod docx;
-pub mod emit;
+mod diag;
 mod error;
-pub mod html;
-pub mod ids;
-pub mod junit;
-pub mod ledger;
-pub mod limits;
-pub mod links;
+mod input;
+mod ledger;
+mod limits;
 pub mod model;
-pub mod normalize;
-pub mod notice;
-pub mod offices;
-pub mod pdf;
-pub mod people;
+mod normalize;
+mod notice;
+mod offices;
+pub mod output;
+mod pdf;
+mod people;
 pub mod record;
-pub mod source;
-pub mod sqlite;
-pub mod table;
-pub mod text;
-pub mod validate;
-pub mod xlsx;
+mod tables;
 
-pub use convert::{convert_path, convert_source, Config, RegistryChoice};
-pub use diag::{Diagnostic, Location, Severity};
-pub use emit::{render, write_atomic, OutputFormat};
+pub use convert::{convert_bytes, convert_path, convert_source, read_document, Config, RegistryChoice};
+pub use diag::{Diagnostic, DiagnosticKind, Location, Severity};
 pub use error::{Error, ErrorKind, Result};
-pub use limits::Limits;
-pub use offices::{OfficeRef, OfficeRegistry};
+pub use input::html::HtmlError;
+pub use input::ooxml::docx::DocxError;
+pub use input::ooxml::xlsx::XlsxError;
+pub use input::ooxml::ArchiveError;
+pub use input::text::TextError;
+pub use input::{read_source, sniff_format, source_from_bytes, Format, Source, SourceError, NOTICE_EXTENSIONS};
+pub use ledger::{HeaderVocabulary, LedgerError};
+pub use limits::{peak_memory_kib, BudgetExceeded, Limits, MIB};
+pub use offices::{draft_registry, OfficeEntry, OfficeError, OfficeKind, OfficeRef, OfficeRegistry};
+pub use output::{render, write_atomic, OutputError, OutputFormat};
+pub use pdf::PdfError;
+pub use record::validate::{SchemaValidator, SchemaViolation, ValidateError};
 pub use record::{NoticeDocument, Task, SCHEMA_VERSION};
-pub use validate::{SchemaValidator, SchemaViolation};
+pub use tables::TableError;

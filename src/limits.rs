@@ -46,6 +46,14 @@ impl Default for Limits {
 /// One mebibyte.
 pub const MIB: u64 = 1024 * 1024;
 
+/// Peak resident memory of this process in KiB (Linux `VmHWM`; `None` elsewhere), for the batch
+/// summary and the benchmarks.
+pub fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The time budget of one conversion, started when the conversion starts.
 #[derive(Clone, Copy, Debug)]
 pub struct Budget {
@@ -69,6 +77,7 @@ impl Budget {
         Budget { started: Instant::now(), limit: limits.time_budget }
     }
 
+    #[cfg(test)]
     /// A budget that never runs out.
     pub fn unlimited() -> Self {
         Budget { started: Instant::now(), limit: None }

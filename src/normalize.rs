@@ -13,6 +13,12 @@ fn is_cjk_punct(c: char) -> bool {
         | '“' | '”' | '‘' | '’' | '…' | '—' | '·')
 }
 
+/// The text with every whitespace character removed: the key two spellings of one header, numeral
+/// or name compare by when producers space them differently (`序 号`, `2024 年`).
+pub fn without_whitespace(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// Han ideographs (the common blocks).
 pub fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')

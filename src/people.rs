@@ -84,7 +84,7 @@ pub fn split_names(cell: &str, roster: &Roster, location: &Location) -> (Vec<Str
                     Some(parts) => names.extend(parts),
                     None => {
                         diags.push(Diagnostic::warning(
-                            "unsplit-names",
+                            crate::diag::DiagnosticKind::UnsplitNames,
                             format!(
                                 "{} cannot be cut into personal names (no roster of the table covers it and no surname cut is certain); kept whole",
                                 quote(&token, 20)
@@ -246,7 +246,7 @@ mod tests {
     fn names(cell: &str, roster: &[&str]) -> (Vec<String>, Vec<String>) {
         let roster: Roster = roster.iter().map(|s| s.to_string()).collect();
         let (n, d) = split_names(cell, &roster, &Location::default());
-        (n, d.into_iter().map(|d| d.kind).collect())
+        (n, d.into_iter().map(|d| d.kind.to_string()).collect())
     }
 
     #[test]

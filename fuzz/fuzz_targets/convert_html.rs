@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use notice_ingest::source::{Format, Source};
+use notice_ingest::{Format, Source};
 use notice_ingest::{convert_source, Config};
 
 fuzz_target!(|data: &[u8]| {

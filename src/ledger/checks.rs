@@ -30,7 +30,7 @@ pub(super) fn check_sequence(tasks: &[Task], diags: &mut Vec<Diagnostic>) {
         }
         if let Some(first_row) = seen.insert(seq, task.provenance.row) {
             diags.push(Diagnostic::warning(
-                "duplicate-seq",
+                crate::diag::DiagnosticKind::DuplicateSeq,
                 format!("sequence number {seq} appears again (first at row {first_row})"),
                 loc.clone(),
             ));
@@ -38,19 +38,23 @@ pub(super) fn check_sequence(tasks: &[Task], diags: &mut Vec<Diagnostic>) {
         match prev {
             Some(p) if seq == p + 1 => {}
             Some(p) if seq > p + 1 => diags.push(Diagnostic::warning(
-                "seq-gap",
+                crate::diag::DiagnosticKind::SeqGap,
                 format!(
                     "sequence jumps from {p} to {seq}: {} missing",
                     if seq == p + 2 { format!("{} is", p + 1) } else { format!("{}–{} are", p + 1, seq - 1) }
                 ),
                 loc,
             )),
-            Some(p) if seq <= p => {
-                diags.push(Diagnostic::warning("seq-order", format!("sequence number {seq} follows {p}"), loc))
-            }
-            None if seq != 1 => {
-                diags.push(Diagnostic::warning("seq-start", format!("the first sequence number is {seq}, not 1"), loc))
-            }
+            Some(p) if seq <= p => diags.push(Diagnostic::warning(
+                crate::diag::DiagnosticKind::SeqOrder,
+                format!("sequence number {seq} follows {p}"),
+                loc,
+            )),
+            None if seq != 1 => diags.push(Diagnostic::warning(
+                crate::diag::DiagnosticKind::SeqStart,
+                format!("the first sequence number is {seq}, not 1"),
+                loc,
+            )),
             _ => {}
         }
         prev = Some(seq);
@@ -65,12 +69,12 @@ pub fn assign_keys(tasks: &mut [Task], diags: &mut Vec<Diagnostic>) {
     for task in tasks.iter_mut() {
         let basis =
             if task.title.is_empty() { format!("seq:{:?}\u{0}{}", task.seq, task.text) } else { task.title.clone() };
-        let mut key = format!("t-{}", crate::ids::short_hash(&crate::ids::id_basis(&basis), 10));
+        let mut key = format!("t-{}", crate::record::ids::short_hash(&crate::record::ids::id_basis(&basis), 10));
         let n = used.entry(key.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
             diags.push(Diagnostic::info(
-                "repeated-title",
+                crate::diag::DiagnosticKind::RepeatedTitle,
                 format!("task {:?} has the same title as an earlier task; its id gets suffix -{n}", task.seq),
                 Location { row: Some(task.provenance.row), task_seq: task.seq, ..Default::default() },
             ));

@@ -8,15 +8,20 @@
 //! break cut continues the task above. Every row with content becomes part of a task or a
 //! section: none is dropped without a diagnostic.
 
+mod measures;
+
+use measures::numbered_steps;
+
 use std::collections::BTreeMap;
 
-use super::headers::{Columns, Field};
+use super::columns::Columns;
+use super::headers::Field;
 use super::sections::{item_of, number_style, seq_number, split_numbered, NumberStyle, SectionStack};
 use super::{task_title, Ledger, RowReader};
 use crate::diag::{Diagnostic, Location};
-use crate::normalize::{clean_text, clean_text_single_line};
+use crate::normalize::{clean_text, clean_text_single_line, without_whitespace};
 use crate::record::{Deadline, Measure, Provenance, Section, Task};
-use crate::table::{Grid, GridRow};
+use crate::tables::{Grid, GridRow};
 
 fn cell_text(row: &GridRow, col: Option<usize>) -> String {
     col.and_then(|c| row.cells.get(c)).map(|c| c.text.to_plain()).unwrap_or_default()
@@ -70,13 +75,9 @@ pub(super) struct TableReader<'r, 'c> {
     seq_style: Option<NumberStyle>,
 }
 
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
 impl<'r, 'c> TableReader<'r, 'c> {
     pub fn new(cols: &'r Columns, reader: &'r mut RowReader<'c>) -> Self {
-        let header_key = cols.header.iter().map(|h| squash(h)).collect();
+        let header_key = cols.header.iter().map(|h| without_whitespace(h)).collect();
         TableReader { cols, reader, header_key, dominant_style: None, seq_style: None }
     }
 
@@ -121,10 +122,10 @@ impl<'r, 'c> TableReader<'r, 'c> {
             if row.cells.iter().all(|c| c.text.is_blank()) {
                 continue;
             }
-            let key: Vec<String> = row.cells.iter().map(|c| squash(&c.text.to_plain())).collect();
+            let key: Vec<String> = row.cells.iter().map(|c| without_whitespace(&c.text.to_plain())).collect();
             if key == self.header_key {
                 ledger.diagnostics.push(Diagnostic::info(
-                    "repeated-header",
+                    crate::diag::DiagnosticKind::RepeatedHeader,
                     format!("row {} repeats the ledger header; skipped", row.index),
                     Location { page: Some(row.pages.0), row: Some(row.index), line: row.line, ..Default::default() },
                 ));
@@ -158,7 +159,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
     /// merged text ending in as many numbered steps as there are rows take a step each.
     fn finish_task(&mut self, task: &mut Task, diags: &mut Vec<Diagnostic>) {
         let name_column = self.col(Field::Task).is_some_and(|c| {
-            let h = self.cols.header.get(c).map(|h| squash(h)).unwrap_or_default();
+            let h = self.cols.header.get(c).map(|h| without_whitespace(h)).unwrap_or_default();
             h.ends_with("名称")
         });
         if name_column && task.measures.len() == 1 && !task.measures[0].text.is_empty() {
@@ -176,7 +177,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
                     m.text = step;
                 }
                 diags.push(Diagnostic::info(
-                    "measures-from-steps",
+                    crate::diag::DiagnosticKind::MeasuresFromSteps,
                     format!(
                         "task {}: its {n} rows share one merged text ending in {n} numbered steps; each row takes one step",
                         task.seq.map_or_else(|| "?".into(), |s| s.to_string())
@@ -204,11 +205,11 @@ impl<'r, 'c> TableReader<'r, 'c> {
         if let Some((_, style)) = parsed.filter(|(_, s)| self.dominant_style.is_some_and(|d| d != *s)) {
             if !self.has_fields(row) {
                 let title = clean_text_single_line(&cell_text(row, self.col(Field::Task)));
-                let numeral: String = seq_raw.chars().filter(|c| !c.is_whitespace()).collect();
+                let numeral = without_whitespace(&seq_raw);
                 let numeral = numeral.trim_end_matches(['.', '、', '．']).to_string();
                 let (level, path) = cursor.sections.enter(style, &numeral);
                 ledger.diagnostics.push(Diagnostic::info(
-                    "numbered-heading",
+                    crate::diag::DiagnosticKind::NumberedHeading,
                     format!(
                         "row {} is numbered {numeral:?}, unlike the tasks, and names no unit: read as a heading",
                         row.index
@@ -244,7 +245,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
                     }
                 }
                 ledger.diagnostics.push(Diagnostic::info(
-                    "task-continued",
+                    crate::diag::DiagnosticKind::TaskContinued,
                     format!(
                         "task {} continues on page {} (its number repeats where the page break cut its merged cells)",
                         seq.unwrap_or_default(),
@@ -286,7 +287,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
             if seq_raw.is_empty() {
                 if let Some(index) = ledger.tasks.len().checked_sub(1) {
                     ledger.diagnostics.push(Diagnostic::warning(
-                        "row-without-seq",
+                        crate::diag::DiagnosticKind::RowWithoutSeq,
                         format!(
                             "row {} has no sequence number; its cells were appended to task {:?}",
                             row.index, ledger.tasks[index].seq
@@ -306,7 +307,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
                 "not a number"
             };
             ledger.diagnostics.push(Diagnostic::error(
-                "non-numeric-seq",
+                crate::diag::DiagnosticKind::NonNumericSeq,
                 format!(
                     "row {} has sequence cell {seq_raw:?}, {why}; the row is kept as a task with seq null",
                     row.index
@@ -359,7 +360,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
         let unreadable = text.chars().filter(|&c| c == '\u{FFFD}').count();
         if unreadable > 0 && unreadable * 2 >= text.chars().filter(|c| !c.is_whitespace()).count() {
             diags.push(Diagnostic::error(
-                "unreadable-text",
+                crate::diag::DiagnosticKind::UnreadableText,
                 format!(
                     "task {seq:?}: {unreadable} of its characters could not be decoded (U+FFFD); its text is not the source's"
                 ),
@@ -368,7 +369,7 @@ impl<'r, 'c> TableReader<'r, 'c> {
         }
         if text.is_empty() {
             diags.push(Diagnostic::warning(
-                "empty-task",
+                crate::diag::DiagnosticKind::EmptyTask,
                 format!("task {seq:?} has an empty task cell"),
                 self.at(loc, Field::Task),
             ));
@@ -433,123 +434,6 @@ impl<'r, 'c> TableReader<'r, 'c> {
             .map(|c| clean_text_single_line(&cell_text(row, Some(c))))
             .filter(|d| !d.is_empty());
         RowFields { lead: units.lead, support: units.support, implementers: units.implementers, deadline }
-    }
-
-    /// Adds one measure row to `task`: the measure gets the row's own text (from `text_col`, the
-    /// measures column by default), offices and deadline; the task's office lists are the union of
-    /// its measures'. `prev` is the row before when it belongs to the same task, so cells merged
-    /// down from it are not counted twice.
-    fn add_measure_row(
-        &mut self,
-        task: &mut Task,
-        row: &GridRow,
-        prev: Option<&GridRow>,
-        text_col: Option<Option<usize>>,
-        loc: &Location,
-        diags: &mut Vec<Diagnostic>,
-    ) {
-        let fields = self.row_fields(row, loc, diags);
-        // A measure's own list numeral (（1）, 1.) only orders it: the measures keep their order.
-        let source = text_col.unwrap_or(self.col(Field::Measures));
-        let merged_down = prev.is_some_and(|p| source.is_some_and(|c| spanned_from(p, row, c)));
-        let text = if merged_down { String::new() } else { clean_text(&cell_text(row, source)) };
-        let text = match super::sections::item_of(&text) {
-            Some(item) if text_col.is_none() && !item.rest.is_empty() => item.rest,
-            _ => text,
-        };
-        union_refs(&mut task.lead_offices, &fields.lead);
-        union_refs(&mut task.support_offices, &fields.support);
-        union_refs(&mut task.implementers, &fields.implementers);
-        let deadline = fields.deadline.map(|raw| self.reader.deadline(&raw));
-        task.measures.push(Measure {
-            text,
-            lead_offices: fields.lead,
-            support_offices: fields.support,
-            implementers: fields.implementers,
-            deadline,
-            provenance: Provenance::of_row(row),
-        });
-        task.provenance.pages[1] = task.provenance.pages[1].max(row.pages.1);
-        task.provenance.add_cells(row);
-        // The task's deadline is the one all its measures share, if they share one.
-        let first = task.measures[0].deadline.as_ref().map(|d| &d.raw);
-        task.deadline = if task.measures.iter().all(|m| m.deadline.as_ref().map(|d| &d.raw) == first) {
-            task.measures[0].deadline.clone()
-        } else {
-            None
-        };
-        self.fill_task_level(task, row, prev, loc, diags);
-    }
-
-    /// Reads a row that belongs to the task above as a new measure — or, at the top of a page when
-    /// it has no offices or deadline of its own, as the rest of the last measure cut by the break.
-    fn continue_measures(
-        &mut self,
-        task: &mut Task,
-        row: &GridRow,
-        prev: &GridRow,
-        loc: &Location,
-        diags: &mut Vec<Diagnostic>,
-    ) {
-        let own = [Field::LeadOffices, Field::SupportOffices, Field::Implementers, Field::Deadline]
-            .iter()
-            .filter_map(|f| self.col(*f))
-            .any(|c| !spanned_from(prev, row, c) && !cell_text(row, Some(c)).trim().is_empty());
-        let measure_text = clean_text(&cell_text(row, self.col(Field::Measures)));
-        if row.pages.0 > prev.pages.1 && !own && !task.measures.is_empty() {
-            let measure = task.measures.last_mut().expect("checked non-empty");
-            measure.text.push_str(&measure_text);
-            measure.provenance.pages[1] = measure.provenance.pages[1].max(row.pages.1);
-            measure.provenance.add_cells(row);
-            task.provenance.pages[1] = task.provenance.pages[1].max(row.pages.1);
-            task.provenance.add_cells(row);
-            return;
-        }
-        self.add_measure_row(task, row, Some(prev), None, loc, diags);
-    }
-
-    /// A row under the same merged 序号 as the task above, in a ledger without a measures column:
-    /// the task becomes a list of measures, one per item row (the first row included), each with
-    /// its own text (the task cell, unless that is merged too), offices and deadline.
-    fn merged_item(
-        &mut self,
-        task: &mut Task,
-        row: &GridRow,
-        prev: &GridRow,
-        same_task: bool,
-        loc: &Location,
-        diags: &mut Vec<Diagnostic>,
-    ) {
-        if task.measures.is_empty() {
-            let mut provenance = task.provenance.clone();
-            provenance.pages[1] = provenance.pages[0];
-            task.measures.push(Measure {
-                text: task.text.clone(),
-                lead_offices: task.lead_offices.clone(),
-                support_offices: task.support_offices.clone(),
-                implementers: task.implementers.clone(),
-                deadline: task.deadline.clone(),
-                provenance,
-            });
-        }
-        let text_col = if same_task { None } else { self.col(Field::Task) };
-        self.add_measure_row(task, row, Some(prev), Some(text_col), loc, diags);
-        if let Some(m) = task.measures.last() {
-            if !m.text.is_empty() {
-                task.text.push('\n');
-                task.text.push_str(&m.text.clone());
-            }
-        }
-        diags.push(Diagnostic::info(
-            "merged-seq-measures",
-            format!(
-                "row {} shares the merged sequence cell of task {}: the task has {} measures, one per row",
-                row.index,
-                task.seq.map_or_else(|| "?".to_string(), |s| s.to_string()),
-                task.measures.len()
-            ),
-            loc.clone(),
-        ));
     }
 
     /// Fills the fields that belong to the task as a whole from one of its rows: leaders, remarks
@@ -655,38 +539,6 @@ impl<'r, 'c> TableReader<'r, 'c> {
         }
         self.fill_task_level(task, row, None, &loc, diags);
     }
-}
-
-/// The numbered steps (`1.…2.…3.…`) a text ends with, when there are exactly `n` of them,
-/// numbered 1 to `n`: (the text before them, the steps).
-fn numbered_steps(text: &str, n: usize) -> Option<(String, Vec<String>)> {
-    let flat: String = text.split('\n').collect::<Vec<_>>().join("");
-    let mut at = Vec::new();
-    let mut search = 0;
-    for k in 1..=n {
-        let marks = [format!("{k}."), format!("{k}．"), format!("{k}、")];
-        let found =
-            marks.iter().filter_map(|m| flat[search..].find(m.as_str()).map(|p| (search + p, m.len()))).min()?;
-        // A step number follows a sentence end or starts the text, and is no part of a number.
-        let before = flat[..found.0].chars().last();
-        if before.is_some_and(|c| c.is_ascii_digit() || c == '.') {
-            return None;
-        }
-        at.push(found);
-        search = found.0 + found.1;
-    }
-    // No further numbered step after the n-th.
-    let tail = &flat[search..];
-    if tail.contains(&format!("{}.", n + 1)) {
-        return None;
-    }
-    let lead_in = flat[..at[0].0].trim().to_string();
-    let mut steps = Vec::new();
-    for (i, &(start, len)) in at.iter().enumerate() {
-        let end = at.get(i + 1).map_or(flat.len(), |x| x.0);
-        steps.push(flat[start + len..end].trim().to_string());
-    }
-    steps.iter().all(|s| !s.is_empty()).then_some((lead_in, steps))
 }
 
 /// Appends `refs` to `list`, skipping units already listed (same code, or same name if unknown).

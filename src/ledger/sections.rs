@@ -72,7 +72,7 @@ pub fn number_style(numeral: Option<&str>) -> NumberStyle {
 /// is `None` for an unnumbered title.
 pub fn split_numbered(text: &str) -> (Option<String>, String) {
     match numbered_re().captures(text).filter(|c| !c[2].is_empty()) {
-        Some(c) => (Some(c[1].chars().filter(|c| !c.is_whitespace()).collect()), c[2].trim().to_string()),
+        Some(c) => (Some(crate::normalize::without_whitespace(&c[1])), c[2].trim().to_string()),
         None => (None, text.trim().to_string()),
     }
 }

@@ -141,7 +141,7 @@ const TOOL_WORDS: &[&str] = &[
 
 /// Whether `text` is a browser's print header or footer line.
 pub fn is_print_furniture(text: &str) -> bool {
-    crate::table::is_print_furniture(text)
+    crate::tables::is_print_furniture(text)
 }
 
 /// A breadcrumb: `当前位置：首页 > 通知公告`, `首页 >> 信息公开 >> 文件`.
@@ -198,7 +198,7 @@ fn labelled_fields(t: &str) -> Option<(ChromeFacts, usize)> {
         covered += t[start..end].chars().filter(|c| !c.is_whitespace()).count();
         let value = raw.to_string();
         let first_word = value.split_whitespace().next().unwrap_or("").to_string();
-        let date = || crate::html::iso_date(&value);
+        let date = || crate::input::html::iso_date(&value);
         match label {
             Label::Published if facts.published.is_none() => facts.published = date(),
             Label::Written if facts.written.is_none() => facts.written = date(),

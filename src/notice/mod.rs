@@ -32,7 +32,6 @@ use crate::normalize::clean_text_single_line;
 use crate::offices::OfficeRegistry;
 use crate::record::{Attachment, ReportingDuty};
 
-pub use chrome::is_print_furniture;
 use reporting::read_reporting_clause;
 
 /// Notice-level fields.
@@ -209,7 +208,7 @@ fn read_parts(doc: &Document) -> Parts {
         .find_map(|(t, _, _)| {
             let m = doc_number_re().find(t)?;
             // The line is the number (with a 签发人 or similar beside it), not a sentence citing it.
-            let rest: String = t.replace(m.as_str(), "").chars().filter(|c| !c.is_whitespace()).collect();
+            let rest = crate::normalize::without_whitespace(&t.replace(m.as_str(), ""));
             (rest.chars().count() <= 8 && !rest.contains(['，', '。', '《']))
                 .then(|| clean_text_single_line(m.as_str()))
         })
@@ -287,6 +286,7 @@ fn attachments_of(parts: &Parts, doc: &Document) -> Vec<Attachment> {
 }
 
 /// The attachments alone, as [`read_notice_meta`] reads them (no registry needed).
+#[cfg(feature = "batch")]
 pub fn read_attachments(doc: &Document) -> Vec<Attachment> {
     attachments_of(&read_parts(doc), doc)
 }
@@ -465,11 +465,17 @@ mod tests {
             attachments,
             [("重点任务台账", Some("/files/a.xlsx")), ("联系人名单", None), ("下载", Some("/files/b.pdf"))]
         );
-        let duties: Vec<(&str, Option<&str>, &str)> = meta
+        let duties: Vec<(&str, Option<crate::record::Frequency>, &str)> = meta
             .reporting
             .iter()
-            .map(|d| (d.to[0].code.as_deref().unwrap(), d.frequency.as_deref(), d.content.as_str()))
+            .map(|d| (d.to[0].code.as_deref().unwrap(), d.frequency, d.content.as_str()))
             .collect();
-        assert_eq!(duties, [("gsjyt.bangongshi", Some("monthly"), "工作进展"), ("cn.moe", Some("annual"), "总结")]);
+        assert_eq!(
+            duties,
+            [
+                ("gsjyt.bangongshi", Some(crate::record::Frequency::Monthly), "工作进展"),
+                ("cn.moe", Some(crate::record::Frequency::Annual), "总结")
+            ]
+        );
     }
 }

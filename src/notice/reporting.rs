@@ -7,7 +7,7 @@ use regex::Regex;
 
 use crate::diag::{Diagnostic, Location};
 use crate::offices::OfficeRegistry;
-use crate::record::ReportingDuty;
+use crate::record::{Frequency, ReportingDuty};
 
 use super::re;
 
@@ -28,16 +28,16 @@ fn reporting_re() -> &'static Regex {
     )
 }
 
-fn frequency_of(when: &str) -> Option<&'static str> {
+fn frequency_of(when: &str) -> Option<Frequency> {
     // `每月25日` is monthly: the day does not change the period.
     let when = when.trim_end_matches(|c: char| c.is_ascii_digit() || c == '日' || c.is_whitespace());
     Some(match when {
-        "每季度末" | "每季度" => "quarterly",
-        "每月底" | "每月" => "monthly",
-        "每半年" => "semiannual",
-        "每年底" | "每年" | "年底前" | "年底" => "annual",
-        "及时" => "as-needed",
-        "定期" => "periodic",
+        "每季度末" | "每季度" => Frequency::Quarterly,
+        "每月底" | "每月" => Frequency::Monthly,
+        "每半年" => Frequency::Semiannual,
+        "每年底" | "每年" | "年底前" | "年底" => Frequency::Annual,
+        "及时" => Frequency::AsNeeded,
+        "定期" => Frequency::Periodic,
         _ => return None,
     })
 }
@@ -73,7 +73,7 @@ pub(super) fn read_reporting_clause(
         from,
         from_offices,
         to,
-        frequency: when.as_deref().and_then(frequency_of).map(str::to_string),
+        frequency: when.as_deref().and_then(frequency_of),
         frequency_raw: when,
         content: caps.name("what").or_else(|| caps.name("what2")).map_or("", |m| m.as_str()).trim().to_string(),
         text: clause.to_string(),

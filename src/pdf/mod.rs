@@ -137,6 +137,7 @@ fn info_title(doc: &Doc<'_>) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
+#[cfg(test)]
 /// Reads a PDF held in memory into the document model, with what was noticed on the way.
 ///
 /// Fails on a file that is not a PDF or cannot be parsed, on encryption other than an empty user
@@ -220,7 +221,7 @@ fn read_document(
     let mut text_right = f32::MIN;
     if let Some(why) = repaired {
         diags.push(Diagnostic::warning(
-            "pdf-repaired",
+            crate::diag::DiagnosticKind::PdfRepaired,
             format!(
                 "the file is damaged ({why}); its objects were recovered by scanning it and {} pages were found: \
                  pages or text may be missing (truncated download?)",
@@ -240,7 +241,7 @@ fn read_document(
         time.check("reading PDF pages")?;
         let Some(page) = doc.get_dict(page_id) else {
             diags.push(Diagnostic::error(
-                "pdf-page-unreadable",
+                crate::diag::DiagnosticKind::PdfPageUnreadable,
                 format!("page {number} (object {} {} R) is not a dictionary; skipped", page_id.0, page_id.1),
                 Location::page(number),
             ));
@@ -270,7 +271,7 @@ fn read_document(
             problem_count += 1;
             first_problem.get_or_insert_with(|| format!("page {number}: {problem}"));
             diags.push(Diagnostic::error(
-                "pdf-content-unreadable",
+                crate::diag::DiagnosticKind::PdfContentUnreadable,
                 format!("page {number}: {problem}; the page may be read only in part"),
                 Location::page(number),
             ));
@@ -280,7 +281,7 @@ fn read_document(
         let unreadable = page_content.glyphs.iter().filter(|g| page_content.glyph_text(g) == "\u{FFFD}").count();
         if unreadable >= 10 && unreadable * 2 >= page_content.glyphs.len() {
             diags.push(Diagnostic::error(
-                "pdf-unreadable-page",
+                crate::diag::DiagnosticKind::PdfUnreadablePage,
                 format!(
                     "page {number}: {unreadable} of {} glyphs have no Unicode mapping; its text cannot be trusted",
                     page_content.glyphs.len()
@@ -308,7 +309,7 @@ fn read_document(
     unmapped.sort();
     for (name, count) in unmapped {
         diags.push(Diagnostic::warning(
-            "pdf-unmapped-glyphs",
+            crate::diag::DiagnosticKind::PdfUnmappedGlyphs,
             format!("font {name:?}: {count} glyphs have no Unicode mapping and were read as U+FFFD"),
             Location::default(),
         ));

@@ -141,7 +141,7 @@ pub(crate) fn layout_page(
             });
         }
         diags.push(Diagnostic::info(
-            "pdf-table-method",
+            crate::diag::DiagnosticKind::PdfTableMethod,
             format!("page {page}: lattice (from rulings), {} columns × {} rows", grid.columns(), grid.rows()),
             Location::page(page),
         ));

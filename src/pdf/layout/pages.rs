@@ -87,7 +87,7 @@ pub(crate) fn carry_spans_across_pages(blocks: &mut [Block]) {
             }
             // (Only asked while something is open: the answer changes nothing otherwise.)
             Block::Paragraph { text, .. } | Block::Heading { text, .. }
-                if open.is_some() && !crate::table::is_page_furniture(&text.to_plain()) =>
+                if open.is_some() && !crate::tables::is_page_furniture(&text.to_plain()) =>
             {
                 open = None
             }
@@ -116,7 +116,7 @@ pub(crate) fn number_rows_cut_before_their_number(blocks: &mut Vec<Block>) {
                 previous = Some(i);
             }
             Block::Paragraph { text, .. } | Block::Heading { text, .. }
-                if previous.is_some() && !crate::table::is_page_furniture(&text.to_plain()) =>
+                if previous.is_some() && !crate::tables::is_page_furniture(&text.to_plain()) =>
             {
                 previous = None
             }

@@ -94,7 +94,7 @@ pub(super) fn paragraphs(
             continue;
         }
         let at_edge = first.base < page_height * 0.1 || first.base > page_height * 0.88;
-        if at_edge && group_lines.len() == 1 && crate::table::is_page_furniture(&text.to_plain()) {
+        if at_edge && group_lines.len() == 1 && crate::tables::is_page_furniture(&text.to_plain()) {
             continue;
         }
         let origin = Origin { page, line: None };

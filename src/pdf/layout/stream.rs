@@ -199,7 +199,7 @@ pub(super) fn stream_table(
         })
         .collect();
     let diag = Diagnostic::info(
-        "pdf-table-method",
+        crate::diag::DiagnosticKind::PdfTableMethod,
         format!("page {page}: stream (no rulings), {n_cols} columns × {n_rows} rows"),
         Location::page(page),
     );

@@ -1,10 +1,21 @@
-//! Stage 7, `emit`: write converted notices as JSON, JSONL or CSV.
+//! Stage 7, `output`: converted notices as JSON, JSONL or CSV, and a batch's outputs behind one
+//! [`Sink`] trait: `tasks.jsonl`, `tasks.csv`, `report.json` ([`report`]), JUnit XML ([`junit`])
+//! and the SQLite tracker database ([`sqlite`], feature `sqlite`).
 //!
 //! Output is deterministic (field order fixed by the record types, no maps with random order) and
-//! files are written atomically: to a temporary file in the target directory, then renamed.
+//! files are written atomically ([`atomic`]).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+pub mod atomic;
+pub mod junit;
+pub mod report;
+mod sink;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+pub use atomic::{write_atomic, AtomicFile};
+pub use sink::{CsvSink, JsonlSink, ReportSink, Sink, SinkItem};
+
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -34,18 +45,26 @@ impl OutputFormat {
 
 /// Why output could not be written.
 #[derive(Debug, thiserror::Error)]
-pub enum EmitError {
+#[non_exhaustive]
+pub enum OutputError {
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("cannot serialize output: {0}")]
-    Serialize(String),
+    Json(#[from] serde_json::Error),
+    #[error("cannot serialize output: {0}")]
+    Csv(#[from] csv::Error),
+    #[cfg(feature = "sqlite")]
+    #[error("SQLite {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("SQLite {path}: this build has no SQLite support (cargo feature `sqlite`)")]
+    SqliteUnavailable { path: PathBuf },
 }
 
 /// Renders `doc` in `format` as bytes.
-pub fn render(doc: &NoticeDocument, format: OutputFormat) -> Result<Vec<u8>, EmitError> {
+pub fn render(doc: &NoticeDocument, format: OutputFormat) -> Result<Vec<u8>, OutputError> {
     match format {
         OutputFormat::Json => {
-            let mut out = serde_json::to_vec_pretty(doc).map_err(|e| EmitError::Serialize(e.to_string()))?;
+            let mut out = serde_json::to_vec_pretty(doc)?;
             out.push(b'\n');
             Ok(out)
         }
@@ -53,7 +72,7 @@ pub fn render(doc: &NoticeDocument, format: OutputFormat) -> Result<Vec<u8>, Emi
             let mut out = Vec::new();
             for task in &doc.tasks {
                 let line = TaskLine { notice_id: &doc.notice.id, task };
-                serde_json::to_writer(&mut out, &line).map_err(|e| EmitError::Serialize(e.to_string()))?;
+                serde_json::to_writer(&mut out, &line)?;
                 out.push(b'\n');
             }
             Ok(out)
@@ -98,13 +117,13 @@ fn names(refs: &[OfficeRef]) -> String {
     refs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(";")
 }
 
-fn render_csv(doc: &NoticeDocument) -> Result<Vec<u8>, EmitError> {
+fn render_csv(doc: &NoticeDocument) -> Result<Vec<u8>, OutputError> {
     let mut out = CSV_BOM.to_vec();
     {
         let mut w = csv_writer(&mut out);
         w.write_record(CSV_HEADER).map_err(csv_error)?;
         write_csv_tasks(&mut w, doc)?;
-        w.flush().map_err(|e| EmitError::Serialize(e.to_string()))?;
+        w.flush().map_err(csv::Error::from)?;
     }
     Ok(out)
 }
@@ -117,8 +136,8 @@ pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out)
 }
 
-fn csv_error(e: csv::Error) -> EmitError {
-    EmitError::Serialize(e.to_string())
+fn csv_error(e: csv::Error) -> OutputError {
+    OutputError::Csv(e)
 }
 
 /// A text cell made safe for spreadsheets: one that starts with `=`, `+`, `-`, `@`, a tab or a
@@ -135,7 +154,7 @@ pub fn spreadsheet_safe(text: String) -> String {
 
 /// Writes one CSV row per task of `doc` (columns as in [`CSV_HEADER`]); text cells go through
 /// [`spreadsheet_safe`].
-pub fn write_csv_tasks<W: std::io::Write>(w: &mut csv::Writer<W>, doc: &NoticeDocument) -> Result<(), EmitError> {
+pub fn write_csv_tasks<W: std::io::Write>(w: &mut csv::Writer<W>, doc: &NoticeDocument) -> Result<(), OutputError> {
     for t in &doc.tasks {
         let seq = t.seq.map(|s| s.to_string()).unwrap_or_default();
         let safe = spreadsheet_safe;
@@ -161,31 +180,4 @@ pub fn write_csv_tasks<W: std::io::Write>(w: &mut csv::Writer<W>, doc: &NoticeDo
         w.write_record(&record).map_err(csv_error)?;
     }
     Ok(())
-}
-
-/// A fresh temporary file name in `dir` for this process: `.<pid>-<n>.tmp`, short whatever the
-/// length of the final name (a name near the file system's limit still gets a temporary beside it),
-/// and distinct between the threads of one process.
-pub fn temporary_path(dir: &Path) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    dir.join(format!(".{}-{n}.tmp", std::process::id()))
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a killed
-/// run never leaves a half-written file under the final name.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
-    let io = |source| EmitError::Io { path: path.to_path_buf(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = temporary_path(dir);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
 }

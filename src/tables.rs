@@ -9,6 +9,7 @@
 
 use crate::diag::{Diagnostic, Location};
 use crate::model::{BBox, Block, Document, RichText, Row, Run};
+use crate::normalize::without_whitespace;
 
 /// Upper bound on the cells of one grid (rows × columns), so a hostile span cannot exhaust memory.
 pub const MAX_GRID_CELLS: usize = 1_000_000;
@@ -45,15 +46,6 @@ pub struct GridRow {
     pub line: Option<u32>,
 }
 
-impl GridRow {
-    /// Number of leading positions covered by one cell (a row merged across the table has
-    /// the table's width).
-    pub fn leading_span(&self) -> usize {
-        let first = self.cells.first().map(|c| c.anchor);
-        self.cells.iter().take_while(|c| Some(c.anchor) == first).count()
-    }
-}
-
 /// A table after span expansion and page stitching.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grid {
@@ -81,6 +73,7 @@ impl Grid {
 
 /// Why tables could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TableError {
     #[error("table on page {page} would need {rows} rows × {columns} columns, above the limit of {limit} cells")]
     TooLarge { page: u32, rows: usize, columns: usize, limit: usize },
@@ -122,7 +115,7 @@ pub fn is_page_furniture(text: &str) -> bool {
     if is_print_furniture(text) {
         return true;
     }
-    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = without_whitespace(text);
     if t.is_empty() {
         return true;
     }
@@ -157,11 +150,7 @@ pub fn is_print_furniture(text: &str) -> bool {
 }
 
 fn plain_row(cells: &[GridCell]) -> Vec<String> {
-    cells.iter().map(|c| squash(&c.text.to_plain())).collect()
-}
-
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    cells.iter().map(|c| without_whitespace(&c.text.to_plain())).collect()
 }
 
 fn new_grid(mut rows: Vec<Vec<GridCell>>, src: &[Row]) -> Grid {
@@ -195,7 +184,7 @@ fn append_continuation(prev: &mut Grid, mut rows: Vec<Vec<GridCell>>, src: &[Row
     for cell in rows.iter_mut().flatten() {
         cell.anchor.0 += offset;
     }
-    let header: Vec<String> = prev.header.iter().map(|h| squash(h)).collect();
+    let header: Vec<String> = prev.header.iter().map(|h| without_whitespace(h)).collect();
     let mut pairs = rows.into_iter().zip(src).peekable();
     if pairs.peek().is_some_and(|(cells, _)| plain_row(cells) == header) {
         pairs.next();
@@ -212,7 +201,7 @@ fn append_continuation(prev: &mut Grid, mut rows: Vec<Vec<GridCell>>, src: &[Row
             }
             last.pages.1 = row.origin.page;
             diags.push(Diagnostic::info(
-                "row-continued",
+                crate::diag::DiagnosticKind::RowContinued,
                 format!(
                     "the first row on page {} has an empty sequence cell and continues row {} from page {}",
                     row.origin.page, last.index, last.pages.0
@@ -249,7 +238,7 @@ fn expand_spans(rows: &[Row], diags: &mut Vec<Diagnostic>) -> Result<Vec<Vec<Gri
             }
             if c >= width {
                 diags.push(Diagnostic::warning(
-                    "span-overlap",
+                    crate::diag::DiagnosticKind::SpanOverlap,
                     "a cell falls outside the table after expanding the spans above it; its text was appended to the row's last cell",
                     Location { page: Some(row.origin.page), line: row.origin.line, ..Default::default() },
                 ));

@@ -13,99 +13,26 @@
 //! to disk, so entry names cannot escape anywhere.
 
 use std::collections::HashMap;
-use std::io::Read;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::{open_archive, read_part, ArchiveError, Inflation};
 use crate::diag::Diagnostic;
 use crate::model::{Block, Cell, DocProperties, Document, Link, Origin, RichText, Row, Run, Table};
 
-/// Most entries an archive may have.
-pub const MAX_ENTRIES: usize = 20_000;
-
 /// Why a DOCX could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DocxError {
-    #[error("not a readable zip archive (corrupt or truncated): {0}")]
-    Zip(String),
-    #[error("the archive has {entries} entries, above the limit of {limit}")]
-    TooManyEntries { entries: usize, limit: usize },
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
     #[error("the archive has no {part}: not a Word document")]
     MissingPart { part: String },
-    #[error("{part} decompresses to more than {limit} bytes (a zip bomb? see --max-inflated-mib)")]
-    TooLarge { part: String, limit: u64 },
-    #[error("the archive decompresses to more than {limit} bytes in all by {part} (a zip bomb? see --max-inflated-total-mib)")]
-    TooLargeInTotal { part: String, limit: u64 },
     #[error("{part} is not valid UTF-8 XML")]
     NotUtf8 { part: String },
     #[error("{part}: malformed XML at byte {offset}: {message}")]
     Xml { part: String, offset: u64, message: String },
-}
-
-type Archive = zip::ZipArchive<std::io::Cursor<Vec<u8>>>;
-
-/// Opens a zip archive held in memory, with the entry-count limit.
-pub fn open_archive(bytes: &[u8]) -> Result<Archive, DocxError> {
-    let archive =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| DocxError::Zip(e.to_string()))?;
-    if archive.len() > MAX_ENTRIES {
-        return Err(DocxError::TooManyEntries { entries: archive.len(), limit: MAX_ENTRIES });
-    }
-    Ok(archive)
-}
-
-/// Decompressed bytes read from one archive so far, against the limits.
-pub struct Inflation<'a> {
-    limits: &'a crate::Limits,
-    total: u64,
-}
-
-impl<'a> Inflation<'a> {
-    pub fn new(limits: &'a crate::Limits) -> Self {
-        Inflation { limits, total: 0 }
-    }
-}
-
-/// Reads one part as UTF-8 text, refusing more than `Limits::max_inflated_bytes` decompressed for
-/// the part and `Limits::max_inflated_total_bytes` for the archive (checked on the bytes actually
-/// inflated, not on the sizes the archive claims). `Ok(None)` when absent.
-pub fn read_part(archive: &mut Archive, name: &str, inflation: &mut Inflation) -> Result<Option<String>, DocxError> {
-    let entry = match archive.by_name(name) {
-        Ok(e) => e,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(DocxError::Zip(e.to_string())),
-    };
-    let bytes = inflate(entry, name, inflation)?;
-    String::from_utf8(bytes).map(Some).map_err(|_| DocxError::NotUtf8 { part: name.to_string() })
-}
-
-/// Reads entry `index` of the archive, whatever its name or content, under the same limits as
-/// [`read_part`]; returns its name (lossy when not UTF-8) and its bytes.
-pub fn read_entry(
-    archive: &mut Archive,
-    index: usize,
-    inflation: &mut Inflation,
-) -> Result<(String, Vec<u8>), DocxError> {
-    let entry = archive.by_index(index).map_err(|e| DocxError::Zip(format!("entry {index}: {e}")))?;
-    let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-    let bytes = inflate(entry, &name, inflation)?;
-    Ok((name, bytes))
-}
-
-fn inflate(entry: impl Read, name: &str, inflation: &mut Inflation) -> Result<Vec<u8>, DocxError> {
-    let limits = inflation.limits;
-    let room = limits.max_inflated_bytes.min(limits.max_inflated_total_bytes.saturating_sub(inflation.total));
-    let mut bytes = Vec::new();
-    entry.take(room + 1).read_to_end(&mut bytes).map_err(|e| DocxError::Zip(format!("{name}: {e}")))?;
-    if bytes.len() as u64 > limits.max_inflated_bytes {
-        return Err(DocxError::TooLarge { part: name.to_string(), limit: limits.max_inflated_bytes });
-    }
-    inflation.total += bytes.len() as u64;
-    if inflation.total > limits.max_inflated_total_bytes {
-        return Err(DocxError::TooLargeInTotal { part: name.to_string(), limit: limits.max_inflated_total_bytes });
-    }
-    Ok(bytes)
 }
 
 fn attr(e: &BytesStart, name: &str) -> Option<String> {
@@ -124,6 +51,7 @@ fn xml_error(part: &str, reader: &Reader<&[u8]>, e: impl std::fmt::Display) -> D
     DocxError::Xml { part: part.to_string(), offset: reader.buffer_position(), message: e.to_string() }
 }
 
+#[cfg(test)]
 /// Reads a DOCX into the document model.
 pub fn read_docx(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), DocxError> {
     read_docx_with(bytes, &crate::Limits::default())
@@ -142,7 +70,7 @@ pub fn read_docx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
     let mut builder = Builder { rels, ..Builder::default() };
     builder.parse(&xml)?;
     let mut diags = Vec::new();
-    let links = crate::links::keep_allowed(builder.links, &mut diags);
+    let links = crate::input::links::keep_allowed(builder.links, &mut diags);
     let doc = Document {
         pages: builder.page,
         blocks: builder.blocks,
@@ -530,7 +458,7 @@ mod tests {
 
     #[test]
     fn broken_archives_are_clear_errors() {
-        assert!(matches!(read_docx(b"PK\x03\x04 truncated"), Err(DocxError::Zip(_))));
+        assert!(matches!(read_docx(b"PK\x03\x04 truncated"), Err(DocxError::Archive(ArchiveError::Zip(_)))));
         let mut out = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut out);
         zip.start_file("other.xml", zip::write::SimpleFileOptions::default()).unwrap();

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 /// The schema compiled into the binary; the same file that `schemas/` publishes.
-pub const NOTICE_SCHEMA_JSON: &str = include_str!("../schemas/notice.schema.json");
+pub const NOTICE_SCHEMA_JSON: &str = include_str!("../../schemas/notice.schema.json");
 
 /// One way a document breaks the schema.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +25,7 @@ impl std::fmt::Display for SchemaViolation {
 
 /// Why validation could not run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ValidateError {
     #[error("the schema {origin} is not a valid JSON Schema: {message}")]
     BadSchema { origin: String, message: String },
@@ -32,9 +33,16 @@ pub enum ValidateError {
     NotJson { origin: String, source: serde_json::Error },
 }
 
-/// A compiled schema.
+/// A compiled schema, shared by its clones (compiling is the expensive part).
+#[derive(Clone)]
 pub struct SchemaValidator {
-    validator: jsonschema::Validator,
+    validator: std::sync::Arc<jsonschema::Validator>,
+}
+
+impl std::fmt::Debug for SchemaValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SchemaValidator")
+    }
 }
 
 impl SchemaValidator {
@@ -49,7 +57,7 @@ impl SchemaValidator {
             .map_err(|source| ValidateError::NotJson { origin: origin.to_string(), source })?;
         let validator = jsonschema::draft202012::new(&schema)
             .map_err(|e| ValidateError::BadSchema { origin: origin.to_string(), message: e.to_string() })?;
-        Ok(SchemaValidator { validator })
+        Ok(SchemaValidator { validator: std::sync::Arc::new(validator) })
     }
 
     /// Every violation of `instance`, in the validator's order; empty when it is valid.

@@ -12,17 +12,18 @@ use std::collections::HashMap;
 
 use calamine::{Data, Reader};
 
+use super::{open_archive, read_entry, ArchiveError};
 use crate::diag::Diagnostic;
-use crate::docx::{open_archive, read_entry, DocxError};
 use crate::model::{Block, Cell, Document, Origin, RichText, Row, Table};
 
 /// Why a workbook could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum XlsxError {
     #[error("{0}")]
-    Archive(#[from] DocxError),
+    Archive(#[from] ArchiveError),
     #[error("not a readable workbook: {0}")]
-    Workbook(String),
+    Workbook(#[source] calamine::XlsxError),
     #[error("sheet {sheet:?}: {message}")]
     Sheet { sheet: String, message: String },
     #[error("sheet {sheet:?} spans {rows} rows × {columns} columns, above the limit of {limit} cells")]
@@ -42,7 +43,7 @@ pub enum XlsxError {
 }
 
 /// The most strings a shared-strings part may declare beyond those it holds.
-pub const MAX_DECLARED_SHARED_STRINGS: u64 = crate::table::MAX_GRID_CELLS as u64;
+pub const MAX_DECLARED_SHARED_STRINGS: u64 = crate::tables::MAX_GRID_CELLS as u64;
 
 /// Column letters of a 0-based column index (`0` → `A`, `16383` → `XFD`).
 fn column_name(mut col: u64) -> String {
@@ -120,7 +121,7 @@ fn prescan_part(part: &str, xml: &[u8]) -> Result<(), XlsxError> {
                     let b = bbox.get_or_insert((r, c, r, c));
                     *b = (b.0.min(r), b.1.min(c), b.2.max(r), b.3.max(c));
                     let (rows, columns) = (b.2 - b.0 + 1, b.3 - b.1 + 1);
-                    let limit = crate::table::MAX_GRID_CELLS;
+                    let limit = crate::tables::MAX_GRID_CELLS;
                     if rows.saturating_mul(columns) > limit as u64 {
                         return Err(XlsxError::CellsTooFarApart {
                             part: part.to_string(),
@@ -169,25 +170,19 @@ fn cell_text(data: &Data) -> String {
     }
 }
 
-/// Reads a workbook into the document model.
-pub fn read_xlsx(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), XlsxError> {
-    read_xlsx_with(bytes, &crate::Limits::default())
-}
-
 /// [`read_xlsx`] with explicit limits on decompressed sizes.
 pub fn read_xlsx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document, Vec<Diagnostic>), XlsxError> {
     // Inflate every entry once with the archive limits before calamine reads it, whatever its
     // name: a zip bomb is refused here instead of exhausting memory there. Each XML entry is also
     // checked for declared sizes that would make calamine allocate without bound.
     let mut archive = open_archive(bytes)?;
-    let mut inflation = crate::docx::Inflation::new(limits);
+    let mut inflation = crate::input::ooxml::Inflation::new(limits);
     for index in 0..archive.len() {
         let (name, part) = read_entry(&mut archive, index, &mut inflation)?;
         prescan_part(&name, &part)?;
     }
     drop(archive);
-    let mut book =
-        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| XlsxError::Workbook(e.to_string()))?;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(XlsxError::Workbook)?;
     let mut text_blocks = Vec::new();
     let mut table_blocks = Vec::new();
     for (sheet_no, sheet) in book.sheet_names().into_iter().enumerate() {
@@ -197,12 +192,12 @@ pub fn read_xlsx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
             .map_err(|e| XlsxError::Sheet { sheet: sheet.clone(), message: e.to_string() })?;
         let Some((row0, col0)) = range.start() else { continue };
         let (height, width) = range.get_size();
-        if height.saturating_mul(width) > crate::table::MAX_GRID_CELLS {
+        if height.saturating_mul(width) > crate::tables::MAX_GRID_CELLS {
             return Err(XlsxError::TooLarge {
                 sheet,
                 rows: height,
                 columns: width,
-                limit: crate::table::MAX_GRID_CELLS,
+                limit: crate::tables::MAX_GRID_CELLS,
             });
         }
         let merges = book
@@ -222,8 +217,8 @@ pub fn read_xlsx_with(bytes: &[u8], limits: &crate::Limits) -> Result<(Document,
                 continue;
             }
             merged_positions += (r1 - r0 + 1) * (c1 - c0 + 1);
-            if merged_positions > 4 * crate::table::MAX_GRID_CELLS {
-                return Err(XlsxError::TooManyMergedCells { sheet, limit: 4 * crate::table::MAX_GRID_CELLS });
+            if merged_positions > 4 * crate::tables::MAX_GRID_CELLS {
+                return Err(XlsxError::TooManyMergedCells { sheet, limit: 4 * crate::tables::MAX_GRID_CELLS });
             }
             spans.insert((r0, c0), ((r1 - r0 + 1) as u32, (c1 - c0 + 1) as u32));
             for r in r0..=r1 {

@@ -3,6 +3,10 @@
 //! These types are the wire format only; `schemas/notice.schema.json` documents every field and
 //! [`SCHEMA_VERSION`] names the contract. Field order here is the output's field order.
 
+pub mod diff;
+pub mod ids;
+pub mod validate;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -49,7 +53,7 @@ pub struct Notice {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceInfo {
     pub path: String,
-    pub format: String,
+    pub format: crate::input::Format,
     pub sha256: String,
     pub pages: u32,
 }
@@ -69,7 +73,7 @@ pub enum SourceRole {
 pub struct SourceFile {
     pub path: String,
     pub role: SourceRole,
-    pub format: String,
+    pub format: crate::input::Format,
     pub sha256: String,
     pub pages: u32,
 }
@@ -88,8 +92,8 @@ pub struct ReportingDuty {
     /// The registry bodies `from` names, if any.
     pub from_offices: Vec<OfficeRef>,
     pub to: Vec<OfficeRef>,
-    /// `quarterly`, `monthly`, `semiannual`, `annual`, `as-needed`, `periodic`, or null.
-    pub frequency: Option<String>,
+    /// How often, when the clause says.
+    pub frequency: Option<Frequency>,
     pub frequency_raw: Option<String>,
     /// What is reported, as written.
     pub content: String,
@@ -108,17 +112,82 @@ pub struct Section {
     pub path: String,
 }
 
+/// How a deadline cell reads (read in `ledger/deadlines.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeadlineKind {
+    /// A date bound (`2024年6月底前`): `by` is the last day allowed.
+    ByDate,
+    /// A recurring duty (`每季度末`): `every` is the period.
+    Recurring,
+    /// Standing work with no end (`长期坚持`, `持续推进`).
+    Ongoing,
+    /// Nothing the reader can normalize; the raw text stands.
+    Unparsed,
+}
+
+/// How often something recurs (a recurring deadline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Period {
+    Quarterly,
+    Monthly,
+    Semiannual,
+    Annual,
+    PerTerm,
+    Weekly,
+}
+
+/// How often a reporting duty falls due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Frequency {
+    Quarterly,
+    Monthly,
+    Semiannual,
+    Annual,
+    /// 及时: whenever there is something to report.
+    AsNeeded,
+    /// 定期: at regular times the notice does not name.
+    Periodic,
+}
+
+impl DeadlineKind {
+    /// The kebab-case name used in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::ByDate => "by-date",
+            DeadlineKind::Recurring => "recurring",
+            DeadlineKind::Ongoing => "ongoing",
+            DeadlineKind::Unparsed => "unparsed",
+        }
+    }
+}
+
+impl Period {
+    /// The kebab-case name used in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Quarterly => "quarterly",
+            Period::Monthly => "monthly",
+            Period::Semiannual => "semiannual",
+            Period::Annual => "annual",
+            Period::PerTerm => "per-term",
+            Period::Weekly => "weekly",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Deadline {
     pub raw: String,
-    /// `by-date`, `recurring`, `ongoing` or `unparsed` (see [`crate::deadline`]).
-    pub kind: String,
+    pub kind: DeadlineKind,
     /// For `by-date`: the last day allowed, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
-    /// For `recurring`: `quarterly`, `monthly`, `semiannual`, `annual`, `per-term` or `weekly`.
+    /// For `recurring`: the period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub every: Option<String>,
+    pub every: Option<Period>,
 }
 
 /// One measure (具体措施) of a task in a hierarchical ledger: its own text, offices and deadline.
@@ -160,7 +229,7 @@ pub struct CellBox {
 
 impl Provenance {
     /// Provenance of a task or measure that starts at `row`.
-    pub fn of_row(row: &crate::table::GridRow) -> Self {
+    pub(crate) fn of_row(row: &crate::tables::GridRow) -> Self {
         let mut p = Provenance {
             file: None,
             pages: [row.pages.0, row.pages.1],
@@ -174,7 +243,7 @@ impl Provenance {
 
     /// Adds the cell fragments of `row` not already listed (a cell merged down over several rows
     /// is listed once).
-    pub fn add_cells(&mut self, row: &crate::table::GridRow) {
+    pub(crate) fn add_cells(&mut self, row: &crate::tables::GridRow) {
         for (i, cell) in row.cells.iter().enumerate() {
             for f in &cell.fragments {
                 let b = CellBox { column: i as u32 + 1, page: f.page, bbox: f.bbox.to_points() };

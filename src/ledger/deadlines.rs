@@ -10,22 +10,22 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::record::Deadline;
+use crate::record::{Deadline, DeadlineKind, Period};
 
 /// Recurrence words, longest first, and the normalized period they name.
-const RECURRING: &[(&str, &str)] = &[
-    ("每季度末", "quarterly"),
-    ("每季度", "quarterly"),
-    ("按季度", "quarterly"),
-    ("每半年", "semiannual"),
-    ("每月底", "monthly"),
-    ("每月末", "monthly"),
-    ("每月", "monthly"),
-    ("按月", "monthly"),
-    ("每年底", "annual"),
-    ("每年", "annual"),
-    ("每学期", "per-term"),
-    ("每周", "weekly"),
+const RECURRING: &[(&str, Period)] = &[
+    ("每季度末", Period::Quarterly),
+    ("每季度", Period::Quarterly),
+    ("按季度", Period::Quarterly),
+    ("每半年", Period::Semiannual),
+    ("每月底", Period::Monthly),
+    ("每月末", Period::Monthly),
+    ("每月", Period::Monthly),
+    ("按月", Period::Monthly),
+    ("每年底", Period::Annual),
+    ("每年", Period::Annual),
+    ("每学期", Period::PerTerm),
+    ("每周", Period::Weekly),
 ];
 
 /// Words that mark standing work with no end date.
@@ -64,6 +64,7 @@ fn yearless_bound_re() -> &'static Regex {
     })
 }
 
+#[cfg(test)]
 /// Reads a deadline cell. `raw` must be non-empty; it is kept as written. The first clause the
 /// cell states decides the kind (a cell such as `2024年6月底前完成，长期坚持` is a date bound).
 /// A date without a year is `unparsed`: see [`normalize_deadline_in`] for the notice's year.
@@ -75,7 +76,7 @@ pub fn normalize_deadline(raw: &str) -> Deadline {
 /// phrase that names no year (`12月底前`, `全年`) is bounded in that year. The flag says the year
 /// was taken from the notice.
 pub fn normalize_deadline_in(raw: &str, year: Option<i32>) -> (Deadline, bool) {
-    let squashed: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let squashed = crate::normalize::without_whitespace(raw);
     let mut assumed = false;
     let date = date_bound_re()
         .captures(&squashed)
@@ -92,23 +93,24 @@ pub fn normalize_deadline_in(raw: &str, year: Option<i32>) -> (Deadline, bool) {
             assumed = true;
             Some((start, by))
         });
-    let recurring = RECURRING.iter().filter_map(|(w, period)| squashed.find(w).map(|at| (at, *period))).min();
+    let recurring =
+        RECURRING.iter().filter_map(|(w, period)| squashed.find(w).map(|at| (at, *period))).min_by_key(|r| r.0);
     let ongoing = ONGOING.iter().filter_map(|w| squashed.find(w)).min();
     let first = [date.as_ref().map(|d| d.0), recurring.map(|r| r.0), ongoing].into_iter().flatten().min();
-    let mut deadline = Deadline { raw: raw.to_string(), kind: "unparsed".into(), by: None, every: None };
+    let mut deadline = Deadline { raw: raw.to_string(), kind: DeadlineKind::Unparsed, by: None, every: None };
     match first {
         Some(at) if date.as_ref().is_some_and(|d| d.0 == at) => {
-            deadline.kind = "by-date".into();
+            deadline.kind = DeadlineKind::ByDate;
             deadline.by = date.map(|d| d.1);
         }
         Some(at) if recurring.is_some_and(|r| r.0 == at) => {
-            deadline.kind = "recurring".into();
-            deadline.every = recurring.map(|r| r.1.to_string());
+            deadline.kind = DeadlineKind::Recurring;
+            deadline.every = recurring.map(|r| r.1);
         }
-        Some(_) => deadline.kind = "ongoing".into(),
+        Some(_) => deadline.kind = DeadlineKind::Ongoing,
         None => {}
     }
-    let assumed = assumed && deadline.kind == "by-date";
+    let assumed = assumed && deadline.kind == DeadlineKind::ByDate;
     (deadline, assumed)
 }
 
@@ -166,7 +168,7 @@ mod tests {
     fn read(raw: &str) -> (String, Option<String>, Option<String>) {
         let d = normalize_deadline(raw);
         assert_eq!(d.raw, raw, "raw is kept verbatim");
-        (d.kind, d.by, d.every)
+        (d.kind.as_str().to_string(), d.by, d.every.map(|p| p.as_str().to_string()))
     }
 
     fn by(date: &str) -> (String, Option<String>, Option<String>) {
@@ -203,7 +205,7 @@ mod tests {
     fn a_date_without_year_takes_the_notices_year() {
         let read_in = |raw: &str| {
             let (d, assumed) = normalize_deadline_in(raw, Some(2016));
-            (d.kind, d.by, assumed)
+            (d.kind.as_str().to_string(), d.by, assumed)
         };
         assert_eq!(read_in("12月底前"), ("by-date".into(), Some("2016-12-31".into()), true));
         assert_eq!(read_in("9月投入使用"), ("by-date".into(), Some("2016-09-30".into()), true));

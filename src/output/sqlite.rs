@@ -77,10 +77,43 @@ fn insert_sources(
         tx.execute(
             "INSERT INTO sources (notice_id, path, sha256, format, role) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(notice_id, path) DO UPDATE SET sha256 = excluded.sha256, format = excluded.format, role = excluded.role",
-            params![notice_id, f.path, f.sha256, f.format, role],
+            params![notice_id, f.path, f.sha256, f.format.as_str(), role],
         )?;
     }
     Ok(())
+}
+
+/// The tracker database as a batch output: each chunk's notices upserted in one transaction; a
+/// duplicate file only adds itself to `sources`.
+pub struct TrackerSink {
+    db: TrackerDb,
+    path: std::path::PathBuf,
+}
+
+impl TrackerSink {
+    pub fn open(path: &Path) -> Result<Self, crate::output::OutputError> {
+        let db = TrackerDb::open(path).map_err(|e| sqlite_error(path, e))?;
+        Ok(TrackerSink { db, path: path.to_path_buf() })
+    }
+}
+
+fn sqlite_error(path: &Path, e: rusqlite::Error) -> crate::output::OutputError {
+    crate::output::OutputError::Sqlite { path: path.to_path_buf(), source: e }
+}
+
+impl crate::output::Sink for TrackerSink {
+    fn chunk(&mut self, items: &[crate::output::SinkItem]) -> Result<(), crate::output::OutputError> {
+        let docs: Vec<&NoticeDocument> = items.iter().filter(|i| i.tasks_written_here).filter_map(|i| i.doc).collect();
+        self.db.upsert(&docs).map_err(|e| sqlite_error(&self.path, e))?;
+        for doc in items.iter().filter(|i| !i.tasks_written_here).filter_map(|i| i.doc) {
+            self.db.add_sources(&doc.notice.id, &doc.notice.sources).map_err(|e| sqlite_error(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, _: &crate::output::report::Totals, _: usize) -> Result<(), crate::output::OutputError> {
+        Ok(())
+    }
 }
 
 /// An open tracker database.
@@ -128,7 +161,7 @@ impl TrackerDb {
                  ON CONFLICT(id) DO UPDATE SET title = excluded.title, issuer = excluded.issuer, doc_number = excluded.doc_number,
                    date = excluded.date, source_path = excluded.source_path, source_format = excluded.source_format,
                    source_sha256 = excluded.source_sha256, pages = excluded.pages, registry = excluded.registry, document = excluded.document",
-                params![n.id, n.title, n.issuer, n.doc_number, n.date, n.source.path, n.source.format, n.source.sha256, n.source.pages, n.registry, document],
+                params![n.id, n.title, n.issuer, n.doc_number, n.date, n.source.path, n.source.format.as_str(), n.source.sha256, n.source.pages, n.registry, document],
             )?;
             tx.execute("UPDATE notices SET published = ?2 WHERE id = ?1", params![n.id, n.published])?;
             insert_sources(&tx, &n.id, &n.sources)?;

@@ -34,7 +34,7 @@ pub fn keep_allowed(links: Vec<Link>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
     if let Some(first) = refused.first() {
         let shown: String = first.href.chars().take(80).collect();
         diagnostics.push(Diagnostic::warning(
-            "link-refused",
+            crate::diag::DiagnosticKind::LinkRefused,
             format!(
                 "{} link(s) with a scheme other than http or https were dropped, the first {shown:?} ({:?}); \
                  they are not listed as attachments",

@@ -11,6 +11,7 @@ use crate::model::{Block, Cell, Document, Origin, RichText, Row, Run, Table};
 
 /// Why a text rendition could not be read at all.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TextError {
     #[error("byte {offset} is a NUL byte: this is binary data, not a text rendition")]
     Binary { offset: usize },
@@ -29,7 +30,7 @@ pub fn read_text(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), TextError>
         Err(e) => {
             let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
             diagnostics.push(Diagnostic::warning(
-                "invalid-utf8",
+                crate::diag::DiagnosticKind::InvalidUtf8,
                 format!("invalid UTF-8 at byte {}; undecodable bytes were replaced by U+FFFD", e.valid_up_to()),
                 Location { line: Some(line), ..Default::default() },
             ));

@@ -1,0 +1,294 @@
+//! Isolation: files whose parsers are not ours (lopdf, zip, calamine) converted in child
+//! processes of this program, so that an abort, a crash or running out of memory is that file's
+//! error and the batch goes on.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::contain_panic;
+use super::inputs::InputFile;
+use crate::convert::Config;
+use crate::record::NoticeDocument;
+
+/// Which inputs `batch` converts in a child process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    /// None: every file in the batch's own process.
+    Off,
+    /// PDF, DOCX and XLSX, whose parsers (lopdf, zip, calamine) are not ours.
+    Office,
+    /// Every file.
+    All,
+}
+
+impl Isolation {
+    pub(super) fn applies_to(self, format: crate::input::Format) -> bool {
+        use crate::input::Format;
+        match self {
+            Isolation::Off => false,
+            Isolation::Office => matches!(format, Format::Pdf | Format::Docx | Format::Xlsx),
+            Isolation::All => true,
+        }
+    }
+}
+
+/// How to start the child processes that convert files in isolation: this program with a hidden
+/// subcommand (see [`serve`]); a child reads each file's path and bytes on standard input and
+/// writes a [`WorkerReply`] on standard output, one file after another, and is reused until it
+/// fails. An abort, a crash or running out of memory in a child becomes the error of the file it
+/// was converting; the batch goes on with a fresh child.
+#[derive(Clone, Debug)]
+pub struct Worker {
+    pub program: PathBuf,
+    /// The subcommand and the flags that give the child the parent's configuration.
+    pub args: Vec<std::ffi::OsString>,
+    pub isolation: Isolation,
+    /// The child's address-space limit in MiB, which it sets itself (named in messages).
+    pub memory_mib: Option<u64>,
+    /// A child still running after this long is stopped (the time budget plus a grace period).
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// What a child sends back for one file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkerReply {
+    Document(Box<NoticeDocument>),
+    Error(String),
+}
+
+/// Converts bytes already read, as [`convert_path`] would the file at `path` (a page's
+/// attachments are read from beside it).
+pub(super) fn convert_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> crate::Result<NoticeDocument> {
+    let source = crate::input::source_from_bytes(path, bytes).map_err(|e| crate::Error::from(e).with_path(path))?;
+    crate::convert::convert_source_in_folder(&source, config).map_err(|e| e.with_path(path))
+}
+
+/// Reads one frame of the worker protocol: a little-endian `u64` length and that many bytes (at
+/// most `limit`); `Ok(None)` at the end of the stream.
+fn read_frame(input: &mut impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut len = [0u8; 8];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = u64::from_le_bytes(len);
+    if len > limit {
+        return Err(std::io::Error::other(format!("a frame of {len} bytes, above {limit}")));
+    }
+    let mut bytes = Vec::new();
+    input.by_ref().take(len).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != len {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(Some(bytes))
+}
+
+fn write_frame(output: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    output.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    output.write_all(bytes)
+}
+
+/// The child's side of isolated conversions: for each request on `input` (a frame holding the
+/// input's path, then a frame holding its bytes), converts the bytes as the file at that path and
+/// writes a frame holding the [`WorkerReply`] as JSON to `output`, until `input` ends. One child
+/// serves many files in turn, so its start-up (the schema, the registries) is paid once.
+pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Write) -> std::io::Result<()> {
+    loop {
+        let Some(path) = read_frame(&mut input, 1 << 20)? else { return Ok(()) };
+        let path = PathBuf::from(String::from_utf8(path).map_err(std::io::Error::other)?);
+        let Some(bytes) = read_frame(&mut input, config.limits.max_input_bytes)? else {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        };
+        let reply = match contain_panic(|| convert_bytes(&path, bytes, config)) {
+            Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
+            Ok(Err(e)) => WorkerReply::Error(e.to_string()),
+            Err(message) => WorkerReply::Error(message),
+        };
+        write_frame(&mut output, &serde_json::to_vec(&reply).map_err(std::io::Error::other)?)?;
+        output.flush()?;
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        24 => "SIGXCPU",
+        25 => "SIGXFSZ",
+        _ => "a signal",
+    }
+}
+
+/// A running child process serving conversions (see [`serve`]).
+struct WorkerProcess {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// What the child said on standard error since the current request began (bounded).
+    said: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    errors: Option<std::thread::JoinHandle<()>>,
+    /// Files converted so far: a child is replaced after [`FILES_PER_CHILD`], so that whatever
+    /// its allocator keeps does not add up over an archive.
+    served: usize,
+}
+
+/// Files one child converts before it is replaced by a fresh one.
+const FILES_PER_CHILD: usize = 256;
+
+impl WorkerProcess {
+    fn start(worker: &Worker) -> Result<WorkerProcess, String> {
+        use std::io::Read;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(&worker.program)
+            .args(&worker.args)
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the conversion process {}: {e}", worker.program.display()))?;
+        let (stdin, stdout, mut stderr) = (
+            child.stdin.take().expect("piped"),
+            child.stdout.take().expect("piped"),
+            child.stderr.take().expect("piped"),
+        );
+        let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = said.clone();
+        let errors = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stderr.read(&mut buf) {
+                let mut said = sink.lock().unwrap_or_else(|p| p.into_inner());
+                if said.len() < 16 * 1024 {
+                    said.extend_from_slice(&buf[..n]);
+                }
+            }
+        });
+        Ok(WorkerProcess {
+            child,
+            stdin,
+            stdout: std::io::BufReader::new(stdout),
+            said,
+            errors: Some(errors),
+            served: 0,
+        })
+    }
+
+    /// Sends one file and reads the reply; `Err` when the child died or broke the protocol.
+    fn convert(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<WorkerReply> {
+        self.said.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let path = path.to_str().ok_or_else(|| std::io::Error::other("path not UTF-8"))?;
+        write_frame(&mut self.stdin, path.as_bytes())?;
+        write_frame(&mut self.stdin, bytes)?;
+        self.stdin.flush()?;
+        let reply = read_frame(&mut self.stdout, u64::MAX)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+        serde_json::from_slice(&reply).map_err(std::io::Error::other)
+    }
+
+    /// Ends the child (killed if it is still running) and says how it ended.
+    fn finish(mut self, kill: bool) -> (Option<std::process::ExitStatus>, String) {
+        if kill {
+            let _ = self.child.kill();
+        }
+        drop(self.stdin);
+        let status = self.child.wait().ok();
+        if let Some(t) = self.errors.take() {
+            let _ = t.join();
+        }
+        let said = String::from_utf8_lossy(&self.said.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+        // The first thing said (an allocation failure, say), not a backtrace after it.
+        (status, said.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string())
+    }
+}
+
+/// Child processes waiting for work, reused from file to file.
+#[derive(Default)]
+pub(super) struct WorkerPool {
+    idle: std::sync::Mutex<Vec<WorkerProcess>>,
+}
+
+impl WorkerPool {
+    /// Converts `bytes` (read from `input`) in a child; `Err` holds the file's error message. A
+    /// child that fails is ended, and the next file gets a fresh one.
+    pub(super) fn convert(&self, input: &InputFile, bytes: &[u8], worker: &Worker) -> Result<NoticeDocument, String> {
+        // The path travels as text; the document and messages show a path lossily in any case.
+        let path = PathBuf::from(input.path.to_string_lossy().into_owned());
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut process = match taken {
+            Some(p) => p,
+            None => WorkerProcess::start(worker)?,
+        };
+        let pid = process.child.id();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let timed_out = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let killer = worker.timeout.map(|limit| {
+            let timed_out = timed_out.clone();
+            std::thread::spawn(move || {
+                if stopped.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                    timed_out.store(true, std::sync::atomic::Ordering::SeqCst);
+                    // The child is waited for only after this thread ends, so the pid is its own.
+                    #[cfg(unix)]
+                    // SAFETY: kill(2) with the pid of our own unreaped child and a valid signal.
+                    unsafe {
+                        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+                    }
+                }
+            })
+        });
+        let reply = process.convert(&path, bytes);
+        drop(stop);
+        if let Some(k) = killer {
+            let _ = k.join();
+        }
+        if let Ok(reply) = reply {
+            process.served += 1;
+            if process.served < FILES_PER_CHILD {
+                self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(process);
+            } else {
+                process.finish(false);
+            }
+            return match reply {
+                WorkerReply::Document(doc) => Ok(*doc),
+                WorkerReply::Error(message) => Err(message),
+            };
+        }
+        let (status, said) = process.finish(true);
+        if timed_out.load(std::sync::atomic::Ordering::SeqCst) {
+            let limit = worker.timeout.map_or(0.0, |t| t.as_secs_f64());
+            return Err(format!(
+                "the conversion did not finish within {limit:.0} s (--time-budget plus a grace period) and its process was stopped"
+            ));
+        }
+        let said_part = if said.is_empty() { String::new() } else { format!(": {said}") };
+        #[cfg(unix)]
+        if let Some(signal) = status.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s)) {
+            let memory = worker.memory_mib.map_or_else(String::new, |m| format!(" of {m} MiB (--worker-memory-mib)"));
+            let hint = match signal {
+                6 | 9 => format!("; out of memory within its limit{memory}?"),
+                _ => String::new(),
+            };
+            return Err(format!(
+                "the conversion process was killed by signal {signal} ({}){said_part}{hint}; the parser could not contain this file",
+                signal_name(signal)
+            ));
+        }
+        let status = status.map_or_else(|| "lost".to_string(), |s| s.to_string());
+        Err(format!("the conversion process failed ({status}){said_part}"))
+    }
+}
+
+impl Drop for WorkerPool {
+    fn drop(&mut self) {
+        // Standard input closed: each child ends when it has read everything.
+        for process in self.idle.get_mut().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            process.finish(false);
+        }
+    }
+}

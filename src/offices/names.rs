@@ -1,0 +1,88 @@
+//! Unit names as written: normalization for lookup, brackets, and the endings unit names have.
+
+/// Endings of unit names, used to cut a run of unknown names that has no separators.
+const NAME_SUFFIXES: &[&str] = &[
+    "处",
+    "办",
+    "室",
+    "院",
+    "中心",
+    "局",
+    "厅",
+    "部",
+    "部门",
+    "委",
+    "会",
+    "校",
+    "单位",
+    "所",
+    "站",
+    "馆",
+    "队",
+    "组",
+    "司",
+    "府",
+    "科",
+    "幼儿园",
+    "产业园",
+    "工业园",
+    "专班",
+    "街道",
+    "社区",
+    "集团",
+    "公司",
+    "企业",
+];
+
+/// Words that end like a unit name but are none (人力资源社会保障局 is not cut after 社会).
+const NOT_NAME_ENDINGS: &[&str] = &["社会", "大会", "全会", "机会", "都会"];
+
+/// Opening brackets of every width and shape notices use: （ ( 〔 ［ [ 【.
+pub fn is_open_bracket(c: char) -> bool {
+    matches!(c, '（' | '(' | '〔' | '［' | '[' | '【')
+}
+
+/// Closing brackets matching [`is_open_bracket`].
+pub fn is_close_bracket(c: char) -> bool {
+    matches!(c, '）' | ')' | '〕' | '］' | ']' | '】')
+}
+
+/// Whether `piece` ends with one of the [`NAME_SUFFIXES`] (and not with one of the
+/// [`NOT_NAME_ENDINGS`]).
+pub(super) fn ends_with_name_suffix(piece: &[char]) -> bool {
+    let ends = |s: &&str| {
+        let n = s.chars().count();
+        piece.len() >= n && piece[piece.len() - n..].iter().copied().eq(s.chars())
+    };
+    NAME_SUFFIXES.iter().any(ends) && !NOT_NAME_ENDINGS.iter().any(ends)
+}
+
+/// Whether `name` ends like a unit name (处, 办, 中心, …), a bracketed alias aside.
+pub fn has_name_suffix(name: &str) -> bool {
+    let bare = split_trailing_group(name).map_or_else(|| name.to_string(), |(outer, _)| outer);
+    let chars: Vec<char> = bare.chars().collect();
+    ends_with_name_suffix(&chars)
+}
+
+/// Normalizes a name for lookup: no whitespace or zero-width characters, half-width brackets
+/// made full-width.
+pub fn normalize_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200B}' | '\u{FEFF}'))
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            other => other,
+        })
+        .collect()
+}
+
+/// If `s` ends with a bracket group, returns (text before it, text inside it), normalized.
+pub(super) fn split_trailing_group(s: &str) -> Option<(String, String)> {
+    let key = normalize_name(s);
+    let body = key.strip_suffix('）')?;
+    let open = body.rfind('（')?;
+    let outer = body[..open].to_string();
+    let inner = body[open + '（'.len_utf8()..].to_string();
+    (!outer.is_empty() && !inner.is_empty()).then_some((outer, inner))
+}

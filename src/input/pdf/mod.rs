@@ -8,19 +8,20 @@
 //! which yields positioned glyphs (decoded through [`font`], [`encoding`] and [`cmap`]) and
 //! ruling segments; [`layout`] turns them into blocks: tables from rulings (lattice) or, on a
 //! page without rulings, from column alignment (stream), and paragraphs and headings from the
-//! remaining lines, in reading order. Every table row carries its page, so the `table` stage can
+//! remaining lines, in reading order. Every table row carries its page, so the `tables` stage can
 //! stitch tables across pages.
 //!
 //! Limits come from [`crate::Limits`]: decompressed bytes per stream and per document, pages,
 //! objects, and Form XObject nesting (at most [`content::MAX_FORM_DEPTH`] whatever the limit
 //! says, for the stack's sake); a form never draws itself; the page tree is walked as lopdf walks
 //! it, and one that is not a tree is left to lopdf. The time budget is checked between pages.
-//! [`read_pdf`] uses the default limits.
+//! `read_pdf` (tests only) uses the default limits.
 
 mod cmap;
 mod content;
 mod document;
 mod encoding;
+mod filters;
 mod font;
 mod hash;
 mod layout;
@@ -137,17 +138,32 @@ fn info_title(doc: &Doc<'_>) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
+/// Every PDF under `fixtures/`, in path order (tests that compare a reader with lopdf's).
 #[cfg(test)]
-/// Reads a PDF held in memory into the document model, with what was noticed on the way.
-///
-/// Fails on a file that is not a PDF or cannot be parsed, on encryption other than an empty user
-/// password, and on a PDF with no text at all (a scan: run OCR first). Problems of single pages
-/// (an undecodable content stream, glyphs without Unicode) are diagnostics.
+fn fixture_pdfs() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files: Vec<_> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Reads a PDF held in memory into the document model with the default limits (tests).
+#[cfg(test)]
 pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
     read_pdf_with(bytes, &crate::Limits::default(), &crate::limits::Budget::unlimited())
 }
 
-/// [`read_pdf`] with explicit limits and a time budget checked between pages.
+/// Reads a PDF held in memory into the document model, with what was noticed on the way, under
+/// `limits` and a time budget checked between pages.
+///
+/// Fails on a file that is not a PDF or cannot be parsed, on encryption other than an empty user
+/// password, and on a PDF with no text at all (a scan: run OCR first). Problems of single pages
+/// (an undecodable content stream, glyphs without Unicode) are diagnostics.
 ///
 /// A well-formed file is read lazily, only the objects its pages reach; any other, or one in
 /// which a reached object turns out malformed, is read again through lopdf (see

@@ -60,7 +60,7 @@ fn last_row_cover(rows: &[Row]) -> Vec<Option<(usize, RichText)>> {
 /// page's table and its first body row continues the previous page's last row (empty sequence
 /// cell), an empty cell there that spans further rows is the rest of a merged cell whose text was
 /// printed on an earlier page: it is split into the continuation part (left empty, because the
-/// `table` stage appends it to the previous row) and the rows below, which get the text. The text
+/// `tables` stage appends it to the previous row) and the rows below, which get the text. The text
 /// is followed back over pages the merged cell crosses entirely.
 pub(crate) fn carry_spans_across_pages(blocks: &mut [Block]) {
     // Per grid column, the text of the merged cell open at the bottom of the previous table.
@@ -167,7 +167,7 @@ fn number_cut_row(prev: &mut Table, next: &mut Table) {
         return;
     }
     // The number moves up to the row's first part; the rest becomes a continuation row, which the
-    // `table` stage appends to it (so the task keeps both pages).
+    // `tables` stage appends to it (so the task keeps both pages).
     let (Some(last), Some(first)) = (prev.rows.last_mut(), next.rows.first_mut()) else { return };
     last.cells[0].text = std::mem::take(&mut first.cells[0].text);
 }

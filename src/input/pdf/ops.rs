@@ -498,14 +498,7 @@ mod tests {
     /// Every operation of every page of every fixture, as lopdf reads it and as we do.
     #[test]
     fn operations_equal_lopdf_operations_on_the_fixtures() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut files: Vec<_> = walkdir::WalkDir::new(&root)
-            .into_iter()
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
-            .map(|e| e.into_path())
-            .collect();
-        files.sort();
+        let files = super::super::fixture_pdfs();
         let mut total = 0usize;
         for path in files {
             let doc = lopdf::Document::load(&path).unwrap();
@@ -525,9 +518,9 @@ mod tests {
                                 match operands.elements(o) {
                                     Some(items) => format!(
                                         "[{}]",
-                                        items.iter().map(|e| our_text(&operands, e)).collect::<Vec<_>>().join(" ")
+                                        items.iter().map(|e| our_text(operands, e)).collect::<Vec<_>>().join(" ")
                                     ),
-                                    None => our_text(&operands, o),
+                                    None => our_text(operands, o),
                                 }
                             })
                             .collect();

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::document::{decode, Doc};
+use super::document::Doc;
+use super::filters::decode;
 use super::font::Font;
 use super::hash::FxBuild;
 use super::object::{Dict, Object, ObjectId};

@@ -63,27 +63,29 @@ fn merge_rulings(h: Vec<(f32, f32, f32)>, v: Vec<(f32, f32, f32)>) -> (Vec<HLine
     (h, v)
 }
 
-/// One cell of a lattice grid: its first grid position and spans.
+/// One cell of a ruled grid: its first grid position and spans (not [`crate::tables::GridCell`],
+/// a stitched table's text at one position).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct GridCell {
+pub(crate) struct RuledCell {
     pub(crate) row: usize,
     pub(crate) col: usize,
     pub(crate) row_span: usize,
     pub(crate) col_span: usize,
 }
 
-/// A table found from rulings: column edges `xs`, row edges `ys` (both ascending, down
-/// coordinates), its cells and which cell owns each grid position.
+/// A table found from rulings (not [`crate::tables::Grid`], a stitched table): column edges `xs`,
+/// row edges `ys` (both ascending, down coordinates), its cells and which cell owns each grid
+/// position.
 #[derive(Debug)]
-pub(crate) struct Grid {
+pub(crate) struct RuledGrid {
     pub(crate) xs: Vec<f32>,
     pub(crate) ys: Vec<f32>,
-    pub(crate) cells: Vec<GridCell>,
+    pub(crate) cells: Vec<RuledCell>,
     /// `owner[row * columns + col]` is an index into `cells`.
     pub(crate) owner: Vec<usize>,
 }
 
-impl Grid {
+impl RuledGrid {
     pub(crate) fn columns(&self) -> usize {
         self.xs.len() - 1
     }
@@ -130,7 +132,7 @@ pub(crate) const MAX_LATTICE_POSITIONS: usize = 200_000;
 /// positions, row edges the horizontal ones'; a boundary between two grid positions without a line
 /// through its middle joins them into one spanning cell. `None` when the lines do not make at least
 /// two cells (a frame around text is not a table).
-fn build_grid(h: &[HLine], v: &[VLine]) -> Option<Grid> {
+fn build_grid(h: &[HLine], v: &[VLine]) -> Option<RuledGrid> {
     let xs = cluster_positions(v.iter().map(|l| l.x).collect());
     let mut ys = cluster_positions(h.iter().map(|l| l.y).collect());
     // A row cut by a page break may have no closing border (Chromium): when at least two vertical
@@ -192,7 +194,7 @@ fn build_grid(h: &[HLine], v: &[VLine]) -> Option<Grid> {
                 last_row += 1;
             }
             let id = cells.len();
-            cells.push(GridCell { row, col, row_span: last_row - row + 1, col_span: last_col - col + 1 });
+            cells.push(RuledCell { row, col, row_span: last_row - row + 1, col_span: last_col - col + 1 });
             for r in row..=last_row {
                 for c in col..=last_col {
                     owner[r * cols + c] = id;
@@ -200,7 +202,7 @@ fn build_grid(h: &[HLine], v: &[VLine]) -> Option<Grid> {
             }
         }
     }
-    Some(Grid { xs, ys, cells, owner })
+    Some(RuledGrid { xs, ys, cells, owner })
 }
 
 /// Groups horizontal and vertical lines that touch or cross into connected sets (candidate
@@ -241,7 +243,7 @@ fn connected_rulings(h: &[HLine], v: &[VLine]) -> Vec<(Vec<HLine>, Vec<VLine>)> 
 #[derive(Debug)]
 pub(crate) struct Lattice {
     /// One grid per connected set of lines that makes at least two cells.
-    pub grids: Vec<Grid>,
+    pub grids: Vec<RuledGrid>,
     /// Whether any line is left after snapping and merging: a page with lines but no grid holds
     /// no borderless table either.
     pub has_lines: bool,
@@ -287,10 +289,10 @@ mod tests {
         assert_eq!(
             grid.cells,
             vec![
-                GridCell { row: 0, col: 0, row_span: 2, col_span: 1 },
-                GridCell { row: 0, col: 1, row_span: 1, col_span: 2 },
-                GridCell { row: 1, col: 1, row_span: 1, col_span: 1 },
-                GridCell { row: 1, col: 2, row_span: 1, col_span: 1 },
+                RuledCell { row: 0, col: 0, row_span: 2, col_span: 1 },
+                RuledCell { row: 0, col: 1, row_span: 1, col_span: 2 },
+                RuledCell { row: 1, col: 1, row_span: 1, col_span: 1 },
+                RuledCell { row: 1, col: 2, row_span: 1, col_span: 1 },
             ]
         );
         assert_eq!(grid.cell_at(25.0, 5.0), Some(1));

@@ -13,8 +13,9 @@ use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 
 use super::cmap::{Predefined, ToUnicode};
-use super::document::{decode, Doc};
+use super::document::Doc;
 use super::encoding::{glyph_name_to_char, BaseEncoding};
+use super::filters::decode;
 use super::hash::FxBuild;
 use super::object::{Dict, Object};
 use super::MAX_STREAM_BYTES;

@@ -23,14 +23,6 @@ pub(crate) use pages::{carry_spans_across_pages, number_rows_cut_before_their_nu
 use paragraphs::paragraphs;
 use stream::stream_table;
 
-/// Whether a character is written without spaces around it in Chinese text: CJK ideographs and
-/// punctuation, fullwidth forms, kana, hangul, and general punctuation such as quotes and dashes.
-pub(super) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x2010..=0x206F | 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF
-        | 0x20000..=0x3FFFF)
-}
-
 /// Punctuation that may not start a line, so typesetters let it hang past the right edge of the
 /// line (and of a table cell) instead.
 pub(super) fn is_closing_punctuation(c: char) -> bool {

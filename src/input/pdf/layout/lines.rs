@@ -5,7 +5,8 @@
 use crate::model::{RichText, Run};
 
 use super::super::content::{Glyph, PageContent};
-use super::{is_cjk, is_closing_punctuation};
+use super::is_closing_punctuation;
+use crate::normalize::{is_cjk, is_han};
 
 /// A glyph in down coordinates with what layout needs.
 #[derive(Clone, Copy, Debug)]
@@ -104,7 +105,7 @@ impl LineJoiner {
         if let Some(prev) = self.last {
             // After a hyphen or slash at a line end the word goes on ("1-\n2" is "1-2").
             let latin_pair = !(is_cjk(prev) || is_cjk(first) || self.soft_gap && matches!(prev, '-' | '/'));
-            let ideograph_pair = is_ideograph(prev) && is_ideograph(first);
+            let ideograph_pair = is_han(prev) && is_han(first);
             if (latin_pair && (self.space_glyph || self.soft_gap || gap_before)) || (ideograph_pair && self.space_glyph)
             {
                 self.push(" ", bold);
@@ -149,10 +150,6 @@ impl LineJoiner {
         }
         RichText { runs: merged }
     }
-}
-
-fn is_ideograph(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
 /// Joins lines into one text. A line is followed by a kept `'\n'` (when `keep_breaks`) when it

@@ -13,9 +13,11 @@
 //! Then PDF pages/s (issue #19): every PDF fixture that converts (scanned.pdf and no-ledger.pdf
 //! left out), copied until the corpus holds `BENCH_PDF_FILES` files (default `1000,10000`), run
 //! with 1 and 2 threads, `--isolate` at its default (office: each PDF in a reused child process)
-//! and `off`; it prints pages/s, the speed-up of 2 threads over 1, the peak resident memory the
-//! batch reports (its own) and that of the largest process of the run (a worker, with isolation). `BENCH_PDF_JOBS=1`
-//! runs only one thread. `BENCH_SIZES=0 BENCH_ISOLATION_COPIES=0` runs only this part.
+//! and `off`. It prints pages/s (wall clock), pages per CPU second (user and system time of the
+//! run, workers included: the figure that holds on a shared machine), the speed-up of 2 threads
+//! over 1, the peak resident memory the batch reports (its own) and that of the largest process
+//! of the run (a worker, with isolation). `BENCH_PDF_JOBS=1` runs only one thread;
+//! `BENCH_SIZES=0 BENCH_ISOLATION_COPIES=0` runs only this part.
 
 use std::process::Command;
 use std::time::Instant;
@@ -109,10 +111,11 @@ fn isolation_cost(root: &str, exe: &str, tmp: &std::path::Path) {
     }
 }
 
-/// Runs `command` (stdout discarded, stderr to `log`) and returns its wall seconds, its stderr,
-/// and the largest resident set of it and its own children (KiB, from `wait4`).
+/// Runs `command` (stdout discarded, stderr to `log`) and returns its wall seconds, its CPU
+/// seconds (user and system, its children's included), its stderr, and the largest resident set
+/// of it and its own children (KiB); both from `wait4`.
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its resource usage
-fn run_measured(command: &mut Command, log: &std::path::Path) -> (f64, String, i64) {
+fn run_measured(command: &mut Command, log: &std::path::Path) -> (f64, f64, String, i64) {
     let started = Instant::now();
     let child = command
         .stdout(std::process::Stdio::null())
@@ -124,7 +127,9 @@ fn run_measured(command: &mut Command, log: &std::path::Path) -> (f64, String, i
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     let seconds = started.elapsed().as_secs_f64();
-    (seconds, std::fs::read_to_string(log).unwrap_or_default(), usage.ru_maxrss)
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let cpu = secs(usage.ru_utime) + secs(usage.ru_stime);
+    (seconds, cpu, std::fs::read_to_string(log).unwrap_or_default(), usage.ru_maxrss)
 }
 
 /// Every PDF fixture that converts, with its page count.
@@ -168,8 +173,18 @@ fn pdf_pages(root: &str, exe: &str, tmp: &std::path::Path) {
     println!();
     println!("PDF pages: {} PDF fixtures, {pages_per_pass} pages a pass, copied to each corpus size", fixtures.len());
     println!(
-        "{:>7} {:>7} {:>8} {:>5} {:>9} {:>10} {:>11} {:>14} {:>15}",
-        "files", "pages", "isolate", "jobs", "seconds", "pages/s", "files/s", "peak (batch)", "largest process"
+        "{:>7} {:>7} {:>8} {:>5} {:>9} {:>10} {:>11} {:>9} {:>13} {:>14} {:>15}",
+        "files",
+        "pages",
+        "isolate",
+        "jobs",
+        "seconds",
+        "pages/s",
+        "files/s",
+        "cpu s",
+        "pages/cpu s",
+        "peak (batch)",
+        "largest process"
     );
     for &n in &sizes {
         let corpus = tmp.join(format!("pdf-{n}"));
@@ -186,7 +201,7 @@ fn pdf_pages(root: &str, exe: &str, tmp: &std::path::Path) {
             let mut rates = Vec::new();
             for &jobs in &jobs_list {
                 let out = tmp.join(format!("pdf-out-{n}-{isolate}-{jobs}"));
-                let (seconds, stderr, largest_kib) = run_measured(
+                let (seconds, cpu, stderr, largest_kib) = run_measured(
                     Command::new(exe)
                         .args(["batch", corpus.to_str().unwrap(), "-o", out.to_str().unwrap()])
                         .args(["--jobs", &jobs.to_string(), "--isolate", isolate])
@@ -199,8 +214,9 @@ fn pdf_pages(root: &str, exe: &str, tmp: &std::path::Path) {
                 let rate = pages as f64 / seconds;
                 rates.push(rate);
                 println!(
-                    "{n:>7} {pages:>7} {isolate:>8} {jobs:>5} {seconds:>9.2} {rate:>10.1} {:>11.1} {peak:>14} {largest:>15}",
-                    n as f64 / seconds
+                    "{n:>7} {pages:>7} {isolate:>8} {jobs:>5} {seconds:>9.2} {rate:>10.1} {:>11.1} {cpu:>9.2} {:>13.1} {peak:>14} {largest:>15}",
+                    n as f64 / seconds,
+                    pages as f64 / cpu
                 );
                 let _ = std::fs::remove_dir_all(&out);
             }

@@ -102,7 +102,7 @@ fn read_model(source: &Source, limits: &Limits, budget: &Budget) -> Result<(Docu
         Format::Html => crate::input::html::read_html_with(bytes, limits)?,
         Format::Docx => crate::input::ooxml::docx::read_docx_with(bytes, limits)?,
         Format::Xlsx => crate::input::ooxml::xlsx::read_xlsx_with(bytes, limits)?,
-        Format::Pdf => crate::pdf::read_pdf_with(bytes, limits, budget)?,
+        Format::Pdf => crate::input::pdf::read_pdf_with(bytes, limits, budget)?,
         Format::LegacyOffice => return Err(ErrorKind::LegacyOffice.into()),
     };
     budget.check("the front-end")?;

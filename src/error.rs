@@ -32,7 +32,7 @@ pub enum ErrorKind {
     #[error("DOCX: {0}")]
     Docx(#[from] crate::input::ooxml::docx::DocxError),
     #[error("PDF: {0}")]
-    Pdf(#[from] crate::pdf::PdfError),
+    Pdf(#[from] crate::input::pdf::PdfError),
     #[error("XLSX: {0}")]
     Xlsx(#[from] crate::input::ooxml::xlsx::XlsxError),
     #[error(transparent)]

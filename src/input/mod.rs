@@ -4,11 +4,13 @@
 //! Sniffing looks at the bytes first (magic numbers, markup) and at the file extension only to
 //! tell apart formats that share a container (DOCX and XLSX are both zip archives). The
 //! front-ends: [`text`] (the plain-text rendition), [`html`] (with its charset detection),
-//! [`ooxml`] (DOCX and XLSX over one zip reader), and `crate::pdf`.
+//! [`ooxml`] (DOCX and XLSX over one zip reader), and [`pdf`] (its own object and content-stream
+//! readers, lopdf for what they refuse).
 
 pub mod html;
 pub mod links;
 pub mod ooxml;
+pub mod pdf;
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -63,6 +63,8 @@ pub mod output;
 mod pdf;
 mod people;
 pub mod record;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod tables;
 
 pub use convert::{convert_bytes, convert_path, convert_source, read_document, Config, RegistryChoice};
@@ -78,6 +80,7 @@ pub use ledger::{HeaderVocabulary, LedgerError};
 pub use limits::{peak_memory_kib, BudgetExceeded, Limits, MIB};
 pub use offices::{draft_registry, OfficeEntry, OfficeError, OfficeKind, OfficeRef, OfficeRegistry};
 pub use output::{render, write_atomic, OutputError, OutputFormat};
+pub use pdf::draw::{draw_pdf_page, CellRole, DrawError, PageDrawing};
 pub use pdf::PdfError;
 pub use record::validate::{SchemaValidator, SchemaViolation, ValidateError};
 pub use record::{NoticeDocument, Task, SCHEMA_VERSION};

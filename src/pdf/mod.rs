@@ -14,6 +14,7 @@
 
 pub mod cmap;
 pub mod content;
+pub(crate) mod draw;
 pub mod font;
 pub mod layout;
 

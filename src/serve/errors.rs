@@ -102,6 +102,7 @@ pub fn error_kind_name(kind: &ErrorKind) -> &'static str {
         ErrorKind::Text(_) => "text",
         ErrorKind::Html(_) => "html",
         ErrorKind::Docx(_) => "docx",
+        ErrorKind::Pdf(crate::PdfError::Budget(_)) => "time-budget",
         ErrorKind::Pdf(_) => "pdf",
         ErrorKind::Xlsx(_) => "xlsx",
         ErrorKind::Budget(_) => "time-budget",

@@ -728,6 +728,7 @@ mod ledgers;
 mod malformed;
 mod notices;
 mod real;
+mod serve;
 
 #[test]
 fn broken_office_files_give_clear_errors() {

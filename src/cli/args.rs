@@ -185,6 +185,7 @@ pub(crate) enum FormatArg {
     Json,
     Jsonl,
     Csv,
+    Xlsx,
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -193,6 +194,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Json => OutputFormat::Json,
             FormatArg::Jsonl => OutputFormat::Jsonl,
             FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Xlsx => OutputFormat::Xlsx,
         }
     }
 }

@@ -156,6 +156,7 @@ pub(crate) fn batch(
             FileStatus::Error => format!("FAIL {}: {message}", printable(&r.key)),
             FileStatus::Attachment => format!("att  {}: {message}", printable(&r.key)),
             FileStatus::Duplicate => format!("dup  {}: {message}", printable(&r.key)),
+            FileStatus::Skipped => format!("skip {}: {message}", printable(&r.key)),
         }
     };
     let result = run_batch(&files, config, &options, fail_on, |r| match &bar {

@@ -40,38 +40,24 @@ fn params(uri: &Uri) -> Result<Params, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("bad query parameters: {}", e.body_text())))
 }
 
-/// An output the convert route can answer with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Answer {
-    Rendered(OutputFormat),
-    Xlsx,
+/// The output format asked for (`?format=`, default JSON).
+fn output_format(format: Option<&str>) -> Result<OutputFormat, ApiError> {
+    match format.unwrap_or("json") {
+        "json" => Ok(OutputFormat::Json),
+        "jsonl" => Ok(OutputFormat::Jsonl),
+        "csv" => Ok(OutputFormat::Csv),
+        "xlsx" => Ok(OutputFormat::Xlsx),
+        other => Err(ApiError::bad_request(format!("unknown format {other:?}: use json, jsonl, csv or xlsx"))),
+    }
 }
 
-impl Answer {
-    fn parse(format: Option<&str>) -> Result<Self, ApiError> {
-        match format.unwrap_or("json") {
-            "json" => Ok(Answer::Rendered(OutputFormat::Json)),
-            "jsonl" => Ok(Answer::Rendered(OutputFormat::Jsonl)),
-            "csv" => Ok(Answer::Rendered(OutputFormat::Csv)),
-            "xlsx" => Ok(Answer::Xlsx),
-            other => Err(ApiError::bad_request(format!("unknown format {other:?}: use json, jsonl, csv or xlsx"))),
-        }
-    }
-
-    fn extension(self) -> &'static str {
-        match self {
-            Answer::Rendered(f) => f.extension(),
-            Answer::Xlsx => "xlsx",
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Answer::Rendered(OutputFormat::Json) => "application/json",
-            Answer::Rendered(OutputFormat::Jsonl) => "application/x-ndjson",
-            Answer::Rendered(OutputFormat::Csv) => "text/csv; charset=utf-8",
-            Answer::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }
+/// The media type of an output.
+fn content_type(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Json => "application/json",
+        OutputFormat::Jsonl => "application/x-ndjson",
+        OutputFormat::Csv => "text/csv; charset=utf-8",
+        OutputFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
 }
 
@@ -157,11 +143,15 @@ async fn run_blocking<T: Send + 'static>(
     }
 }
 
+/// Characters kept as they are in `filename*` (RFC 8187's attr-char, less a few for safety).
+const FILENAME_KEEP: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// `filename="…"` (ASCII, quotes and controls replaced) and `filename*=UTF-8''…` for `name`.
 fn attachment(name: &str) -> HeaderValue {
     let ascii: String =
         name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    let encoded = percent_encoding::utf8_percent_encode(name, FILENAME_KEEP);
     HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
@@ -201,7 +191,7 @@ async fn convert_request(
 ) -> Result<(Response, usize), ApiError> {
     authorize(shared, request.headers())?;
     let p = params(request.uri())?;
-    let answer = Answer::parse(p.format.as_deref())?;
+    let format = output_format(p.format.as_deref())?;
     let (_admitted, upload) = admit_and_read(shared, request, p.name.as_deref()).await?;
     name.clone_from(&upload.name);
     let config = shared.config.convert.clone();
@@ -209,25 +199,20 @@ async fn convert_request(
         // The CLI's message names the file (`convert_bytes` leaves its errors without a path).
         let doc = crate::convert_bytes(&upload.bytes, &upload.name, &config)
             .map_err(|e| e.with_path(std::path::Path::new(&upload.name)))?;
-        let bytes = match answer {
-            Answer::Rendered(format) => render(&doc, format)?,
-            Answer::Xlsx => {
-                return Err(ApiError::bad_request("the XLSX output is not in this build yet: use json, jsonl or csv"))
-            }
-        };
+        let bytes = render(&doc, format)?;
         Ok((doc.notice.id, doc.tasks.len(), bytes))
     })
     .await?;
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(answer.content_type()));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(format)));
     if let Ok(id) = HeaderValue::from_str(&notice_id) {
         headers.insert("x-notice-id", id);
     }
     headers.insert("x-task-count", HeaderValue::from(tasks));
-    if answer != Answer::Rendered(OutputFormat::Json) {
+    if format != OutputFormat::Json {
         let stem = std::path::Path::new(name.as_str()).file_stem().map_or("notice".into(), |s| s.to_string_lossy());
-        headers.insert(header::CONTENT_DISPOSITION, attachment(&format!("{stem}.{}", answer.extension())));
+        headers.insert(header::CONTENT_DISPOSITION, attachment(&format!("{stem}.{}", format.extension())));
     }
     Ok((response, tasks))
 }

@@ -325,6 +325,9 @@ fn jsonl_and_csv_outputs_hold_every_task() {
     let header = reader.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(&records[22][col("leaders")], "党勤;曾华辉;白江平");
+    // Every row names its notice and file; the seed's ledger has no measures column.
+    assert!(records.iter().all(|r| r[col("notice_title")].contains("通知") && &r[col("source_file")] == SEED));
+    assert!(records.iter().all(|r| r[col("measure_no")].is_empty() && r[col("measure_text")].is_empty()));
     assert_eq!(
         &records[0][col("support_office_codes")],
         "gsjyt.jijiao;gsjyt.gaojiao;gsjyt.zhicheng;gsjyt.minjiao;gsjyt.yuguan"
@@ -729,6 +732,7 @@ mod malformed;
 mod notices;
 mod real;
 mod serve;
+mod spreadsheets;
 
 #[test]
 fn broken_office_files_give_clear_errors() {

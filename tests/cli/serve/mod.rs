@@ -50,6 +50,13 @@ fn the_seed_pdf_converts_to_its_34_tasks_in_every_output() {
     assert_eq!(jsonl.status, 200, "{}", jsonl.text());
     assert_eq!(jsonl.text().lines().count(), 34);
 
+    let xlsx = server.request("POST", "/api/convert?format=xlsx", &raw, &read(SEED_PDF));
+    assert_eq!(xlsx.status, 200, "{}", xlsx.text());
+    assert_eq!(xlsx.header("content-type"), Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+    assert!(xlsx.header("content-disposition").unwrap().contains("filename*=UTF-8''seed-libreoffice.xlsx"));
+    let back = notice_ingest::convert_bytes(&xlsx.body, "back.xlsx", &notice_ingest::Config::default()).unwrap();
+    assert_eq!(back.tasks.len(), 34, "the workbook reads back");
+
     let schema = server.get("/api/schema", &[]);
     assert_eq!(schema.status, 200);
     assert_eq!(schema.body, read("schemas/notice.schema.json"));

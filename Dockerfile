@@ -2,7 +2,8 @@
 #
 #   docker build -t notice-ingest .
 #   docker run --rm -p 8080:8080 notice-ingest            # http://localhost:8080/
-#   docker run --rm -p 8080:8080 -e TOKEN=… notice-ingest serve --bind 0.0.0.0:8080 --token "$TOKEN"
+#   docker run --rm -p 8080:8080 -v /etc/notice-ingest/token:/run/secrets/token:ro \
+#     notice-ingest serve --bind 0.0.0.0:8080 --token-file /run/secrets/token   # the file readable by the image's user
 #
 # Stage 1 builds the release binary with the locked crates; stage 2 is Debian slim with only the
 # binary (every asset of the page is inside it) running as an unprivileged user.

@@ -58,6 +58,21 @@ function startServer() {
   });
 }
 
+/** Waits until `element` is inside the window and the window has stopped scrolling (a diagnostic's
+ * click scrolls smoothly to where it was found): the same scroll position twice, 100 ms apart. */
+async function scrolledTo(element) {
+  await page.waitForFunction(
+    (e) => {
+      const still = window.__lastScrollY === window.scrollY;
+      window.__lastScrollY = window.scrollY;
+      const r = e.getBoundingClientRect();
+      return still && r.top >= 0 && r.bottom <= window.innerHeight;
+    },
+    element,
+    { polling: 100, timeout: 10000 },
+  );
+}
+
 async function shot(name) {
   await page.screenshot({ path: join(ARTIFACTS, name + ".png"), fullPage: false });
 }
@@ -168,7 +183,11 @@ test("an office missing from the registry is highlighted where it was read", asy
   assert.match(await recipient.evaluate((e) => e.className), /flag-warning/);
   const duty = await page.$$('tr.task[data-seq="3"] td.flag-warning');
   assert.ok(duty.length >= 1, "the duty-phrase warning marks task 3's cell");
-  await page.click(".diagnostic.warning.linked");
+  const sameName = await page.$('.notice[data-file="markers.pdf"] .meta .office[data-raw="厅机关各处室"]');
+  assert.doesNotMatch(await sameName.evaluate((e) => e.className), /flagged/, "task 3's warning leaves the recipient of the same name alone");
+  // Its diagnostic locates the label: the click brings it into view.
+  await page.click('.notice[data-file="markers.pdf"] .diagnostic.warning.linked[data-kind="unknown-office"]');
+  await scrolledTo(recipient);
   await shot("05-markers-warnings");
 });
 

@@ -52,7 +52,7 @@ impl CellRole {
     }
 
     /// Stroke and fill colour of the outline: lead, support and implementing cells are coloured,
-    /// the others outlined in grey.
+    /// the others grey.
     pub(super) fn colour(self) -> &'static str {
         match self {
             CellRole::Lead => "#d93025",
@@ -64,9 +64,13 @@ impl CellRole {
         }
     }
 
-    /// Whether the cell is filled with its colour (the units' cells), not only outlined.
-    pub(super) fn filled(self) -> bool {
-        matches!(self, CellRole::Lead | CellRole::Support | CellRole::Implementer | CellRole::Units)
+    /// How strongly the cell is tinted with its colour: the units' cells clearly, the others faintly
+    /// (on a ruled table a grey outline alone would vanish into the rulings).
+    pub(super) fn fill_opacity(self) -> &'static str {
+        match self {
+            CellRole::Lead | CellRole::Support | CellRole::Implementer | CellRole::Units => "0.16",
+            _ => "0.08",
+        }
     }
 }
 

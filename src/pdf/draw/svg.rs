@@ -140,8 +140,7 @@ pub(super) fn write(read: &ReadPage, page: u32, cells: &[OutlinedCell]) -> PageD
     for c in cells.iter().take(MAX_DRAWN_CELLS) {
         let [x0, y0, x1, y1] = c.cell.bbox;
         let colour = c.role.colour();
-        let fill =
-            if c.role.filled() { format!("fill=\"{colour}\" fill-opacity=\"0.16\"") } else { "fill=\"none\"".into() };
+        let fill = format!("fill=\"{colour}\" fill-opacity=\"{}\"", c.role.fill_opacity());
         let _ = writeln!(
             out,
             "<rect class=\"cell role-{role}\" data-task=\"{task}\" data-column=\"{col}\" data-role=\"{role}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" stroke=\"{colour}\" {fill}/>",

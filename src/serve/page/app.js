@@ -418,10 +418,15 @@ function diagnosticTargets(doc) {
   return result;
 }
 
-/** Warnings that quote a name of the metadata (a recipient no registry knows) mark its label. */
+/**
+ * Warnings that quote a name of the metadata (a recipient no registry knows) mark its label; one
+ * located in the table (a task, a row) is about a cell there, even when it quotes the same name.
+ */
 function flagMetadata(panel, doc) {
   for (const d of doc.diagnostics) {
     if (d.severity === "info") continue;
+    const loc = d.location || {};
+    if (loc.task_seq !== undefined || loc.row !== undefined) continue;
     const quoted = [...d.message.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
     for (const label of panel.querySelectorAll(".meta .office")) {
       if (!quoted.includes(label.dataset.raw)) continue;
@@ -502,10 +507,7 @@ function diagnosticList(doc, targets, panel) {
       li.classList.add("linked");
       li.title = "点击定位到通知信息";
       li.addEventListener("click", () => {
-        metaLabel.scrollIntoView({ behavior: "smooth", block: "center" });
-        metaLabel.classList.remove("pulse");
-        void metaLabel.offsetWidth;
-        metaLabel.classList.add("pulse");
+        reveal(metaLabel);
       });
     } else if (hits.length) {
       li.classList.add("linked");
@@ -514,10 +516,7 @@ function diagnosticList(doc, targets, panel) {
         const row = [...panel.querySelectorAll("tr.task")].find((tr) => tr.dataset.taskId === hits[0].task);
         const cell = row && row.querySelector('[data-field="' + hits[0].field + '"]');
         if (!cell) return;
-        cell.scrollIntoView({ behavior: "smooth", block: "center" });
-        cell.classList.remove("pulse");
-        void cell.offsetWidth;
-        cell.classList.add("pulse");
+        reveal(cell);
       });
     }
     list.append(li);
@@ -525,6 +524,15 @@ function diagnosticList(doc, targets, panel) {
   if (!doc.diagnostics.length) list.append(el("li", "muted", "没有发现问题。"));
   box.append(list);
   return box;
+}
+
+/** Scrolls `target` to the middle of the window (smoothly, unless the reader asked for less motion) and pulses it. */
+function reveal(target) {
+  const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  target.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "center" });
+  target.classList.remove("pulse");
+  void target.offsetWidth;
+  target.classList.add("pulse");
 }
 
 // ---------------------------------------------------------------- the page drawing

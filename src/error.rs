@@ -51,6 +51,30 @@ pub enum ErrorKind {
     Output(#[from] OutputError),
 }
 
+impl ErrorKind {
+    /// The stage that failed, as a stable kebab-case name (`source`, `legacy-office`, `text`,
+    /// `html`, `docx`, `pdf`, `xlsx`, `budget`, `table`, `ledger`, `office`, `validate`,
+    /// `schema-violations`, `output`), for bindings and tools that sort failures.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Source(_) => "source",
+            ErrorKind::LegacyOffice => "legacy-office",
+            ErrorKind::Text(_) => "text",
+            ErrorKind::Html(_) => "html",
+            ErrorKind::Docx(_) => "docx",
+            ErrorKind::Pdf(_) => "pdf",
+            ErrorKind::Xlsx(_) => "xlsx",
+            ErrorKind::Budget(_) => "budget",
+            ErrorKind::Table(_) => "table",
+            ErrorKind::Ledger(_) => "ledger",
+            ErrorKind::Office(_) => "office",
+            ErrorKind::Validate(_) => "validate",
+            ErrorKind::SchemaViolations(_) => "schema-violations",
+            ErrorKind::Output(_) => "output",
+        }
+    }
+}
+
 impl Error {
     /// The kind of failure.
     pub fn kind(&self) -> &ErrorKind {
@@ -68,6 +92,15 @@ impl Error {
             self.path = Some(path.to_path_buf());
         }
         self
+    }
+
+    /// True when the input was read but holds no task ledger (a notice without one, a stray
+    /// text file): `batch` reports such a file as skipped rather than failed, unless `--strict`.
+    pub fn is_no_ledger(&self) -> bool {
+        matches!(
+            &*self.kind,
+            ErrorKind::Ledger(LedgerError::NoLedgerTable { .. } | LedgerError::NotInAttachments { .. })
+        )
     }
 
     /// True when the input itself is at fault (bad format, no ledger), false for I/O and usage

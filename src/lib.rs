@@ -67,7 +67,10 @@ pub mod record;
 pub mod serve;
 mod tables;
 
-pub use convert::{convert_bytes, convert_path, convert_source, read_document, Config, RegistryChoice};
+pub use convert::{
+    attachment_candidates, convert_bytes, convert_bytes_beside, convert_path, convert_source, read_document, Config,
+    RegistryChoice,
+};
 pub use diag::{Diagnostic, DiagnosticKind, Location, Severity};
 pub use error::{Error, ErrorKind, Result};
 pub use input::html::HtmlError;

@@ -80,14 +80,14 @@ fn serve_config(args: &ServeArgs) -> Result<ServeConfig, u8> {
         (None, Some(path)) => match std::fs::read_to_string(path) {
             Ok(text) => Some(text.lines().next().unwrap_or("").trim().to_string()),
             Err(e) => {
-                eprintln!("error: cannot read the token file {}: {e}", path.display());
+                note!("error: cannot read the token file {}: {e}", path.display());
                 return Err(USAGE_OR_IO);
             }
         },
         (None, None) => None,
     };
     if token.as_deref().is_some_and(|t| t.len() < 16 || !t.is_ascii() || t.contains(char::is_whitespace)) {
-        eprintln!("error: the token must be at least 16 printable ASCII characters without spaces");
+        note!("error: the token must be at least 16 printable ASCII characters without spaces");
         return Err(USAGE_OR_IO);
     }
     let mut config = ServeConfig::new(convert);
@@ -122,7 +122,7 @@ async fn shutdown_signal() {
         () = interrupt => {},
         () = terminate => {},
     }
-    eprintln!("notice-ingest serve: stopping; finishing the requests in flight");
+    note!("notice-ingest serve: stopping; finishing the requests in flight");
 }
 
 /// `serve`: binds the address, prints it (`listening on http://…/`, which scripts wait for), and
@@ -135,14 +135,14 @@ pub(crate) fn serve(args: &ServeArgs) -> u8 {
     let listener = match std::net::TcpListener::bind(&args.bind).and_then(|l| l.set_nonblocking(true).map(|()| l)) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", printable(&args.bind));
+            note!("error: cannot listen on {}: {e}", printable(&args.bind));
             return USAGE_OR_IO;
         }
     };
     let address = listener.local_addr().map_or_else(|_| args.bind.clone(), |a| a.to_string());
     let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
     if !loopback && config.token.is_none() {
-        eprintln!("warning: listening on {address} without --token: anyone who reaches it can use the API");
+        note!("warning: listening on {address} without --token: anyone who reaches it can use the API");
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -152,13 +152,13 @@ pub(crate) fn serve(args: &ServeArgs) -> u8 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the server's runtime: {e}");
+            note!("error: cannot start the server's runtime: {e}");
             return USAGE_OR_IO;
         }
     };
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        eprintln!(
+        note!(
             "notice-ingest serve: listening on http://{address}/ ({} worker(s), queue {}, bodies up to {} MiB{})",
             config.workers,
             config.queue,
@@ -170,7 +170,7 @@ pub(crate) fn serve(args: &ServeArgs) -> u8 {
     match served {
         Ok(()) => OK,
         Err(e) => {
-            eprintln!("error: the server stopped: {e}");
+            note!("error: the server stopped: {e}");
             USAGE_OR_IO
         }
     }
@@ -187,12 +187,12 @@ pub(crate) fn draw(args: &DrawArgs) -> u8 {
     let source = match read_source(file, config.limits.max_input_bytes) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {}", printable(&e.to_string()));
+            note!("error: {}", printable(&e.to_string()));
             return USAGE_OR_IO;
         }
     };
     if source.format != Format::Pdf {
-        eprintln!(
+        note!(
             "error: {}: draw reads PDF files only, and this file is {}",
             printable(&file.display().to_string()),
             source.format.as_str()
@@ -202,14 +202,14 @@ pub(crate) fn draw(args: &DrawArgs) -> u8 {
     let tasks = match convert_path(file, &config) {
         Ok(doc) => doc.tasks,
         Err(e) => {
-            eprintln!("warning: {}; the page is drawn without cell outlines", printable(&e.to_string()));
+            note!("warning: {}; the page is drawn without cell outlines", printable(&e.to_string()));
             Vec::new()
         }
     };
     let drawing = match draw_pdf_page(&source.bytes, args.page, &tasks, &config.limits) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {}: {}", printable(&file.display().to_string()), printable(&e.to_string()));
+            note!("error: {}: {}", printable(&file.display().to_string()), printable(&e.to_string()));
             return INPUT_ERRORS;
         }
     };
@@ -222,7 +222,7 @@ pub(crate) fn draw(args: &DrawArgs) -> u8 {
         write_atomic(&args.output, drawing.svg.as_bytes()).map_err(|e| e.to_string())
     };
     if let Err(e) = written {
-        eprintln!("error: {e}");
+        note!("error: {e}");
         return USAGE_OR_IO;
     }
     let line = format!(
@@ -234,6 +234,6 @@ pub(crate) fn draw(args: &DrawArgs) -> u8 {
         drawing.outlined,
         if drawing.truncated { "; drawn in part, see the note on the drawing" } else { "" }
     );
-    eprintln!("{}", printable(&line));
+    note!("{}", printable(&line));
     OK
 }

@@ -156,11 +156,18 @@ fn attachment(name: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-/// Prints one line about an API request on standard error, when the service logs.
+/// Prints one line about an API request on standard error, when the service logs; a closed or
+/// failing standard error drops the line (never a panic in a request).
 fn log(shared: &Shared, route: &str, name: &str, status: StatusCode, started: Instant, what: &str) {
     if shared.config.log_requests {
+        use std::io::Write as _;
         let name: String = name.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
-        eprintln!("{route} {name:?} -> {} {what} ({} ms)", status.as_u16(), started.elapsed().as_millis());
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{route} {name:?} -> {} {what} ({} ms)",
+            status.as_u16(),
+            started.elapsed().as_millis()
+        );
     }
 }
 
@@ -196,9 +203,8 @@ async fn convert_request(
     name.clone_from(&upload.name);
     let config = shared.config.convert.clone();
     let (notice_id, tasks, bytes) = run_blocking(shared, move || {
-        // The CLI's message names the file (`convert_bytes` leaves its errors without a path).
-        let doc = crate::convert_bytes(&upload.bytes, &upload.name, &config)
-            .map_err(|e| e.with_path(std::path::Path::new(&upload.name)))?;
+        // Its errors name the upload, as the CLI's name the file.
+        let doc = crate::convert_bytes(&upload.bytes, &upload.name, &config)?;
         let bytes = render(&doc, format)?;
         Ok((doc.notice.id, doc.tasks.len(), bytes))
     })

@@ -648,7 +648,11 @@ fn a_rerun_leaves_no_stale_or_temporary_files() {
         .map(|e| e.path().strip_prefix(&out).unwrap().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["notices/a.txt.json", "report.json", "tasks.csv", "tasks.jsonl"]);
+    // The batch's own outputs (state.json is what a later --incremental run compares against),
+    // and of the removed input nothing: not its notice, not its entry in the state.
+    assert_eq!(left, ["notices/a.txt.json", "report.json", "state.json", "tasks.csv", "tasks.jsonl", "tasks.xlsx"]);
+    let state = std::fs::read_to_string(out.join("state.json")).unwrap();
+    assert!(state.contains("\"a.txt\"") && !state.contains("sub/b.txt"), "{state}");
 }
 
 /// A full disk (simulated by a file-size limit, with SIGXFSZ ignored so writes fail instead):
@@ -679,4 +683,25 @@ fn bad_job_counts_and_a_closed_stdout_are_usage_errors() {
     let o = run_guarded(&["convert", SEED, "-o", "-"], Some("exec >&-"), Duration::from_secs(60));
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("standard output is closed"), "{}", text(&o.stderr));
+}
+
+/// A log reader that goes away (`batch … 2>&1 | head`) must not crash the run: its outputs are
+/// files, and they are all written.
+#[test]
+fn a_closed_log_reader_does_not_stop_a_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_notice-ingest"))
+        .args(["batch", SEED, "fixtures/seed", "-o", s(&out)])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Both read ends closed before the first line is written.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    assert!(out.join("tasks.jsonl").is_file() && out.join("report.json").is_file());
 }

@@ -727,6 +727,7 @@ fn malformed_pages_give_clear_errors_or_diagnostics() {
 }
 mod batch;
 mod hostile;
+mod incremental;
 mod ledgers;
 mod malformed;
 mod notices;

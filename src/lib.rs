@@ -62,6 +62,8 @@ mod offices;
 pub mod output;
 mod people;
 pub mod record;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod tables;
 
 pub use convert::{
@@ -74,6 +76,7 @@ pub use input::html::HtmlError;
 pub use input::ooxml::docx::DocxError;
 pub use input::ooxml::xlsx::XlsxError;
 pub use input::ooxml::ArchiveError;
+pub use input::pdf::draw::{draw_pdf_page, CellRole, DrawError, PageDrawing};
 pub use input::pdf::PdfError;
 pub use input::text::TextError;
 pub use input::{read_source, sniff_format, source_from_bytes, Format, Source, SourceError, NOTICE_EXTENSIONS};

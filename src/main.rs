@@ -105,5 +105,7 @@ fn main() -> ExitCode {
             collect_offices(&inputs, &id, issuer.as_deref(), base.as_deref(), &limits)
         }
         Command::Split { text, registry } => split(&text, registry.as_deref()),
+        Command::Serve(args) => serve(&args),
+        Command::Draw(args) => draw(&args),
     })
 }

@@ -251,6 +251,12 @@ pub(crate) enum Command {
         #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
     },
+    /// Serve the HTTP API (POST /api/convert, /api/draw; GET /api/schema, /healthz) and the review
+    /// page for staff at http://127.0.0.1:8080/ (see --bind).
+    Serve(super::serve::ServeArgs),
+    /// Draw a page of a PDF notice as SVG, as the converter read it (text at its positions,
+    /// rulings), with the cells of its tasks outlined: `notice-ingest draw FILE.pdf --page 2 -o page.svg`.
+    Draw(super::serve::DrawArgs),
 }
 
 #[derive(Subcommand)]
@@ -410,7 +416,8 @@ impl Command {
             Command::Convert { output, .. } => output == Path::new("-"),
             Command::Validate { .. } | Command::Diff { .. } | Command::Offices { .. } | Command::Split { .. } => true,
             Command::ConvertWorker { .. } => true,
-            Command::Batch { .. } | Command::Merge { .. } => false,
+            Command::Batch { .. } | Command::Merge { .. } | Command::Serve(_) => false,
+            Command::Draw(args) => args.output == Path::new("-"),
         }
     }
 }

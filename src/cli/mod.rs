@@ -27,7 +27,9 @@ pub(crate) mod batch;
 pub(crate) mod convert;
 pub(crate) mod misc;
 pub(crate) mod progress;
+pub(crate) mod serve;
 
 pub(crate) use batch::*;
 pub(crate) use convert::*;
 pub(crate) use misc::*;
+pub(crate) use serve::{draw, serve};

@@ -538,4 +538,5 @@ mod malformed;
 mod notices;
 mod real;
 mod renditions;
+mod serve;
 mod spreadsheets;

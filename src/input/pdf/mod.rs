@@ -20,6 +20,7 @@
 mod cmap;
 mod content;
 mod document;
+pub(crate) mod draw;
 mod encoding;
 mod filters;
 mod font;

@@ -8,7 +8,16 @@
 //! Then the cost of isolation: every PDF, DOCX and XLSX rendition of the seed, copied
 //! `BENCH_ISOLATION_COPIES` times (default 20), converted with `--isolate office` (each file in a
 //! child process) and `--isolate off`, with 1 and 2 threads; it prints files/s and the time each
-//! child adds per file. `BENCH_SIZES=0` runs only this part.
+//! child adds per file. `BENCH_SIZES=0` runs only this part (with `BENCH_PDF_FILES=0`).
+//!
+//! Then PDF pages/s (issue #19): every PDF fixture that converts (scanned.pdf and no-ledger.pdf
+//! left out), copied until the corpus holds `BENCH_PDF_FILES` files (default `1000,10000`), run
+//! with 1 and 2 threads, `--isolate` at its default (office: each PDF in a reused child process)
+//! and `off`. It prints pages/s (wall clock), pages per CPU second (user and system time of the
+//! run, workers included: the figure that holds on a shared machine), the speed-up of 2 threads
+//! over 1, the peak resident memory the batch reports (its own) and that of the largest process
+//! of the run (a worker, with isolation). `BENCH_PDF_JOBS=1` runs only one thread;
+//! `BENCH_SIZES=0 BENCH_ISOLATION_COPIES=0` runs only this part.
 
 use std::process::Command;
 use std::time::Instant;
@@ -47,7 +56,10 @@ fn main() {
         }
         println!("{n:>8} speed-up of 2 threads over 1: {:.2}x", rates[1] / rates[0]);
     }
-    isolation_cost(root, exe, &tmp);
+    if std::env::var("BENCH_ISOLATION_COPIES").as_deref() != Ok("0") {
+        isolation_cost(root, exe, &tmp);
+    }
+    pdf_pages(root, exe, &tmp);
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
@@ -96,5 +108,122 @@ fn isolation_cost(root: &str, exe: &str, tmp: &std::path::Path) {
             "",
             (seconds_by_mode[1] / seconds_by_mode[0] - 1.0) * 100.0
         );
+    }
+}
+
+/// Runs `command` (stdout discarded, stderr to `log`) and returns its wall seconds, its CPU
+/// seconds (user and system, its children's included), its stderr, and the largest resident set
+/// of it and its own children (KiB); both from `wait4`.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its resource usage
+fn run_measured(command: &mut Command, log: &std::path::Path) -> (f64, f64, String, i64) {
+    let started = Instant::now();
+    let child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file"))
+        .spawn()
+        .expect("the batch runs");
+    let mut status = 0;
+    // SAFETY: wait4 writes only the status and the rusage it is given; the child is ours.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let seconds = started.elapsed().as_secs_f64();
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let cpu = secs(usage.ru_utime) + secs(usage.ru_stime);
+    (seconds, cpu, std::fs::read_to_string(log).unwrap_or_default(), usage.ru_maxrss)
+}
+
+/// Every PDF fixture that converts, with its page count.
+fn pdf_fixtures(root: &str) -> Vec<(std::path::PathBuf, u32)> {
+    let mut files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(format!("{root}/fixtures"))
+        .into_iter()
+        .flatten()
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .filter(|p| !p.ends_with("scanned.pdf") && !p.ends_with("no-ledger.pdf"))
+        .collect();
+    files.sort();
+    let limits = notice_ingest::Limits::default();
+    files
+        .into_iter()
+        .filter_map(|p| {
+            let source = notice_ingest::read_source(&p, limits.max_input_bytes).ok()?;
+            let (doc, _) = notice_ingest::read_document(&source, &limits).ok()?;
+            Some((p, doc.pages))
+        })
+        .collect()
+}
+
+/// Pages/s of a batch over the PDF fixtures copied to 1,000 and 10,000 files, 1 and 2 threads.
+fn pdf_pages(root: &str, exe: &str, tmp: &std::path::Path) {
+    let sizes: Vec<usize> = std::env::var("BENCH_PDF_FILES")
+        .unwrap_or_else(|_| "1000,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .collect();
+    if sizes.is_empty() {
+        return;
+    }
+    let jobs_list: Vec<usize> = match std::env::var("BENCH_PDF_JOBS").as_deref() {
+        Ok("1") => vec![1],
+        _ => vec![1, 2],
+    };
+    let fixtures = pdf_fixtures(root);
+    let pages_per_pass: u32 = fixtures.iter().map(|(_, p)| p).sum();
+    println!();
+    println!("PDF pages: {} PDF fixtures, {pages_per_pass} pages a pass, copied to each corpus size", fixtures.len());
+    println!(
+        "{:>7} {:>7} {:>8} {:>5} {:>9} {:>10} {:>11} {:>9} {:>13} {:>14} {:>15}",
+        "files",
+        "pages",
+        "isolate",
+        "jobs",
+        "seconds",
+        "pages/s",
+        "files/s",
+        "cpu s",
+        "pages/cpu s",
+        "peak (batch)",
+        "largest process"
+    );
+    for &n in &sizes {
+        let corpus = tmp.join(format!("pdf-{n}"));
+        let mut pages = 0u64;
+        for i in 0..n {
+            let (src, p) = &fixtures[i % fixtures.len()];
+            let dir = corpus.join(format!("copy-{:04}", i / fixtures.len()));
+            std::fs::create_dir_all(&dir).expect("corpus directory");
+            let name = src.strip_prefix(root).unwrap_or(src).to_string_lossy().replace('/', "-");
+            std::fs::copy(src, dir.join(name)).expect("copied");
+            pages += u64::from(*p);
+        }
+        for isolate in ["office", "off"] {
+            let mut rates = Vec::new();
+            for &jobs in &jobs_list {
+                let out = tmp.join(format!("pdf-out-{n}-{isolate}-{jobs}"));
+                let (seconds, cpu, stderr, largest_kib) = run_measured(
+                    Command::new(exe)
+                        .args(["batch", corpus.to_str().unwrap(), "-o", out.to_str().unwrap()])
+                        .args(["--jobs", &jobs.to_string(), "--isolate", isolate])
+                        .env("CI", "1"),
+                    &tmp.join("pdf-batch.log"),
+                );
+                let peak =
+                    stderr.lines().last().and_then(|l| l.split("peak memory ").nth(1)).unwrap_or("unknown").to_string();
+                let largest = format!("{:.1} MiB", largest_kib as f64 / 1024.0);
+                let rate = pages as f64 / seconds;
+                rates.push(rate);
+                println!(
+                    "{n:>7} {pages:>7} {isolate:>8} {jobs:>5} {seconds:>9.2} {rate:>10.1} {:>11.1} {cpu:>9.2} {:>13.1} {peak:>14} {largest:>15}",
+                    n as f64 / seconds,
+                    pages as f64 / cpu
+                );
+                let _ = std::fs::remove_dir_all(&out);
+            }
+            if rates.len() == 2 {
+                println!("{n:>7} {:>7} {isolate:>8} speed-up of 2 threads over 1: {:.2}x", "", rates[1] / rates[0]);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&corpus);
     }
 }

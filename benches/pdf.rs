@@ -4,9 +4,16 @@
 //! model with the PDF front-end, over and over for about `BENCH_SECONDS` seconds per file (default
 //! 3), single-threaded, and prints pages/s and MB/s per file and in total, then the same for the
 //! whole conversion (front-end to validated record), and the process's peak resident memory.
-//! `benches/pdfplumber_baseline.py` measures pdfplumber on the same files for comparison.
+//!
+//! Then against pdfplumber (issue #19), when `python3 -c 'import pdfplumber'` works: in process,
+//! `benches/pdfplumber_baseline.py` on the same files (tables and text of every page); and as
+//! whole processes, side by side in turn, `notice-ingest convert FILE -o -` against the baseline
+//! script given FILE (interpreter start-up and imports included), `BENCH_PROCESS_RUNS` runs each
+//! (default 7), on every PDF rendition of the seed: median wall and CPU seconds of each, and the
+//! ratios. `BENCH_PDFPLUMBER=0` skips both.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use notice_ingest::{convert_source, read_document, source_from_bytes, Config};
@@ -100,5 +107,77 @@ fn main() {
     match peak_rss_mib() {
         Some(m) => println!("peak resident memory: {m:.1} MiB"),
         None => println!("peak resident memory: unknown"),
+    }
+    let have_pdfplumber = std::env::var("BENCH_PDFPLUMBER").as_deref() != Ok("0")
+        && Command::new("python3")
+            .args(["-c", "import pdfplumber"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if !have_pdfplumber {
+        println!("\npdfplumber: not run (python3 -c 'import pdfplumber' fails, or BENCH_PDFPLUMBER=0)");
+        return;
+    }
+    println!("\npdfplumber in process (benches/pdfplumber_baseline.py 1):");
+    let baseline = root.join("benches/pdfplumber_baseline.py");
+    let _ = Command::new("python3").arg(&baseline).arg("1").current_dir(root).status();
+    whole_processes(root, &baseline);
+}
+
+/// Wall and CPU seconds of one whole process (its output discarded).
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its resource usage
+fn time_process(command: &mut Command) -> (f64, f64) {
+    let started = Instant::now();
+    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the command runs");
+    let mut status = 0;
+    // SAFETY: wait4 writes only the status and the rusage it is given; the child is ours.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let wall = started.elapsed().as_secs_f64();
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (wall, secs(usage.ru_utime) + secs(usage.ru_stime))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// notice-ingest against pdfplumber as whole processes, in turn, on each PDF rendition of the seed.
+fn whole_processes(root: &Path, baseline: &Path) {
+    let exe = env!("CARGO_BIN_EXE_notice-ingest");
+    let runs: usize = std::env::var("BENCH_PROCESS_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(7).max(1);
+    let list = std::fs::read_to_string(root.join("fixtures/seed-renditions.list")).expect("the renditions list");
+    println!("\nwhole processes, in turn, median of {runs} (after one warm-up each): ours `convert FILE -o -`, pdfplumber the baseline script on FILE");
+    println!(
+        "{:<32} {:>10} {:>9} {:>12} {:>11} {:>9} {:>9}",
+        "file", "ours wall", "ours cpu", "plumber wall", "plumber cpu", "wall ×", "cpu ×"
+    );
+    for rel in list.lines().filter(|l| !l.starts_with('#') && l.ends_with(".pdf")) {
+        let file = root.join(rel);
+        let ours = || time_process(Command::new(exe).args(["convert", file.to_str().unwrap(), "-o", "-"]));
+        let theirs = || time_process(Command::new("python3").arg(baseline).arg(&file));
+        ours();
+        theirs();
+        let (mut ow, mut oc, mut tw, mut tc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (w, c) = ours();
+            ow.push(w);
+            oc.push(c);
+            let (w, c) = theirs();
+            tw.push(w);
+            tc.push(c);
+        }
+        let (ow, oc, tw, tc) = (median(ow), median(oc), median(tw), median(tc));
+        println!(
+            "{:<32} {:>9.1}ms {:>7.1}ms {:>11.0}ms {:>9.0}ms {:>8.0}× {:>8.0}×",
+            Path::new(rel).file_name().unwrap().to_string_lossy(),
+            ow * 1e3,
+            oc * 1e3,
+            tw * 1e3,
+            tc * 1e3,
+            tw / ow,
+            tc / oc.max(1e-4)
+        );
     }
 }

@@ -3,9 +3,12 @@
 For each PDF with a ledger in fixtures/pdf (scanned.pdf and no-ledger.pdf excluded) every page gets
 page.extract_tables() and page.extract_text(); the whole pass is repeated N times (default 5).
 Prints pages, bytes, seconds, pages/s and MB/s per file and in total (time.perf_counter), and the
-peak RSS of this process (resource.getrusage). The Rust PDF stage must beat this by 20x.
+peak RSS of this process (resource.getrusage).
 
-Run: pip install pdfplumber; python3 benches/pdfplumber_baseline.py [N]
+Given PDF paths instead, it reads each of them once (every page's tables and text) and prints
+nothing: that is the whole-process run `cargo bench --bench pdf` times against ours.
+
+Run: pip install pdfplumber; python3 benches/pdfplumber_baseline.py [N | FILE.pdf ...]
 """
 import logging
 import os
@@ -32,6 +35,10 @@ def run(path):
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1].endswith(".pdf"):
+        for path in sys.argv[1:]:
+            run(path)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     files = sorted(f for f in os.listdir(ROOT) if f.endswith(".pdf") and f not in SKIP)
     print(f"pdfplumber {pdfplumber.__version__}, {n} repetitions")

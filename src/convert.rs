@@ -114,8 +114,8 @@ fn read_model(source: &Source, limits: &Limits, budget: &Budget) -> Result<Front
         Format::Html => crate::input::html::read_html_with(bytes, limits)?,
         Format::Docx => crate::input::ooxml::docx::read_docx_with(bytes, limits)?,
         Format::Xlsx => crate::input::ooxml::xlsx::read_xlsx_with(bytes, limits)?,
-        Format::Pdf => match crate::pdf::read_pdf_with(bytes, limits, budget) {
-            Err(crate::pdf::PdfError::NoTextLayer { .. }) => {
+        Format::Pdf => match crate::input::pdf::read_pdf_with(bytes, limits, budget) {
+            Err(crate::input::pdf::PdfError::NoTextLayer { .. }) => {
                 let read = crate::input::scan::read_scan(bytes, limits, budget)?;
                 scan = Some(read.report);
                 (read.document, read.diagnostics)
@@ -218,16 +218,59 @@ pub fn convert_path(path: &Path, config: &Config) -> Result<NoticeDocument> {
 /// [`convert_path`] for a file already read: `source.path` names the folder its attachments are
 /// looked for in.
 pub fn convert_source_in_folder(source: &Source, config: &Config) -> Result<NoticeDocument> {
+    let is_file = |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.is_file());
+    let open = |p: &Path| read_source(p, config.limits.max_input_bytes).map_err(crate::Error::from);
+    convert_with_attachments(source, config, is_file, open)
+}
+
+/// Converts a notice page with its attachments held in memory (a table of files, an archive):
+/// `beside(name)` gives the bytes of the file of that name saved beside the page, if there is
+/// one. The attachments are found by the rule [`convert_path`] uses in a folder (see
+/// [`attachment_candidates`]) and read with the page as one notice, each named `name_hint`'s
+/// folder joined with its name; a name `beside` does not give is not there. `bytes` and every
+/// attachment are bounded by `config.limits.max_input_bytes`, as [`convert_bytes`] bounds a file.
+pub fn convert_bytes_beside<'a>(
+    bytes: &[u8],
+    name_hint: &str,
+    beside: impl Fn(&str) -> Option<&'a [u8]>,
+    config: &Config,
+) -> Result<NoticeDocument> {
+    let from_memory = |path: &Path, bytes: &[u8]| -> Result<Source> {
+        let limit = config.limits.max_input_bytes;
+        if bytes.len() as u64 > limit {
+            let error =
+                crate::input::SourceError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit };
+            return Err(crate::Error::from(error).with_path(path));
+        }
+        Ok(crate::input::source_from_bytes(path, bytes.to_vec())?)
+    };
+    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source = from_memory(Path::new(name_hint), bytes)?;
+    let exists = |p: &Path| beside(&name_of(p)).is_some();
+    let open = |p: &Path| match beside(&name_of(p)) {
+        Some(bytes) => from_memory(p, bytes),
+        None => Err(crate::input::SourceError::Empty { path: p.to_path_buf() }.into()),
+    };
+    convert_with_attachments(&source, config, exists, open)
+}
+
+/// Converts `source` with the attachments it links: `exists` says whether a file is there,
+/// `open` reads it (an attachment that cannot be read is a warning, not the notice's error).
+fn convert_with_attachments(
+    source: &Source,
+    config: &Config,
+    exists: impl Fn(&Path) -> bool,
+    open: impl Fn(&Path) -> Result<Source>,
+) -> Result<NoticeDocument> {
     let path = source.path.as_path();
     let budget = Budget::start(&config.limits);
     let page = read_file(source, SourceRole::Page, config, None, &budget).map_err(|e| e.with_path(path))?;
     let mut attachments = Vec::new();
     let mut notes = Vec::new();
-    for file in attachment_files(path, &page.meta.attachments) {
+    for file in pick_attachments(path, &link_candidates(&page.meta.attachments), exists) {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let read = read_source(&file, config.limits.max_input_bytes)
-            .map_err(crate::Error::from)
-            .and_then(|s| read_file(&s, SourceRole::Attachment, config, Some(&page.registry), &budget));
+        let read =
+            open(&file).and_then(|s| read_file(&s, SourceRole::Attachment, config, Some(&page.registry), &budget));
         match read {
             Ok(a) => attachments.push(a),
             Err(e) => notes.push(Diagnostic::warning(
@@ -238,6 +281,21 @@ pub fn convert_source_in_folder(source: &Source, config: &Config) -> Result<Noti
         }
     }
     assemble(page, attachments, notes, config).map_err(|e| e.with_path(path))
+}
+
+/// The files a notice page links as attachments (附件), as names to look for beside it: one list
+/// per link, in link order, each holding the names to try in turn (the link's file name, then
+/// the link's text plus the file's extension). [`convert_path`] reads, for each link, the first
+/// name that is a file in the page's folder (other than the page, and not already read). For
+/// callers that hold a folder's files elsewhere (a Spark table) and group pages with their
+/// attachments themselves. Only web pages link attachments; other formats give none.
+pub fn attachment_candidates(source: &Source, limits: &Limits) -> Result<Vec<Vec<String>>> {
+    if source.format != Format::Html {
+        return Ok(Vec::new());
+    }
+    let (doc, _) = crate::input::html::read_html_with(&source.bytes, limits)
+        .map_err(|e| crate::Error::from(e).with_path(&source.path))?;
+    Ok(link_candidates(&crate::notice::read_attachments(&doc)))
 }
 
 #[cfg(feature = "batch")]
@@ -257,9 +315,10 @@ pub fn linked_attachment_files(path: &Path, config: &Config) -> Vec<std::path::P
 }
 
 /// Converts a notice held in memory: `bytes` are the file, `name_hint` its name (the extension
-/// tells DOCX from XLSX, and appears as the document's `source.path`). Attachments are not looked
-/// for (there is no folder): see [`convert_path`]. The result has passed schema validation.
-/// Bytes above `config.limits.max_input_bytes` are refused before anything is copied.
+/// tells DOCX from XLSX, and appears as the document's `source.path` and in errors). Attachments
+/// are not looked for (there is no folder): see [`convert_path`] and [`convert_bytes_beside`]. The
+/// result has passed schema validation. Bytes above `config.limits.max_input_bytes` are refused
+/// before anything is copied.
 pub fn convert_bytes(bytes: &[u8], name_hint: &str, config: &Config) -> Result<NoticeDocument> {
     let path = Path::new(name_hint);
     let limit = config.limits.max_input_bytes;
@@ -268,7 +327,7 @@ pub fn convert_bytes(bytes: &[u8], name_hint: &str, config: &Config) -> Result<N
         return Err(crate::Error::from(error).with_path(path));
     }
     let source = crate::input::source_from_bytes(path, bytes.to_vec())?;
-    convert_source(&source, config)
+    convert_source(&source, config).map_err(|e| e.with_path(path))
 }
 
 /// Converts a notice already read into memory. The result has passed schema validation.
@@ -282,9 +341,33 @@ pub fn convert_source(source: &Source, config: &Config) -> Result<NoticeDocument
 /// The files beside `page` that its attachment links name, in link order, each once: the link's
 /// file name (percent-decoded), else the attachment's title plus the link's extension. Only the
 /// last path segment of a link is used, so no link can point outside the page's folder.
+#[cfg(feature = "batch")]
 fn attachment_files(page: &Path, attachments: &[Attachment]) -> Vec<std::path::PathBuf> {
+    pick_attachments(page, &link_candidates(attachments), |p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+}
+
+/// For each link's candidate names, the first that `exists` beside `page` (other than the page
+/// and the files already picked), in link order.
+fn pick_attachments(page: &Path, links: &[Vec<String>], exists: impl Fn(&Path) -> bool) -> Vec<std::path::PathBuf> {
     let Some(dir) = page.parent() else { return Vec::new() };
     let mut found: Vec<std::path::PathBuf> = Vec::new();
+    for names in links {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate != page && !found.contains(&candidate) && exists(&candidate) {
+                found.push(candidate);
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The names each attachment link may be saved under beside its page (see
+/// [`attachment_candidates`]); links to other web pages or to files that are not notices are
+/// left out.
+fn link_candidates(attachments: &[Attachment]) -> Vec<Vec<String>> {
+    let mut links = Vec::new();
     for a in attachments {
         let Some(href) = a.href.as_deref() else { continue };
         let path_part = href.split(['?', '#']).next().unwrap_or("");
@@ -295,19 +378,9 @@ fn attachment_files(page: &Path, attachments: &[Attachment]) -> Vec<std::path::P
             continue;
         }
         let by_title = format!("{}.{ext}", a.title.replace(['/', '\\'], "_"));
-        for name in [decoded, by_title] {
-            if name.is_empty() || name.starts_with('.') {
-                continue;
-            }
-            let candidate = dir.join(&name);
-            let is_file = std::fs::metadata(&candidate).is_ok_and(|m| m.is_file());
-            if is_file && candidate != page && !found.contains(&candidate) {
-                found.push(candidate);
-                break;
-            }
-        }
+        links.push([decoded, by_title].into_iter().filter(|n| !n.is_empty() && !n.starts_with('.')).collect());
     }
-    found
+    links
 }
 
 /// One notice from its page and the attachments read with it: the page's metadata; the sections

@@ -32,7 +32,7 @@ pub enum ErrorKind {
     #[error("DOCX: {0}")]
     Docx(#[from] crate::input::ooxml::docx::DocxError),
     #[error("PDF: {0}")]
-    Pdf(#[from] crate::pdf::PdfError),
+    Pdf(#[from] crate::input::pdf::PdfError),
     #[error("PDF (scan): {0}")]
     Scan(#[from] crate::input::scan::ScanError),
     #[error("XLSX: {0}")]
@@ -51,6 +51,31 @@ pub enum ErrorKind {
     SchemaViolations(Vec<SchemaViolation>),
     #[error(transparent)]
     Output(#[from] OutputError),
+}
+
+impl ErrorKind {
+    /// The stage that failed, as a stable kebab-case name (`source`, `legacy-office`, `text`,
+    /// `html`, `docx`, `pdf`, `scan`, `xlsx`, `budget`, `table`, `ledger`, `office`, `validate`,
+    /// `schema-violations`, `output`), for bindings and tools that sort failures.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Source(_) => "source",
+            ErrorKind::LegacyOffice => "legacy-office",
+            ErrorKind::Text(_) => "text",
+            ErrorKind::Html(_) => "html",
+            ErrorKind::Docx(_) => "docx",
+            ErrorKind::Pdf(_) => "pdf",
+            ErrorKind::Scan(_) => "scan",
+            ErrorKind::Xlsx(_) => "xlsx",
+            ErrorKind::Budget(_) => "budget",
+            ErrorKind::Table(_) => "table",
+            ErrorKind::Ledger(_) => "ledger",
+            ErrorKind::Office(_) => "office",
+            ErrorKind::Validate(_) => "validate",
+            ErrorKind::SchemaViolations(_) => "schema-violations",
+            ErrorKind::Output(_) => "output",
+        }
+    }
 }
 
 impl Error {
@@ -72,6 +97,15 @@ impl Error {
         self
     }
 
+    /// True when the input was read but holds no task ledger (a notice without one, a stray
+    /// text file): `batch` reports such a file as skipped rather than failed, unless `--strict`.
+    pub fn is_no_ledger(&self) -> bool {
+        matches!(
+            &*self.kind,
+            ErrorKind::Ledger(LedgerError::NoLedgerTable { .. } | LedgerError::NotInAttachments { .. })
+        )
+    }
+
     /// True when the input itself is at fault (bad format, no ledger), false for I/O and usage
     /// failures. The CLI maps the first to exit code 1 and the second to 2.
     pub fn is_input_problem(&self) -> bool {
@@ -81,6 +115,8 @@ impl Error {
                 | ErrorKind::Output(_)
                 | ErrorKind::Office(_)
                 | ErrorKind::Validate(ValidateError::BadSchema { .. })
+                // The machine lacks tesseract: nothing is wrong with the scan.
+                | ErrorKind::Scan(crate::input::scan::ScanError::NoTesseract(_))
         )
     }
 }

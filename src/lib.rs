@@ -5,7 +5,7 @@
 //!
 //! 1. `input` — read bytes ([`read_source`]: size limit, regular files only), sniff the
 //!    [`Format`] and the charset; one front-end per format (`input/text`, `input/html`,
-//!    `input/ooxml/{docx,xlsx}`, `pdf`) produces the one format-neutral document model in
+//!    `input/ooxml/{docx,xlsx}`, `input/pdf`) produces the one format-neutral document model in
 //!    [`model`]: headings, paragraphs, tables as grids of cells with spans and page provenance
 //!    ([`read_document`] stops here).
 //! 2. `tables` — expand spans and stitch tables across pages (drop repeated headers and print
@@ -60,18 +60,24 @@ mod normalize;
 mod notice;
 mod offices;
 pub mod output;
-mod pdf;
 mod people;
 pub mod record;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod tables;
 
-pub use convert::{convert_bytes, convert_path, convert_source, read_document, Config, RegistryChoice};
+pub use convert::{
+    attachment_candidates, convert_bytes, convert_bytes_beside, convert_path, convert_source, read_document, Config,
+    RegistryChoice,
+};
 pub use diag::{Diagnostic, DiagnosticKind, Location, Severity};
 pub use error::{Error, ErrorKind, Result};
 pub use input::html::HtmlError;
 pub use input::ooxml::docx::DocxError;
 pub use input::ooxml::xlsx::XlsxError;
 pub use input::ooxml::ArchiveError;
+pub use input::pdf::draw::{draw_pdf_page, CellRole, DrawError, PageDrawing};
+pub use input::pdf::PdfError;
 pub use input::scan::ScanError;
 pub use input::text::TextError;
 pub use input::{read_source, sniff_format, source_from_bytes, Format, Source, SourceError, NOTICE_EXTENSIONS};
@@ -79,7 +85,6 @@ pub use ledger::{HeaderVocabulary, LedgerError};
 pub use limits::{peak_memory_kib, BudgetExceeded, Limits, MIB};
 pub use offices::{draft_registry, OfficeEntry, OfficeError, OfficeKind, OfficeRef, OfficeRegistry};
 pub use output::{render, write_atomic, OutputError, OutputFormat};
-pub use pdf::PdfError;
 pub use record::validate::{SchemaValidator, SchemaViolation, ValidateError};
 pub use record::{NoticeDocument, Task, SCHEMA_VERSION};
 pub use tables::TableError;

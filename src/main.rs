@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         }
     };
     if cli.command.writes_stdout() && !stdout_is_open() {
-        eprintln!("error: standard output is closed; nothing could be written (use -o DIR to write files)");
+        note!("error: standard output is closed; nothing could be written (use -o DIR to write files)");
         return ExitCode::from(USAGE_OR_IO);
     }
     ExitCode::from(match cli.command {
@@ -42,6 +42,10 @@ fn main() -> ExitCode {
             inputs,
             output,
             jobs,
+            exclude,
+            incremental,
+            prune,
+            strict,
             isolate,
             worker_memory_mib,
             fail_on,
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
             shard,
             registry,
             limits,
+            verbose,
         } => {
             let fail_on = match fail_on {
                 FailOn::Error => Severity::Error,
@@ -60,7 +65,18 @@ fn main() -> ExitCode {
                 Ok(config) => {
                     let worker = worker(isolate, worker_memory_mib, registry.as_deref(), &limits, &config);
                     let outputs = BatchOutputs { out_dir: output, report, junit, sqlite };
-                    batch(&inputs, outputs, jobs.map(usize::from), fail_on, shard.as_deref(), worker, &config)
+                    let flags = BatchFlags {
+                        jobs: jobs.map(usize::from),
+                        fail_on,
+                        shard: shard.as_deref(),
+                        exclude: &exclude,
+                        incremental,
+                        prune,
+                        strict,
+                        verbose,
+                        fingerprint: config_fingerprint(registry.as_deref(), &limits),
+                    };
+                    batch(&inputs, outputs, flags, worker, &config)
                 }
                 Err(code) => code,
             }
@@ -89,5 +105,7 @@ fn main() -> ExitCode {
             collect_offices(&inputs, &id, issuer.as_deref(), base.as_deref(), &limits)
         }
         Command::Split { text, registry } => split(&text, registry.as_deref()),
+        Command::Serve(args) => serve(&args),
+        Command::Draw(args) => draw(&args),
     })
 }

@@ -19,14 +19,20 @@ pub fn without_whitespace(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Han ideographs (the common blocks).
+/// Han ideographs: the CJK Unified Ideographs with extension A, the compatibility ideographs, and
+/// the supplementary and tertiary ideographic planes (extensions B to H and their successors).
 pub fn is_han(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
-/// Han characters and CJK punctuation (full-width forms included).
+/// Whether a character is written without spaces around it in Chinese text: Han ideographs, CJK
+/// punctuation and symbols, radicals, kana, hangul, vertical and fullwidth forms, general
+/// punctuation (quotes, dashes, ellipsis) and the middle dot of transcribed names. A line break
+/// between two such characters joins with nothing; one between two others with a space.
 pub fn is_cjk(c: char) -> bool {
-    is_han(c) || is_cjk_punct(c)
+    matches!(c as u32,
+        0x00B7 | 0x2010..=0x206F | 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
 }
 
 /// Normalizes the whitespace of a multi-line text without touching its wording:
@@ -98,6 +104,19 @@ fn clean_line(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_cjk_predicate_covers_ideographs_and_cjk_punctuation() {
+        let every = (0..=0x3FFFFu32).filter_map(char::from_u32);
+        assert!(every.filter(|&c| is_han(c) || is_cjk_punct(c)).all(is_cjk));
+        for c in ['一', '龥', '㐀', '𠀀', '𱍐', '、', '。', '（', '“', '—', '·', 'あ', '한'] {
+            assert!(is_cjk(c), "{c}");
+        }
+        for c in ['a', '1', ' ', '-', '/', 'é'] {
+            assert!(!is_cjk(c), "{c}");
+        }
+        assert!(!is_han('䷀') && !is_han('あ') && !is_han('、') && is_han('𱍐'));
+    }
 
     #[test]
     fn removes_only_spaces_nobody_typed() {

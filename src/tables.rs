@@ -134,6 +134,12 @@ pub fn is_page_furniture(text: &str) -> bool {
 /// page's title (`11/29/26, 10:42 PM 关于…`, `2023/11/29 10:32`), the page's address with a page
 /// counter (`file:///…/notice.html 1/7`), a bare counter (`3/7`).
 pub fn is_print_furniture(text: &str) -> bool {
+    // Every alternative starts with a digit or with `file`/`http` (`ﬁle` with a ligature): most
+    // lines are refused here, and a notice without such a line never compiles the pattern.
+    let first = text.trim_start().chars().next();
+    if !first.is_some_and(|c| c.is_numeric() || matches!(c, 'f' | 'h' | '\u{FB01}' | '\u{FB02}')) {
+        return false;
+    }
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(

@@ -25,6 +25,9 @@ pub struct InputFile {
     pub attached_to: Option<String>,
     /// This file is a page whose attachments are among the inputs.
     pub has_attachments: bool,
+    /// The files beside this page that its links name, which its conversion reads with it
+    /// (whether or not they are inputs): their content is part of its own for `--incremental`.
+    pub linked: Vec<PathBuf>,
 }
 
 impl InputFile {
@@ -58,6 +61,7 @@ pub fn group_attachments(inputs: &mut [InputFile], config: &Config) {
             continue;
         }
         let key = inputs[page].key.clone();
+        inputs[page].linked = files.clone();
         for file in files {
             if let Some(&n) = by_identity.get(&identity(&file)) {
                 if n != page && inputs[n].attached_to.is_none() && !inputs[n].has_attachments {
@@ -161,7 +165,8 @@ pub fn discover_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, BatchError> {
     // (input, identity) pairs.
     let mut found: Vec<(InputFile, PathBuf)> = Vec::new();
     let mut add = |key: String, path: PathBuf, problem: Option<String>, same: PathBuf| {
-        found.push((InputFile { key, path, problem, attached_to: None, has_attachments: false }, same));
+        let input = InputFile { key, path, problem, attached_to: None, has_attachments: false, linked: Vec::new() };
+        found.push((input, same));
     };
     for arg in args {
         let meta = std::fs::metadata(arg).map_err(|source| BatchError::Input { path: arg.clone(), source })?;
@@ -250,4 +255,29 @@ pub fn input_set_id(inputs: &[InputFile]) -> String {
         hasher.update(b"\n");
     }
     hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Leaves out the inputs that `patterns` (globs) name and returns how many. A pattern without
+/// `/` is matched against each part of an input's key (its file name, or a folder it is under:
+/// `说明.txt`, `*.doc`, `drafts`); a pattern with `/` against the whole key (`2023/*.pdf`,
+/// `drafts/**`), where `*` stays within one folder and `**` crosses folders.
+pub fn exclude_inputs(inputs: &mut Vec<InputFile>, patterns: &[String]) -> Result<usize, BatchError> {
+    let mut parts = globset::GlobSetBuilder::new();
+    let mut keys = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|source| BatchError::BadExclude { pattern: pattern.clone(), source })?;
+        if pattern.contains('/') {
+            keys.add(glob);
+        } else {
+            parts.add(glob);
+        }
+    }
+    let bad = |source| BatchError::BadExclude { pattern: patterns.join(" "), source };
+    let (parts, keys) = (parts.build().map_err(bad)?, keys.build().map_err(bad)?);
+    let before = inputs.len();
+    inputs.retain(|i| !(keys.is_match(&i.key) || i.key.split('/').any(|part| parts.is_match(part))));
+    Ok(before - inputs.len())
 }

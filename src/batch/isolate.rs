@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::contain_panic;
 use super::inputs::InputFile;
+use super::{contain_panic, Failure};
 use crate::convert::Config;
 use crate::record::NoticeDocument;
 
@@ -57,6 +57,9 @@ pub struct Worker {
 pub enum WorkerReply {
     Document(Box<NoticeDocument>),
     Error(String),
+    /// The file holds no task ledger (the message says what was seen).
+    #[serde(rename = "no-ledger")]
+    NoLedger(String),
 }
 
 /// Converts bytes already read, as [`convert_path`] would the file at `path` (a page's
@@ -106,6 +109,7 @@ pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Wr
         };
         let reply = match contain_panic(|| convert_bytes(&path, bytes, config)) {
             Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
+            Ok(Err(e)) if e.is_no_ledger() => WorkerReply::NoLedger(e.to_string()),
             Ok(Err(e)) => WorkerReply::Error(e.to_string()),
             Err(message) => WorkerReply::Error(message),
         };
@@ -215,9 +219,9 @@ pub(super) struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Converts `bytes` (read from `input`) in a child; `Err` holds the file's error message. A
+    /// Converts `bytes` (read from `input`) in a child; `Err` says why the file gave no notice. A
     /// child that fails is ended, and the next file gets a fresh one.
-    pub(super) fn convert(&self, input: &InputFile, bytes: &[u8], worker: &Worker) -> Result<NoticeDocument, String> {
+    pub(super) fn convert(&self, input: &InputFile, bytes: &[u8], worker: &Worker) -> Result<NoticeDocument, Failure> {
         // The path travels as text; the document and messages show a path lossily in any case.
         let path = PathBuf::from(input.path.to_string_lossy().into_owned());
         let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -256,15 +260,16 @@ impl WorkerPool {
             }
             return match reply {
                 WorkerReply::Document(doc) => Ok(*doc),
-                WorkerReply::Error(message) => Err(message),
+                WorkerReply::Error(message) => Err(Failure::Error(message)),
+                WorkerReply::NoLedger(message) => Err(Failure::NoLedger(message)),
             };
         }
         let (status, said) = process.finish(true);
         if timed_out.load(std::sync::atomic::Ordering::SeqCst) {
             let limit = worker.timeout.map_or(0.0, |t| t.as_secs_f64());
-            return Err(format!(
+            return Err(Failure::Error(format!(
                 "the conversion did not finish within {limit:.0} s (--time-budget plus a grace period) and its process was stopped"
-            ));
+            )));
         }
         let said_part = if said.is_empty() { String::new() } else { format!(": {said}") };
         #[cfg(unix)]
@@ -274,13 +279,13 @@ impl WorkerPool {
                 6 | 9 => format!("; out of memory within its limit{memory}?"),
                 _ => String::new(),
             };
-            return Err(format!(
+            return Err(Failure::Error(format!(
                 "the conversion process was killed by signal {signal} ({}){said_part}{hint}; the parser could not contain this file",
                 signal_name(signal)
-            ));
+            )));
         }
         let status = status.map_or_else(|| "lost".to_string(), |s| s.to_string());
-        Err(format!("the conversion process failed ({status}){said_part}"))
+        Err(Failure::Error(format!("the conversion process failed ({status}){said_part}")))
     }
 }
 

@@ -1,15 +1,18 @@
 //! `merge`: the output directories of the shards of one input set into exactly what one run over
 //! the whole set writes.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::outdir::lock_output;
+use super::state::{write_state, FileState, RunState, STATE_FILE, STATE_FORMAT};
 use super::{output_error, BatchError};
 use crate::output::report::{FileReport, FileStatus, ShardInfo, Totals, REPORT_FORMAT};
-use crate::output::{csv_writer, CsvSink, JsonlSink, ReportSink, Sink, SinkItem, CSV_BOM};
+use crate::output::{
+    csv_writer, render, write_csv_tasks, CsvSink, JsonlSink, OutputFormat, ReportSink, Sink, SinkItem,
+};
+use crate::record::NoticeDocument;
 
 /// A batch report as read back (for `merge`).
 #[derive(Debug, Deserialize)]
@@ -86,17 +89,20 @@ fn check_shard_set(shards: &[(PathBuf, Option<ShardInfo>, usize)]) -> Result<(),
     Ok(())
 }
 
-/// Joins the outputs of shard runs (`DIR/report.json`, `tasks.jsonl`, `tasks.csv`, `notices/`)
-/// into `out`, byte for byte what one unsharded run would have written.
+/// Joins the outputs of shard runs (`DIR/report.json`, `notices/`, `state.json`) into `out`,
+/// byte for byte what one unsharded run would have written: the notices are copied, and the
+/// batch-wide files (`tasks.jsonl`, `tasks.csv`, `tasks.xlsx`, the report, the state) are written
+/// anew from them, in key order, a notice that several shards gave first written once.
 pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError> {
     struct Shard {
         files: std::vec::IntoIter<FileReport>,
-        jsonl: std::io::Lines<std::io::BufReader<std::fs::File>>,
-        csv: csv::Reader<std::io::BufReader<std::fs::File>>,
         dir: PathBuf,
     }
     let mut shards = Vec::new();
     let mut infos = Vec::new();
+    // The shards' states by key, while every shard has one of the same version and configuration.
+    let mut states: Option<(String, std::collections::HashMap<String, FileState>)> =
+        Some((String::new(), Default::default()));
     for dir in dirs {
         let not_output = |reason: String| BatchError::NotBatchOutput { path: dir.clone(), reason };
         let text =
@@ -106,30 +112,33 @@ pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError>
             return Err(not_output(format!("report format {:?}, expected {REPORT_FORMAT:?}", report.format)));
         }
         infos.push((dir.clone(), report.shard.clone(), report.files.len()));
-        let open = |name: &str| std::fs::File::open(dir.join(name)).map_err(|e| not_output(format!("{name}: {e}")));
-        let mut file = std::io::BufReader::new(open("tasks.csv")?);
-        let mut bom = [0u8; 3];
-        std::io::Read::read_exact(&mut file, &mut bom).map_err(|e| not_output(format!("tasks.csv: {e}")))?;
-        if bom != CSV_BOM {
-            return Err(not_output("tasks.csv does not start with a byte-order mark".into()));
-        }
-        let csv = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
-        shards.push(Shard {
-            files: report.files.into_iter(),
-            jsonl: std::io::BufReader::new(open("tasks.jsonl")?).lines(),
-            csv,
-            dir: dir.clone(),
-        });
+        let state: Option<RunState> =
+            std::fs::read(dir.join(STATE_FILE)).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        states = match (states, state) {
+            (Some((fingerprint, mut files)), Some(state))
+                if state.format == STATE_FORMAT && (fingerprint.is_empty() || fingerprint == state.fingerprint) =>
+            {
+                files.extend(state.files.into_iter().map(|f| (f.key.clone(), f)));
+                Some((state.fingerprint, files))
+            }
+            _ => None,
+        };
+        shards.push(Shard { files: report.files.into_iter(), dir: dir.clone() });
     }
     check_shard_set(&infos)?;
     let _lock = lock_output(out)?;
-    let mut jsonl = JsonlSink::create(&out.join("tasks.jsonl"))?;
-    let mut csv = CsvSink::create(&out.join("tasks.csv"))?;
+    let mut sinks: Vec<Box<dyn Sink>> = vec![
+        Box::new(JsonlSink::create(&out.join("tasks.jsonl"))?),
+        Box::new(CsvSink::create(&out.join("tasks.csv"))?),
+    ];
+    #[cfg(feature = "xlsx")]
+    sinks.push(Box::new(crate::output::xlsx::TasksWorkbookSink::create(&out.join("tasks.xlsx"))?));
     let mut report = ReportSink::create(&out.join("report.json"), None)?;
     let mut last_key: Option<(String, usize)> = None;
     let mut heads: Vec<Option<FileReport>> = shards.iter_mut().map(|s| s.files.next()).collect();
     let mut totals = Totals::default();
     let mut seen_notices: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut merged_states = Vec::new();
     loop {
         let next = heads
             .iter()
@@ -144,84 +153,67 @@ pub fn merge_outputs(dirs: &[PathBuf], out: &Path) -> Result<Totals, BatchError>
                 shards[i].dir.display()
             )));
         }
-        last_key = Some((key, i));
+        last_key = Some((key.clone(), i));
         let mut entry = heads[i].take().expect("chosen head exists");
         heads[i] = shards[i].files.next();
-        let shard = &mut shards[i];
-        let broken = |what: &str| BatchError::NotBatchOutput {
-            path: shard.dir.clone(),
-            reason: format!("{what} ends before the report says"),
-        };
+        let shard = &shards[i];
         // A notice that two shards each gave first is one notice here, as in one run: the later
-        // file's tasks are read past, not written.
-        let mut skip_tasks = 0;
+        // file is a duplicate of the first of all the shards.
         if matches!(entry.status, FileStatus::Ok | FileStatus::Duplicate) {
             if let Some(id) = entry.notice_id.clone() {
                 match seen_notices.get(&id) {
-                    Some(first_path) => {
-                        // A shard's own first file, or a duplicate of one: named by the first file
-                        // of all the shards.
-                        if entry.status == FileStatus::Ok {
-                            skip_tasks = entry.tasks;
-                        }
-                        entry = entry.into_duplicate(first_path);
-                    }
+                    Some(first_path) => entry = entry.into_duplicate(first_path),
                     None => {
                         seen_notices.insert(id, entry.path.clone());
                     }
                 }
             }
         }
-        for _ in 0..skip_tasks {
-            shard.jsonl.next().ok_or_else(|| broken("tasks.jsonl"))?.map_err(output_error(&shard.dir))?;
-            let mut record = csv::ByteRecord::new();
-            if !shard
-                .csv
-                .read_byte_record(&mut record)
-                .map_err(|e| BatchError::Output { path: shard.dir.join("tasks.csv"), source: e.into() })?
-            {
-                return Err(broken("tasks.csv"));
-            }
-        }
-        let mut lines = Vec::new();
-        let mut rows = Vec::new();
-        if matches!(entry.status, FileStatus::Ok | FileStatus::Duplicate) {
-            for _ in 0..entry.tasks {
-                let line =
-                    shard.jsonl.next().ok_or_else(|| broken("tasks.jsonl"))?.map_err(output_error(&shard.dir))?;
-                lines.extend_from_slice(line.as_bytes());
-                lines.push(b'\n');
-            }
-            let rdr = &mut shard.csv;
-            {
+        let mut doc = None;
+        let (mut lines, mut rows) = (Vec::new(), Vec::new());
+        if let (FileStatus::Ok | FileStatus::Duplicate, Some(rel)) = (entry.status, &entry.output) {
+            let from = shard.dir.join(rel);
+            let bytes = std::fs::read(&from).map_err(|e| BatchError::Input { path: from.clone(), source: e })?;
+            crate::output::write_atomic(&out.join(rel), &bytes)?;
+            if entry.status == FileStatus::Ok {
+                let notice: NoticeDocument = serde_json::from_slice(&bytes).map_err(|e| {
+                    BatchError::NotBatchOutput { path: shard.dir.clone(), reason: format!("{rel}: {e}") }
+                })?;
+                lines = render(&notice, OutputFormat::Jsonl)?;
                 let mut w = csv_writer(&mut rows);
-                let mut record = csv::ByteRecord::new();
-                for _ in 0..entry.tasks {
-                    if !rdr
-                        .read_byte_record(&mut record)
-                        .map_err(|e| BatchError::Output { path: shard.dir.join("tasks.csv"), source: e.into() })?
-                    {
-                        return Err(broken("tasks.csv"));
-                    }
-                    w.write_byte_record(&record)
-                        .map_err(|e| BatchError::Output { path: out.join("tasks.csv"), source: e.into() })?;
-                }
+                write_csv_tasks(&mut w, &notice)?;
                 w.flush().map_err(output_error(out))?;
-            }
-            if let Some(rel) = &entry.output {
-                let bytes = std::fs::read(shard.dir.join(rel))
-                    .map_err(|e| BatchError::Input { path: shard.dir.join(rel), source: e })?;
-                crate::output::write_atomic(&out.join(rel), &bytes)?;
+                drop(w);
+                doc = Some(notice);
             }
         }
-        let item = SinkItem { report: &entry, doc: None, jsonl: &lines, csv: &rows, tasks_written_here: true };
-        for sink in [&mut jsonl as &mut dyn Sink, &mut csv, &mut report] {
+        let item = SinkItem {
+            report: &entry,
+            doc: doc.as_ref(),
+            jsonl: &lines,
+            csv: &rows,
+            tasks_written_here: entry.status == FileStatus::Ok,
+        };
+        for sink in sinks.iter_mut() {
             sink.chunk(std::slice::from_ref(&item))?;
         }
+        report.chunk(std::slice::from_ref(&item))?;
         totals.add(&entry);
+        if let Some((_, files)) = &mut states {
+            merged_states.extend(files.remove(&key));
+        }
     }
-    Box::new(jsonl).finish(&totals, 0)?;
-    Box::new(csv).finish(&totals, 0)?;
+    for sink in sinks {
+        sink.finish(&totals, 0)?;
+    }
     Box::new(report).finish(&totals, 0)?;
+    // The state, when every shard left one for every file: the next incremental run over the
+    // merged directory reuses what the shards converted.
+    match states {
+        Some((fingerprint, _)) if merged_states.len() == totals.files => write_state(out, &fingerprint, merged_states)?,
+        _ => {
+            let _ = std::fs::remove_file(out.join(STATE_FILE));
+        }
+    }
     Ok(totals)
 }

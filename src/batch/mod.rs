@@ -9,34 +9,46 @@
 //! Output directory layout:
 //! - `notices/<key>.json` — each notice's canonical document;
 //! - `tasks.jsonl` — every task, one a line, with its `notice_id`;
-//! - `tasks.csv` — every task, one a row (UTF-8 with a BOM);
+//! - `tasks.csv` — every task, one row per measure (UTF-8 with a BOM);
+//! - `tasks.xlsx` — every task, every diagnostic and every file on filterable sheets (feature `xlsx`);
 //! - `report.json` — per file: status, task count, diagnostics by severity, output path;
+//! - `state.json` — each input's content hash and outcome, for the next `--incremental` run;
 //! - with `--junit`, a JUnit XML file; with `--sqlite`, a SQLite database (see [`crate::output::sqlite`]).
 //!
-//! Every file is written to a temporary name and renamed when complete.
+//! Every file is written to a temporary name and renamed when complete. With `incremental`, an
+//! input unchanged since the previous run (same content, version and configuration) is taken
+//! from the output directory instead of converted, and the outputs are still complete: byte for
+//! byte what a run from scratch writes.
 
+mod file;
 mod inputs;
 mod isolate;
 mod merge;
 mod outdir;
+mod state;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-pub use inputs::{discover_inputs, group_attachments, input_set_id, InputFile, Shard, NOTICE_EXTENSIONS};
+pub(crate) use file::{contain_panic, Failure};
+pub use inputs::{
+    discover_inputs, exclude_inputs, group_attachments, input_set_id, InputFile, Shard, NOTICE_EXTENSIONS,
+};
 pub use isolate::{serve, Isolation, Worker, WorkerReply};
 pub use merge::merge_outputs;
 pub use outdir::{lock_output, OutputLock};
+pub use state::{run_fingerprint, sha256_hex, STATE_FILE};
 // The report's types, where the batch's users look for them.
 pub use crate::output::report::{FileReport, FileStatus, ShardInfo, Totals, REPORT_FORMAT};
 
-use crate::convert::{convert_path, Config};
-use crate::diag::Severity;
-use crate::output::{csv_writer, render, write_csv_tasks, OutputError, OutputFormat, Sink, SinkItem};
-use crate::record::NoticeDocument;
-use isolate::{convert_bytes, WorkerPool};
+use crate::convert::Config;
+use crate::diag::{Diagnostic, Severity};
+use crate::output::{OutputError, Sink, SinkItem};
+use file::{process, FileContext};
+use isolate::WorkerPool;
+use state::{read_previous, write_state, Previous};
 
 /// Files per parallel chunk: large enough to keep every thread busy, small enough that memory
 /// does not grow with the archive.
@@ -52,6 +64,8 @@ pub enum BatchError {
     Output { path: PathBuf, source: std::io::Error },
     #[error("invalid shard {spec:?}: expected I/N with 0 <= I < N, e.g. 0/4")]
     BadShard { spec: String },
+    #[error("invalid --exclude pattern {pattern:?}: {source}")]
+    BadExclude { pattern: String, source: globset::Error },
     #[error("{path} is not a batch output directory: {reason}")]
     NotBatchOutput { path: PathBuf, reason: String },
     #[error("cannot start {jobs} worker threads: {source}")]
@@ -81,7 +95,34 @@ pub struct BatchOptions {
     pub shard: Option<ShardInfo>,
     /// Converting in child processes, when set (see [`Worker`]).
     pub worker: Option<Worker>,
+    /// Take the result of each input that is unchanged since the previous run from the output
+    /// directory instead of converting it again (see [`STATE_FILE`]).
+    pub incremental: bool,
+    /// Also remove from the `sqlite` tracker the files of inputs the previous run had and this one
+    /// has not (and the notices left with no file). Their `notices/` files go in any case.
+    pub prune: bool,
+    /// A file without a task ledger is an error, not `skipped`.
+    pub strict: bool,
+    /// What decides the outputs besides the inputs and this program's version (the registry, the
+    /// limits), in any words: a previous run with another fingerprint is not reused.
+    pub fingerprint: String,
 }
+
+/// What a batch tells its caller while it runs, for progress display. Both are called from the
+/// batch's threads.
+pub trait BatchProgress: Sync {
+    /// A file's work is done (converted, or found unchanged), in the order files finish: its
+    /// report so far (a file found to repeat an earlier notice is still `ok` here) and its
+    /// diagnostics.
+    fn converted(&self, _report: &FileReport, _diagnostics: &[Diagnostic]) {}
+    /// A file's result is written, in canonical order, with its final status.
+    fn written(&self, _report: &FileReport) {}
+}
+
+/// No progress display.
+pub struct NoProgress;
+
+impl BatchProgress for NoProgress {}
 
 /// The outcome of a batch.
 #[derive(Clone, Debug, Default)]
@@ -90,130 +131,25 @@ pub struct BatchSummary {
     /// Reports of the files that fail at the requested severity (for the exit code).
     pub failing: Vec<FileReport>,
     pub seconds: f64,
+    /// Files whose conversion ran in this run.
+    pub converted: usize,
+    /// Files taken unchanged from the previous run (`incremental`).
+    pub reused: usize,
+    /// Keys of the inputs the previous run had and this one has not (with `incremental` or
+    /// `prune`); their outputs are removed.
+    pub gone: Vec<String>,
+    /// Why the previous run's state could not be used, when it was asked for.
+    pub previous_state: Option<String>,
 }
 
-/// The work done for one file on a worker thread: the document rendered in every form the
-/// writer needs, so the writer only copies bytes.
-struct Converted {
-    report: FileReport,
-    jsonl: Vec<u8>,
-    csv: Vec<u8>,
-    doc: Option<NoticeDocument>,
-}
-
-/// Runs `work`; a panic in it (a bug that slipped through) becomes an error message for that one
-/// file instead of taking the batch down.
-pub(crate) fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        format!("internal error (panic) while converting: {what}")
-    })
-}
-
-/// Converts one input, in this process or (for the formats `worker` isolates) in a child.
-fn obtain(
-    input: &InputFile,
-    config: &Config,
-    worker: Option<&Worker>,
-    pool: &WorkerPool,
-) -> Result<NoticeDocument, String> {
-    if let Some(problem) = &input.problem {
-        return Err(problem.clone());
-    }
-    let Some(worker) = worker.filter(|w| w.isolation != Isolation::Off) else {
-        return contain_panic(|| convert_path(&input.path, config))?.map_err(|e| e.to_string());
-    };
-    // Read and sniffed here, with the same checks and messages as in-process; converted there.
-    let source = crate::input::read_source(&input.path, config.limits.max_input_bytes)
-        .map_err(|e| crate::Error::from(e).with_path(&input.path).to_string())?;
-    // A page read with its attachments goes to a child when they would.
-    if !(worker.isolation.applies_to(source.format) || input.has_attachments && worker.isolation != Isolation::Off) {
-        return contain_panic(|| convert_bytes(&input.path, source.bytes, config))?.map_err(|e| e.to_string());
-    }
-    pool.convert(input, &source.bytes, worker)
-}
-
-fn convert_one(
-    input: &InputFile,
-    config: &Config,
-    options: &BatchOptions,
-    pool: &WorkerPool,
-    keep_doc: bool,
-) -> Converted {
-    let out_dir = &options.out_dir;
-    let mut report = FileReport {
-        key: input.key.clone(),
-        path: input.path.to_string_lossy().into_owned(),
-        status: FileStatus::Error,
-        notice_id: None,
-        tasks: 0,
-        errors: 0,
-        warnings: 0,
-        infos: 0,
-        output: None,
-        message: None,
-    };
-    if let Some(page) = &input.attached_to {
-        report.status = FileStatus::Attachment;
-        report.message = Some(format!("read with the notice page {page} that links it"));
-        return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None };
-    }
-    let doc = match obtain(input, config, options.worker.as_ref(), pool) {
-        Ok(doc) => doc,
-        Err(message) => {
-            report.message = Some(message);
-            return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None };
-        }
-    };
-    let count = |s: Severity| doc.diagnostics.iter().filter(|d| d.severity == s).count();
-    report.status = FileStatus::Ok;
-    report.notice_id = Some(doc.notice.id.clone());
-    report.tasks = doc.tasks.len();
-    report.errors = count(Severity::Error);
-    report.warnings = count(Severity::Warning);
-    report.infos = count(Severity::Info);
-    report.message = doc.diagnostics.iter().find(|d| d.severity == Severity::Error).map(|d| d.to_string());
-    let output = format!("notices/{}.json", input.key);
-    let rendered = (|| -> Result<_, crate::output::OutputError> {
-        // Each notice's own file is written here, on the worker: its name is its own, so the
-        // order of these writes does not matter.
-        crate::output::write_atomic(&out_dir.join(&output), &render(&doc, OutputFormat::Json)?)?;
-        let jsonl = render(&doc, OutputFormat::Jsonl)?;
-        let mut csv = Vec::new();
-        {
-            let mut w = csv_writer(&mut csv);
-            write_csv_tasks(&mut w, &doc)?;
-            w.flush().map_err(csv::Error::from)?;
-        }
-        Ok((jsonl, csv))
-    })();
-    match rendered {
-        Ok((jsonl, csv)) => {
-            report.output = Some(output);
-            Converted { report, jsonl, csv, doc: keep_doc.then_some(doc) }
-        }
-        Err(e) => {
-            // Nothing of this notice is written (a full disk, say): its tasks are not counted.
-            report.status = FileStatus::Error;
-            report.tasks = 0;
-            report.message = Some(e.to_string());
-            Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None }
-        }
-    }
-}
-
-/// Runs a batch over `inputs` (already in canonical order and sharded). `on_file` sees each
-/// file's report as it is written (for progress display).
+/// Runs a batch over `inputs` (already in canonical order and sharded). `progress` hears of each
+/// file as its work finishes and as it is written.
 pub fn run_batch(
     inputs: &[InputFile],
     config: &Config,
     options: &BatchOptions,
     fail_on: Severity,
-    mut on_file: impl FnMut(&FileReport),
+    progress: &dyn BatchProgress,
 ) -> Result<BatchSummary, BatchError> {
     let started = Instant::now();
     let out = &options.out_dir;
@@ -224,31 +160,60 @@ pub fn run_batch(
         .num_threads(options.jobs)
         .build()
         .map_err(|e| BatchError::Threads { jobs: options.jobs, source: e })?;
+    let mut summary = BatchSummary::default();
+    let fingerprint = run_fingerprint(&options.fingerprint);
+    let previous = match (options.incremental || options.prune).then(|| read_previous(out, &fingerprint)) {
+        Some(Previous::Usable(p)) => Some(p),
+        Some(Previous::Unusable(why)) => {
+            summary.previous_state = Some(why);
+            None
+        }
+        None => None,
+    };
+    let current: std::collections::HashSet<&str> = inputs.iter().map(|i| i.key.as_str()).collect();
+    let gone: Vec<state::FileState> =
+        previous.as_ref().map(|p| p.gone(&current).into_iter().cloned().collect()).unwrap_or_default();
+    summary.gone = gone.iter().map(|f| f.key.clone()).collect();
     let mut sinks: Vec<Box<dyn Sink>> = vec![
         Box::new(crate::output::JsonlSink::create(&out.join("tasks.jsonl"))?),
         Box::new(crate::output::CsvSink::create(&out.join("tasks.csv"))?),
     ];
+    #[cfg(feature = "xlsx")]
+    sinks.push(Box::new(crate::output::xlsx::TasksWorkbookSink::create(&out.join("tasks.xlsx"))?));
     if let Some(p) = &options.junit {
         sinks.push(Box::new(crate::output::junit::JunitSink::create(p, fail_on)?));
     }
     #[cfg(feature = "sqlite")]
     if let Some(p) = &options.sqlite {
-        sinks.push(Box::new(crate::output::sqlite::TrackerSink::open(p)?));
+        let mut tracker = crate::output::sqlite::TrackerSink::open(p)?;
+        if options.prune {
+            tracker.prune_on_finish(gone.iter().map(|f| f.path.clone()).collect());
+        }
+        sinks.push(Box::new(tracker));
     }
     #[cfg(not(feature = "sqlite"))]
     if let Some(p) = &options.sqlite {
         return Err(BatchError::Write(OutputError::SqliteUnavailable { path: p.clone() }));
     }
-    // The report counts what the other outputs hold: it is completed last.
+    // The report counts what the other outputs hold: it is completed last, then the state.
     let mut report = crate::output::ReportSink::create(&options.report, options.shard.as_ref())?;
-    let keep_doc = options.sqlite.is_some();
     let workers = WorkerPool::default();
-    let mut summary = BatchSummary::default();
+    let cx =
+        FileContext { config, options, pool: &workers, previous: previous.as_ref().filter(|_| options.incremental) };
     let mut written = std::collections::HashSet::new();
+    let mut states = Vec::with_capacity(inputs.len());
     let mut seen_notices: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for chunk in inputs.chunks(CHUNK) {
-        let mut results: Vec<Converted> = pool.install(|| {
-            chunk.par_iter().map(|input| convert_one(input, config, options, &workers, keep_doc)).collect()
+        let mut results: Vec<file::Converted> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|input| {
+                    let converted = process(input, &cx);
+                    let diagnostics = converted.doc.as_ref().map_or(&[][..], |d| &d.diagnostics[..]);
+                    progress.converted(&converted.report, diagnostics);
+                    converted
+                })
+                .collect()
         });
         // A notice an earlier file gave already (in key order, so the same whatever the threads)
         // is written once: its own JSON stays, its tasks are not repeated, its file is one more
@@ -284,7 +249,7 @@ pub fn run_batch(
             sink.chunk(&items)?;
         }
         report.chunk(&items)?;
-        for converted in &results {
+        for converted in results {
             if let Some(o) = &converted.report.output {
                 written.insert(o.clone());
             }
@@ -292,15 +257,23 @@ pub fn run_batch(
             if converted.report.fails(fail_on) {
                 summary.failing.push(converted.report.clone());
             }
-            on_file(&converted.report);
+            if converted.reused {
+                summary.reused += 1;
+            } else if converted.report.status != FileStatus::Attachment {
+                summary.converted += 1;
+            }
+            progress.written(&converted.report);
+            states.push(converted.state);
         }
     }
-    // The data first, the report that counts it last.
+    // The data first, the report that counts it next, the state that lets the next run reuse
+    // it last.
     for sink in sinks {
         sink.finish(&summary.totals, summary.failing.len())?;
     }
     outdir::remove_stale_notices(out, &written)?;
     Box::new(report).finish(&summary.totals, summary.failing.len())?;
+    write_state(out, &fingerprint, states)?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -328,20 +301,5 @@ mod tests {
         assert_eq!(key_of(Path::new("../../etc/passwd")), "etc/passwd");
         assert_eq!(key_of(Path::new("/abs/a.txt")), "abs/a.txt");
         assert_eq!(key_of(Path::new("a/./b.txt")), "a/b.txt");
-    }
-
-    #[test]
-    fn a_panic_in_one_file_becomes_its_error() {
-        let outcome: Result<(), String> = contain_panic(|| panic!("index out of bounds in a hostile file"));
-        assert_eq!(
-            outcome.unwrap_err(),
-            "internal error (panic) while converting: index out of bounds in a hostile file"
-        );
-        let v = 3;
-        assert_eq!(
-            contain_panic(|| -> () { panic!("formatted {v}") }).unwrap_err(),
-            "internal error (panic) while converting: formatted 3"
-        );
-        assert_eq!(contain_panic(|| 7), Ok(7));
     }
 }

@@ -50,7 +50,10 @@ fn resolved(path: &Path) -> PathBuf {
 pub(super) fn check_output_paths(options: &BatchOptions) -> Result<(), BatchError> {
     // The directory exists (it is locked): resolved whole, through a symbolic link too.
     let out = identity(&options.out_dir);
-    let owned = [("tasks.jsonl", out.join("tasks.jsonl")), ("tasks.csv", out.join("tasks.csv"))];
+    let owned: Vec<(&str, PathBuf)> = ["tasks.jsonl", "tasks.csv", "tasks.xlsx", super::STATE_FILE]
+        .into_iter()
+        .map(|name| (name, out.join(name)))
+        .collect();
     let notices = out.join("notices");
     let mut given: Vec<(&str, PathBuf)> = vec![("--report", resolved(&options.report))];
     if let Some(j) = &options.junit {

@@ -5,11 +5,97 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 use notice_ingest::OutputFormat;
 
+const TOP_HELP: &str = "Examples:
+  notice-ingest convert notice.pdf --format xlsx -o out      # one notice as an Excel ledger
+  notice-ingest batch archive/ -o out --incremental          # a whole folder, again after changes
+  notice-ingest <COMMAND> --help                             # each command's flags and an example
+
+Exit codes:
+  0  done, and no input had an error
+  1  an input had errors (unrecognised format, no ledger, an error diagnostic, a file that breaks the schema)
+  2  usage or I/O: bad flags, a missing or unreadable file, unwritable output";
+
+const CONVERT_HELP: &str = "Examples:
+  notice-ingest convert notice.pdf --format xlsx -o out     # out/notice.xlsx: 通知, 台账, 问题 sheets
+  notice-ingest convert a.html b.docx -o out                # out/a.json, out/b.json
+  notice-ingest convert a.html b.docx -o - | jq .notice.id  # several files to standard output: one JSON document a line
+
+Exit codes:
+  0  every file converted with no error diagnostic
+  1  a file could not be converted (unrecognised format, no ledger, a scan without text) or has an error diagnostic
+  2  usage or I/O: bad flags, a missing or unreadable file, a directory (use `batch`), unwritable output";
+
+const VALIDATE_HELP: &str = "Example:
+  notice-ingest validate out/*.json
+
+Exit codes:
+  0  every file is valid
+  1  a file breaks the schema or is not JSON
+  2  a file cannot be read";
+
+const BATCH_HELP: &str = "Examples:
+  notice-ingest batch archive/ -o out                                   # every notice under archive/
+  notice-ingest batch archive/ -o out --incremental --prune --sqlite tracker.db --exclude '说明.txt'
+  notice-ingest batch archive/ -o out-0 --shard 0/4                     # then `merge out-0 … out-3 -o out`
+
+The output directory holds notices/<key>.json, tasks.jsonl, tasks.csv, tasks.xlsx, report.json and
+state.json (what --incremental compares against).
+
+Exit codes:
+  0  every file converted (or skipped, read as an attachment, or a duplicate) without failing
+  1  some file failed: it could not be converted, or has error diagnostics (warnings with --fail-on warning),
+     or holds no ledger with --strict; the other files are still written
+  2  usage or I/O: bad flags or patterns, an output directory another run is writing into, a --report,
+     --junit or --sqlite path that is one of the batch's own files, unwritable output";
+
+const MERGE_HELP: &str = "Example:
+  notice-ingest merge out-0 out-1 out-2 out-3 -o out
+
+Exit codes:
+  0  merged: OUTPUT holds what one run over the whole input set writes
+  2  the directories are not exactly the shards of one input set (one missing, given twice, of another
+     split, overlapping), or I/O";
+
+const DIFF_HELP: &str = "Example:
+  notice-ingest diff out-2024-03/notice.json out-2024-05/notice.json --format json
+
+Exit codes:
+  0  compared (whether or not there are differences)
+  1  a file is not a notice document
+  2  a file cannot be read or is not JSON";
+
+const OFFICES_HELP: &str = "Examples:
+  notice-ingest offices                          # the built-in registry as a table
+  notice-ingest offices --registry mine.json     # check what a registry file loads
+  notice-ingest offices collect archive/ --id dazhu > registry.json
+
+Exit codes:
+  0  printed
+  1  (collect) some input could not be converted; the draft leaves it out
+  2  a registry file cannot be read or is invalid, or standard output is closed";
+
+const COLLECT_HELP: &str = "Example:
+  notice-ingest offices collect archive/ --id dazhu --base registry.json > draft.json
+
+Exit codes:
+  0  drafted from every input
+  1  some input could not be converted; the draft leaves it out
+  2  usage or I/O";
+
+const SPLIT_HELP: &str = "Example:
+  notice-ingest split \"基教处高教处职教处\"
+
+Exit codes:
+  0  every name resolved
+  1  a name is unknown or needed a warning
+  2  the registry file cannot be read";
+
 #[derive(Parser)]
 #[command(
     name = "notice-ingest",
     version,
-    about = "Turn Chinese government notices and their task ledgers into validated task records"
+    about = "Turn Chinese government notices and their task ledgers into validated task records",
+    after_help = TOP_HELP
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -18,18 +104,23 @@ pub(crate) struct Cli {
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
-    /// Convert notices into canonical JSON (or JSONL / CSV), validated against the schema.
+    /// Convert notices into canonical JSON, JSON Lines, CSV or an Excel ledger, validated
+    /// against the schema.
+    #[command(after_help = CONVERT_HELP)]
     Convert {
-        /// Notice files: text renditions, HTML pages, PDF, DOCX and XLSX.
-        #[arg(required = true)]
+        /// Notice files: text renditions, HTML pages, PDF, DOCX and XLSX (a folder: use `batch`).
+        #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// Output directory, or `-` for standard output.
-        #[arg(short, long, default_value = "output")]
+        /// Output directory (FILE's name with the format's extension), or `-` for standard output
+        /// (several files: JSON Lines, one document a line).
+        #[arg(short, long, value_name = "DIR|-", default_value = "output")]
         output: PathBuf,
+        /// json: the canonical document; jsonl: one task a line; csv: one row per measure;
+        /// xlsx: an Excel workbook laid out as the ledger, with the notice and its problems.
         #[arg(long, value_enum, default_value_t = FormatArg::Json)]
         format: FormatArg,
         /// Office registry JSON file used for every notice, instead of choosing a built-in registry by the notice's issuer.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
@@ -38,22 +129,42 @@ pub(crate) enum Command {
         verbose: bool,
     },
     /// Check JSON files against the notice schema; prints each violation with its instance path.
+    #[command(after_help = VALIDATE_HELP)]
     Validate {
-        #[arg(required = true)]
+        /// Notice documents (JSON) to check.
+        #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// Convert a directory or list of notices in parallel: per-notice JSON, tasks.jsonl,
-    /// tasks.csv, a report, optionally JUnit XML and a SQLite database.
+    /// tasks.csv, tasks.xlsx, a report, optionally JUnit XML and a SQLite database.
+    #[command(after_help = BATCH_HELP)]
     Batch {
         /// Directories (walked for notice files) and files.
-        #[arg(required = true)]
+        #[arg(required = true, value_name = "DIR|FILE")]
         inputs: Vec<PathBuf>,
         /// Output directory.
-        #[arg(short, long)]
+        #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
         /// Worker threads (default: all cores), 1 to 256.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
         jobs: Option<u16>,
+        /// Leave out inputs matching GLOB (repeatable): without `/` it matches a file or folder
+        /// name anywhere (`说明.txt`, `*.doc`, `drafts`), with `/` the path under the directory
+        /// argument (`2023/*.pdf`, `drafts/**`).
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
+        /// Take each input unchanged since the last run into OUTPUT (same content, version and
+        /// configuration; see state.json) from OUTPUT instead of converting it again; the outputs
+        /// are still complete.
+        #[arg(long)]
+        incremental: bool,
+        /// Also remove from the --sqlite database the files, and the notices left without one, of
+        /// inputs the last run had and this one has not (their notices/ files go in any case).
+        #[arg(long)]
+        prune: bool,
+        /// A file without a task ledger (a stray 说明.txt) fails the batch instead of being skipped.
+        #[arg(long)]
+        strict: bool,
         /// Which files are converted in a child process of their own, so that an abort or running
         /// out of memory in a parser we do not own becomes that file's error: `office` (PDF, DOCX,
         /// XLSX), `all`, or `off`.
@@ -66,34 +177,44 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
         /// Where to write the JSON report (default: OUTPUT/report.json).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
         /// Also write a JUnit XML report here.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
         /// Also upsert every notice into this SQLite database.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         sqlite: Option<PathBuf>,
         /// Process only shard I of N (0-based), chosen by a hash of each input's key.
         #[arg(long, value_name = "I/N")]
         shard: Option<String>,
         /// Office registry JSON file used for every notice, instead of choosing a built-in registry by the notice's issuer.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
+        /// List each file with warnings, and its warnings, as it finishes.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Join the output directories of shard runs into what one run would have written.
+    #[command(after_help = MERGE_HELP)]
     Merge {
-        #[arg(required = true)]
+        /// The output directories of the shard runs (`batch --shard I/N`), every shard once.
+        #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
-        #[arg(short, long)]
+        /// The directory to write the merged outputs into.
+        #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
     },
     /// Compare two converted versions of a notice: tasks added, removed and changed, by stable id.
+    #[command(after_help = DIFF_HELP)]
     Diff {
+        /// The earlier notice document (JSON).
         old: PathBuf,
+        /// The later notice document (JSON).
         new: PathBuf,
+        /// text: for people; json: for tools.
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
@@ -110,33 +231,43 @@ pub(crate) enum Command {
         memory_mib: Option<u64>,
     },
     /// Print the office registry, or draft one from a corpus (`offices collect`).
+    #[command(after_help = OFFICES_HELP)]
     Offices {
         #[command(subcommand)]
         action: Option<OfficesAction>,
         /// A registry file to print instead of the built-in one.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
         /// Print the registry as JSON lines instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Show how a joined cell splits into office references.
+    #[command(after_help = SPLIT_HELP)]
     Split {
+        /// The cell's text, e.g. "基教处高教处职教处".
         text: String,
-        #[arg(long)]
+        /// Office registry JSON file to resolve the names with, instead of the built-in one.
+        #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
     },
+    /// Serve the HTTP API (POST /api/convert, /api/draw; GET /api/schema, /healthz) and the review
+    /// page for staff at http://127.0.0.1:8080/ (see --bind).
+    Serve(super::serve::ServeArgs),
+    /// Draw a page of a PDF notice as SVG, as the converter read it (text at its positions,
+    /// rulings), with the cells of its tasks outlined: `notice-ingest draw FILE.pdf --page 2 -o page.svg`.
+    Draw(super::serve::DrawArgs),
 }
 
 #[derive(Subcommand)]
 pub(crate) enum OfficesAction {
     /// Draft a registry for an issuer without one: converts the notices given (files or folders),
     /// counts every unit name they use that no registry knows, groups likely aliases, and prints the
-    /// draft in the registry file format for a person to confirm:
-    /// `notice-ingest offices collect archive/ > registry.json`.
+    /// draft in the registry file format for a person to confirm.
+    #[command(after_help = COLLECT_HELP)]
     Collect {
         /// Notice files or folders of notices.
-        #[arg(required = true)]
+        #[arg(required = true, value_name = "DIR|FILE")]
         inputs: Vec<PathBuf>,
         /// The registry's id (lower-case ASCII), prefix of the drafted codes.
         #[arg(long, default_value = "draft")]
@@ -145,7 +276,7 @@ pub(crate) enum OfficesAction {
         #[arg(long)]
         issuer: Option<String>,
         /// An existing registry whose entries group the names they already list.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         base: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
@@ -154,14 +285,19 @@ pub(crate) enum OfficesAction {
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum FailOn {
+    /// A file with an error diagnostic fails.
     Error,
+    /// A file with a warning fails too.
     Warning,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum IsolateArg {
+    /// Every file in the batch's own process.
     Off,
+    /// PDF, DOCX and XLSX in child processes.
     Office,
+    /// Every file in a child process.
     All,
 }
 
@@ -170,15 +306,22 @@ pub(crate) const MAX_JOBS: i64 = 256;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum DiffFormat {
+    /// Lines for people.
     Text,
+    /// A JSON object for tools.
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum FormatArg {
+    /// The canonical document, pretty-printed.
     Json,
+    /// One task a line, each with its notice id.
     Jsonl,
+    /// One row per measure, UTF-8 with a byte-order mark.
     Csv,
+    /// An Excel workbook: the notice, the ledger, the problems.
+    Xlsx,
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -187,6 +330,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Json => OutputFormat::Json,
             FormatArg::Jsonl => OutputFormat::Jsonl,
             FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Xlsx => OutputFormat::Xlsx,
         }
     }
 }
@@ -272,7 +416,47 @@ impl Command {
             Command::Convert { output, .. } => output == Path::new("-"),
             Command::Validate { .. } | Command::Diff { .. } | Command::Offices { .. } | Command::Split { .. } => true,
             Command::ConvertWorker { .. } => true,
-            Command::Batch { .. } | Command::Merge { .. } => false,
+            Command::Batch { .. } | Command::Merge { .. } | Command::Serve(_) => false,
+            Command::Draw(args) => args.output == Path::new("-"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command a user can call has an example and its exit codes after its help, and
+    /// every argument and flag is described.
+    #[test]
+    fn every_command_and_argument_is_described() {
+        fn check(cmd: &clap::Command, path: &str, checked: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name()).trim().to_string();
+            if cmd.is_hide_set() {
+                return;
+            }
+            let after = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(after.contains("Example"), "{path}: an example after the help");
+            assert!(after.contains("Exit codes:") && after.contains("  0 "), "{path}: the exit codes");
+            assert!(cmd.get_about().is_some(), "{path}: what the command does");
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") || arg.is_hide_set() {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "{path}: argument {id} has no description");
+                let values = if arg.get_action().takes_values() { arg.get_possible_values() } else { Vec::new() };
+                for value in values {
+                    assert!(value.get_help().is_some(), "{path}: {id} value {} has no description", value.get_name());
+                }
+            }
+            checked.push(path.clone());
+            for sub in cmd.get_subcommands() {
+                check(sub, &path, checked);
+            }
+        }
+        let mut checked = Vec::new();
+        check(&super::Cli::command(), "", &mut checked);
+        assert_eq!(checked.len(), 9, "{checked:?}");
     }
 }

@@ -79,8 +79,6 @@ pub(crate) fn worker(
     Some(Worker { program, args, isolation, memory_mib: Some(memory_mib), timeout })
 }
 
-/// Text made safe for a terminal: control characters (an escape sequence in a file name, say)
-/// are shown escaped instead of being sent to the terminal.
 /// Where a batch writes.
 pub(crate) struct BatchOutputs {
     pub(crate) out_dir: PathBuf,
@@ -89,28 +87,60 @@ pub(crate) struct BatchOutputs {
     pub(crate) sqlite: Option<PathBuf>,
 }
 
+/// How a batch runs, besides where it writes.
+pub(crate) struct BatchFlags<'a> {
+    pub(crate) jobs: Option<usize>,
+    pub(crate) fail_on: Severity,
+    pub(crate) shard: Option<&'a str>,
+    pub(crate) exclude: &'a [String],
+    pub(crate) incremental: bool,
+    pub(crate) prune: bool,
+    pub(crate) strict: bool,
+    pub(crate) verbose: bool,
+    /// What decides the outputs besides the inputs (registry, limits), for the run state.
+    pub(crate) fingerprint: String,
+}
+
+/// The configuration that decides a batch's outputs besides its inputs, in words: the registry
+/// file's content (or the built-in registries) and the limits.
+pub(crate) fn config_fingerprint(registry: Option<&Path>, limits: &LimitArgs) -> String {
+    let registry = match registry.map(std::fs::read) {
+        None => "built-in registries".to_string(),
+        Some(Ok(bytes)) => format!("registry sha256 {}", notice_ingest::batch::sha256_hex(&bytes)),
+        Some(Err(e)) => format!("registry unreadable: {e}"),
+    };
+    let limits: Vec<String> = limits.to_args().iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    format!("{registry}; {}", limits.join(" "))
+}
+
 pub(crate) fn batch(
     inputs: &[PathBuf],
     outputs: BatchOutputs,
-    jobs: Option<usize>,
-    fail_on: Severity,
-    shard: Option<&str>,
+    flags: BatchFlags,
     worker: Option<notice_ingest::batch::Worker>,
     config: &Config,
 ) -> u8 {
-    use notice_ingest::batch::{discover_inputs, input_set_id, run_batch, BatchOptions, Shard, ShardInfo};
-    use std::io::IsTerminal;
-    let shard = match shard.map(Shard::parse).transpose() {
+    use notice_ingest::batch::{
+        discover_inputs, exclude_inputs, input_set_id, run_batch, BatchOptions, Shard, ShardInfo,
+    };
+    let shard = match flags.shard.map(Shard::parse).transpose() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             return USAGE_OR_IO;
         }
     };
     let mut files = match discover_inputs(inputs) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {}", printable(&e.to_string()));
+            note!("error: {}", printable(&e.to_string()));
+            return USAGE_OR_IO;
+        }
+    };
+    let excluded = match exclude_inputs(&mut files, flags.exclude) {
+        Ok(n) => n,
+        Err(e) => {
+            note!("error: {}", printable(&e.to_string()));
             return USAGE_OR_IO;
         }
     };
@@ -126,7 +156,7 @@ pub(crate) fn batch(
         let s = Shard { index: info.index, count: info.count };
         files.retain(|f| s.contains(f.shard_key()));
     }
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = flags.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let BatchOutputs { out_dir, report, junit, sqlite } = outputs;
     let options = BatchOptions {
         report: report.unwrap_or_else(|| out_dir.join("report.json")),
@@ -136,56 +166,20 @@ pub(crate) fn batch(
         sqlite,
         shard,
         worker,
+        incremental: flags.incremental,
+        prune: flags.prune,
+        strict: flags.strict,
+        fingerprint: flags.fingerprint,
     };
-    let fancy = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let bar = fancy.then(|| {
-        let bar = indicatif::ProgressBar::new(files.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} notices  {elapsed_precise}  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let line = |r: &notice_ingest::batch::FileReport| {
-        use notice_ingest::batch::FileStatus;
-        let message = printable(r.message.as_deref().unwrap_or(""));
-        match r.status {
-            FileStatus::Ok => {
-                format!("ok   {} ({} tasks, {} errors, {} warnings)", printable(&r.key), r.tasks, r.errors, r.warnings)
-            }
-            FileStatus::Error => format!("FAIL {}: {message}", printable(&r.key)),
-            FileStatus::Attachment => format!("att  {}: {message}", printable(&r.key)),
-            FileStatus::Duplicate => format!("dup  {}: {message}", printable(&r.key)),
-        }
-    };
-    let result = run_batch(&files, config, &options, fail_on, |r| match &bar {
-        Some(bar) => {
-            bar.inc(1);
-            if r.status == notice_ingest::batch::FileStatus::Error {
-                bar.println(line(r));
-            }
-        }
-        None => eprintln!("{}", line(r)),
-    });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+    if flags.prune && options.sqlite.is_none() {
+        note!("note: --prune without --sqlite: the notices/ files of inputs that are gone are removed in any case");
     }
+    let display = super::progress::Display::start(files.len(), flags.verbose);
+    let result = run_batch(&files, config, &options, flags.fail_on, &display);
+    display.finish();
     match result {
         Ok(summary) => {
-            let t = &summary.totals;
-            eprintln!(
-                "{} files ({} ok, {} failed, {} attachments, {} duplicates), {} tasks, {} errors, {} warnings, {:.2} s, peak memory {}",
-                t.files,
-                t.ok,
-                t.failed,
-                t.attachments,
-                t.duplicates,
-                t.tasks,
-                t.errors,
-                t.warnings,
-                summary.seconds,
-                notice_ingest::peak_memory_kib().map_or_else(|| "unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0))
-            );
+            display.summary(&summary, excluded, &options);
             if summary.failing.is_empty() {
                 OK
             } else {
@@ -193,7 +187,7 @@ pub(crate) fn batch(
             }
         }
         Err(e) => {
-            eprintln!("error: {}", printable(&e.to_string()));
+            note!("error: {}", printable(&e.to_string()));
             USAGE_OR_IO
         }
     }
@@ -202,11 +196,11 @@ pub(crate) fn batch(
 pub(crate) fn merge(dirs: &[PathBuf], output: &Path) -> u8 {
     match notice_ingest::batch::merge_outputs(dirs, output) {
         Ok(t) => {
-            eprintln!("merged {} shard(s): {} files, {} tasks", dirs.len(), t.files, t.tasks);
+            note!("merged {} shard(s): {} files, {} tasks", dirs.len(), t.files, t.tasks);
             OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             USAGE_OR_IO
         }
     }

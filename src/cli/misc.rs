@@ -17,20 +17,23 @@ pub(crate) fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
     let (old_doc, new_doc) = match (read(old), read(new)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             return USAGE_OR_IO;
         }
     };
     match notice_ingest::record::diff::diff_notices(&old_doc, &new_doc) {
         Ok(d) => {
             match format {
-                DiffFormat::Text => print!("{}", notice_ingest::record::diff::render_text(&d)),
-                DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
+                DiffFormat::Text => {
+                    use std::io::Write as _;
+                    let _ = write!(std::io::stdout().lock(), "{}", notice_ingest::record::diff::render_text(&d));
+                }
+                DiffFormat::Json => say!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
             }
             OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             INPUT_ERRORS
         }
     }
@@ -43,22 +46,22 @@ pub(crate) fn validate(files: &[PathBuf]) -> u8 {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error: cannot read {}: {e}", file.display());
+                note!("error: cannot read {}: {e}", file.display());
                 status = USAGE_OR_IO;
                 continue;
             }
         };
         match validator.validate_text(&text, &file.display().to_string()) {
-            Ok(v) if v.is_empty() => println!("{}: valid", file.display()),
+            Ok(v) if v.is_empty() => say!("{}: valid", file.display()),
             Ok(violations) => {
                 for v in &violations {
-                    println!("{}: {v}", file.display());
+                    say!("{}: {v}", file.display());
                 }
-                println!("{}: invalid ({} violation(s))", file.display(), violations.len());
+                say!("{}: invalid ({} violation(s))", file.display(), violations.len());
                 status = status.max(INPUT_ERRORS);
             }
             Err(e) => {
-                println!("{}: invalid: {e}", file.display());
+                say!("{}: invalid: {e}", file.display());
                 status = status.max(INPUT_ERRORS);
             }
         }
@@ -112,7 +115,7 @@ pub(crate) fn collect_offices(
     let files = match notice_ingest::batch::discover_inputs(inputs) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             return USAGE_OR_IO;
         }
     };
@@ -122,7 +125,7 @@ pub(crate) fn collect_offices(
         match convert_path(&file.path, &config) {
             Ok(doc) => docs.push(doc),
             Err(e) => {
-                eprintln!("error: {e}");
+                note!("error: {e}");
                 failed = true;
             }
         }
@@ -141,7 +144,7 @@ pub(crate) fn collect_offices(
     if writeln!(std::io::stdout().lock(), "{text}").is_err() {
         return USAGE_OR_IO;
     }
-    eprintln!(
+    note!(
         "{} entr(ies) drafted from {} of {} file(s); confirm each before use",
         draft["entries"].as_array().map_or(0, Vec::len),
         docs.len(),
@@ -162,10 +165,10 @@ pub(crate) fn split(text: &str, registry: Option<&Path>) -> u8 {
     let (refs, diags) = registry.split(text, &notice_ingest::Location::default());
     for r in &refs {
         let marker = r.marker.as_deref().map(|m| format!(" [{m}]")).unwrap_or_default();
-        println!("{:?} -> {} {}{marker}", r.raw, r.code.as_deref().unwrap_or("(unknown)"), r.name);
+        say!("{:?} -> {} {}{marker}", r.raw, r.code.as_deref().unwrap_or("(unknown)"), r.name);
     }
     for d in &diags {
-        eprintln!("{d}");
+        note!("{d}");
     }
     if diags.iter().any(|d| d.severity != Severity::Info) {
         INPUT_ERRORS

@@ -4,12 +4,13 @@
 //! Sniffing looks at the bytes first (magic numbers, markup) and at the file extension only to
 //! tell apart formats that share a container (DOCX and XLSX are both zip archives). The
 //! front-ends: [`text`] (the plain-text rendition), [`html`] (with its charset detection),
-//! [`ooxml`] (DOCX and XLSX over one zip reader), `crate::pdf`, and [`scan`] (a PDF whose pages
-//! are images, read by OCR).
+//! [`ooxml`] (DOCX and XLSX over one zip reader), [`pdf`] (its own object and content-stream
+//! readers, lopdf for what they refuse), and [`scan`] (a PDF whose pages are images, read by OCR).
 
 pub mod html;
 pub mod links;
 pub mod ooxml;
+pub mod pdf;
 pub mod scan;
 pub mod text;
 

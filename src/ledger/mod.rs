@@ -241,11 +241,15 @@ fn first_listed_re() -> &'static regex::Regex {
 /// Whether `text` states that the first unit listed leads (`列第一位的为牵头单位`,
 /// `列第一位者为工作牵头单位或汇总单位，下同`).
 pub(crate) fn is_first_listed_note(text: &str) -> bool {
-    first_listed_re().is_match(text)
+    // Every note says 牵头: most texts are refused without compiling the pattern.
+    text.contains("牵头") && first_listed_re().is_match(text)
 }
 
 /// A unit list without the notes that state the first-listed rule (they name no unit).
 pub(crate) fn strip_first_listed_notes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("牵头") {
+        return std::borrow::Cow::Borrowed(text);
+    }
     first_listed_re().replace_all(text, "")
 }
 

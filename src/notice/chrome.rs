@@ -108,12 +108,11 @@ const LABELS: &[(&str, Label)] = &[
 
 fn label_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let alternatives: Vec<&str> = {
-        let mut l: Vec<&str> = LABELS.iter().map(|(w, _)| *w).collect();
-        l.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-        l
-    };
-    RE.get_or_init(|| Regex::new(&format!(r"({})\s*[：:]", alternatives.join("|"))).expect("static pattern"))
+    RE.get_or_init(|| {
+        let mut alternatives: Vec<&str> = LABELS.iter().map(|(w, _)| *w).collect();
+        alternatives.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        Regex::new(&format!(r"({})\s*[：:]", alternatives.join("|"))).expect("static pattern")
+    })
 }
 
 /// Words that make a line tooling or footer chrome wherever they stand.
@@ -223,9 +222,10 @@ pub fn index_table_facts(rows: &[Vec<String>]) -> ChromeFacts {
         while i < row.len() {
             let cell = row[i].trim();
             let bare = cell.trim_end_matches(['：', ':']).trim();
-            let is_label = LABELS.iter().any(|(w, _)| *w == bare.split_whitespace().collect::<String>());
+            let key = crate::normalize::without_whitespace(bare);
+            let is_label = LABELS.iter().any(|(w, _)| *w == key);
             if is_label && i + 1 < row.len() {
-                let line = format!("{}：{}", bare.split_whitespace().collect::<String>(), row[i + 1].trim());
+                let line = format!("{key}：{}", row[i + 1].trim());
                 if let Some((f, _)) = labelled_fields(&line) {
                     facts.merge(f);
                 }

@@ -286,7 +286,6 @@ fn attachments_of(parts: &Parts, doc: &Document) -> Vec<Attachment> {
 }
 
 /// The attachments alone, as [`read_notice_meta`] reads them (no registry needed).
-#[cfg(feature = "batch")]
 pub fn read_attachments(doc: &Document) -> Vec<Attachment> {
     attachments_of(&read_parts(doc), doc)
 }

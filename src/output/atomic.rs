@@ -45,6 +45,12 @@ impl AtomicFile {
         self.out.write_all(bytes).map_err(io(&path))
     }
 
+    /// The file as a writer, for writers that take one (the workbook writer); errors come back
+    /// as [`std::io::Error`]s of this file.
+    pub fn as_writer(&mut self) -> &mut (impl Write + Send) {
+        &mut self.out
+    }
+
     /// Flushes and syncs the data, renames it into place and syncs the directory.
     pub fn commit(self) -> Result<(), OutputError> {
         let tmp_path = self.out.get_ref().path().to_path_buf();

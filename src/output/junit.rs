@@ -59,6 +59,8 @@ impl JunitSink {
         let message = xml_escape(r.message.as_deref().unwrap_or(""));
         if r.status == FileStatus::Error {
             case.push_str(&format!("      <error type=\"conversion\" message=\"{message}\">{message}</error>\n"));
+        } else if r.status == FileStatus::Skipped {
+            case.push_str(&format!("      <skipped message=\"{message}\"/>\n"));
         } else if r.fails(self.fail_on) {
             let what = format!("{} error(s), {} warning(s)", r.errors, r.warnings);
             case.push_str(&format!("      <failure type=\"diagnostics\" message=\"{what}\">{message}</failure>\n"));
@@ -88,8 +90,8 @@ impl Sink for JunitSink {
         self.out.flush().map_err(err)?;
         let failures = failing - totals.failed.min(failing);
         let head = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"notice-ingest\" tests=\"{0}\" failures=\"{1}\" errors=\"{2}\">\n  <testsuite name=\"notice-ingest batch\" tests=\"{0}\" failures=\"{1}\" errors=\"{2}\" skipped=\"0\">\n",
-            totals.files, failures, totals.failed
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"notice-ingest\" tests=\"{0}\" failures=\"{1}\" errors=\"{2}\">\n  <testsuite name=\"notice-ingest batch\" tests=\"{0}\" failures=\"{1}\" errors=\"{2}\" skipped=\"{3}\">\n",
+            totals.files, failures, totals.failed, totals.skipped
         );
         let body = std::fs::read(&body_path).map_err(err)?;
         let mut file = AtomicFile::create(&self.path)?;

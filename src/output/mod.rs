@@ -1,6 +1,7 @@
-//! Stage 7, `output`: converted notices as JSON, JSONL or CSV, and a batch's outputs behind one
-//! [`Sink`] trait: `tasks.jsonl`, `tasks.csv`, `report.json` ([`report`]), JUnit XML ([`junit`])
-//! and the SQLite tracker database ([`sqlite`], feature `sqlite`).
+//! Stage 7, `output`: converted notices as JSON, JSONL, CSV or an Excel workbook, and a batch's
+//! outputs behind one [`Sink`] trait: `tasks.jsonl`, `tasks.csv`, `tasks.xlsx` ([`xlsx`], feature
+//! `xlsx`), `report.json` ([`report`]), JUnit XML ([`junit`]) and the SQLite tracker database
+//! ([`sqlite`], feature `sqlite`).
 //!
 //! Output is deterministic (field order fixed by the record types, no maps with random order) and
 //! files are written atomically ([`atomic`]).
@@ -8,18 +9,22 @@
 pub mod atomic;
 pub mod junit;
 pub mod report;
+mod rows;
 mod sink;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+mod tasks_csv;
+#[cfg(feature = "xlsx")]
+pub mod xlsx;
 
 pub use atomic::{write_atomic, AtomicFile};
 pub use sink::{CsvSink, JsonlSink, ReportSink, Sink, SinkItem};
+pub use tasks_csv::{csv_writer, spreadsheet_safe, write_csv_tasks, CSV_BOM, CSV_HEADER};
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::offices::OfficeRef;
 use crate::record::{NoticeDocument, Task};
 
 /// Output formats of `convert`.
@@ -29,8 +34,12 @@ pub enum OutputFormat {
     Json,
     /// One task per line, each with its notice id.
     Jsonl,
-    /// One task per row, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese.
+    /// One row per measure (a task without measures is one row), UTF-8 with a byte-order mark so
+    /// spreadsheet programs read the Chinese.
     Csv,
+    /// An Excel workbook laid out as the source ledger, with the notice and its diagnostics
+    /// (cargo feature `xlsx`).
+    Xlsx,
 }
 
 impl OutputFormat {
@@ -39,6 +48,7 @@ impl OutputFormat {
             OutputFormat::Json => "json",
             OutputFormat::Jsonl => "jsonl",
             OutputFormat::Csv => "csv",
+            OutputFormat::Xlsx => "xlsx",
         }
     }
 }
@@ -58,6 +68,11 @@ pub enum OutputError {
     Sqlite { path: PathBuf, source: rusqlite::Error },
     #[error("SQLite {path}: this build has no SQLite support (cargo feature `sqlite`)")]
     SqliteUnavailable { path: PathBuf },
+    #[cfg(feature = "xlsx")]
+    #[error("cannot write the Excel workbook {what}: {source}")]
+    Xlsx { what: String, source: rust_xlsxwriter::XlsxError },
+    #[error("this build writes no Excel workbooks (cargo feature `xlsx`)")]
+    XlsxUnavailable,
 }
 
 /// Renders `doc` in `format` as bytes.
@@ -77,7 +92,11 @@ pub fn render(doc: &NoticeDocument, format: OutputFormat) -> Result<Vec<u8>, Out
             }
             Ok(out)
         }
-        OutputFormat::Csv => render_csv(doc),
+        OutputFormat::Csv => tasks_csv::render_csv(doc),
+        #[cfg(feature = "xlsx")]
+        OutputFormat::Xlsx => xlsx::render_notice_workbook(doc),
+        #[cfg(not(feature = "xlsx"))]
+        OutputFormat::Xlsx => Err(OutputError::XlsxUnavailable),
     }
 }
 
@@ -86,98 +105,4 @@ struct TaskLine<'a> {
     notice_id: &'a str,
     #[serde(flatten)]
     task: &'a Task,
-}
-
-/// CSV columns, in order.
-pub const CSV_HEADER: &[&str] = &[
-    "notice_id",
-    "task_id",
-    "seq",
-    "section",
-    "title",
-    "text",
-    "leaders",
-    "lead_office_codes",
-    "lead_office_names",
-    "support_office_codes",
-    "support_office_names",
-    "implementer_codes",
-    "implementer_names",
-    "deadline",
-    "first_page",
-    "last_page",
-    "row",
-];
-
-fn codes(refs: &[OfficeRef]) -> String {
-    refs.iter().map(|r| r.code.as_deref().unwrap_or("")).collect::<Vec<_>>().join(";")
-}
-
-fn names(refs: &[OfficeRef]) -> String {
-    refs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(";")
-}
-
-fn render_csv(doc: &NoticeDocument) -> Result<Vec<u8>, OutputError> {
-    let mut out = CSV_BOM.to_vec();
-    {
-        let mut w = csv_writer(&mut out);
-        w.write_record(CSV_HEADER).map_err(csv_error)?;
-        write_csv_tasks(&mut w, doc)?;
-        w.flush().map_err(csv::Error::from)?;
-    }
-    Ok(out)
-}
-
-/// The byte-order mark that starts every CSV file written, so spreadsheet programs read UTF-8.
-pub const CSV_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// A CSV writer with the project's conventions (CRLF line ends, minimal quoting).
-pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
-    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out)
-}
-
-fn csv_error(e: csv::Error) -> OutputError {
-    OutputError::Csv(e)
-}
-
-/// A text cell made safe for spreadsheets: one that starts with `=`, `+`, `-`, `@`, a tab or a
-/// carriage return would be read as a formula by Excel, WPS or LibreOffice (`=HYPERLINK(…)`), so it
-/// gets a leading apostrophe, as OWASP's guidance on CSV injection recommends. The JSON outputs
-/// keep the text as written.
-pub fn spreadsheet_safe(text: String) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text
-    }
-}
-
-/// Writes one CSV row per task of `doc` (columns as in [`CSV_HEADER`]); text cells go through
-/// [`spreadsheet_safe`].
-pub fn write_csv_tasks<W: std::io::Write>(w: &mut csv::Writer<W>, doc: &NoticeDocument) -> Result<(), OutputError> {
-    for t in &doc.tasks {
-        let seq = t.seq.map(|s| s.to_string()).unwrap_or_default();
-        let safe = spreadsheet_safe;
-        let record = [
-            doc.notice.id.clone(),
-            t.id.clone(),
-            seq,
-            safe(t.section.clone().unwrap_or_default()),
-            safe(t.title.clone()),
-            safe(t.text.clone()),
-            safe(t.leaders.join(";")),
-            safe(codes(&t.lead_offices)),
-            safe(names(&t.lead_offices)),
-            safe(codes(&t.support_offices)),
-            safe(names(&t.support_offices)),
-            safe(codes(&t.implementers)),
-            safe(names(&t.implementers)),
-            safe(t.deadline.as_ref().map(|d| d.raw.clone()).unwrap_or_default()),
-            t.provenance.pages[0].to_string(),
-            t.provenance.pages[1].to_string(),
-            t.provenance.row.to_string(),
-        ];
-        w.write_record(&record).map_err(csv_error)?;
-    }
-    Ok(())
 }

@@ -17,6 +17,10 @@ pub enum FileStatus {
     /// Converted, but it is a notice an earlier file already gave (same id): its own JSON is
     /// written, its tasks are counted once, with the first file (`message` names it).
     Duplicate,
+    /// Not a notice with a ledger (a stray 说明.txt, a notice without a task ledger): left out,
+    /// not a failure; `message` starts with the reason (`no-ledger: …`). With `--strict` such a
+    /// file is an error instead.
+    Skipped,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +44,7 @@ impl FileReport {
     pub fn fails(&self, fail_on: Severity) -> bool {
         match self.status {
             FileStatus::Error => true,
-            FileStatus::Attachment => false,
+            FileStatus::Attachment | FileStatus::Skipped => false,
             FileStatus::Ok | FileStatus::Duplicate => {
                 self.errors > 0 || (fail_on == Severity::Warning && self.warnings > 0)
             }
@@ -69,6 +73,9 @@ pub struct Totals {
     /// Files that gave a notice an earlier file gave.
     #[serde(default)]
     pub duplicates: usize,
+    /// Files left out as holding no ledger (`skipped`).
+    #[serde(default)]
+    pub skipped: usize,
     pub tasks: usize,
     pub errors: usize,
     pub warnings: usize,
@@ -84,6 +91,7 @@ impl Totals {
             FileStatus::Error => self.failed += 1,
             FileStatus::Attachment => self.attachments += 1,
             FileStatus::Duplicate => self.duplicates += 1,
+            FileStatus::Skipped => self.skipped += 1,
         }
         self.tasks += r.tasks;
         self.errors += r.errors;

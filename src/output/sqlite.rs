@@ -88,12 +88,24 @@ fn insert_sources(
 pub struct TrackerSink {
     db: TrackerDb,
     path: std::path::PathBuf,
+    /// Source paths to remove when the batch finishes (`--prune`).
+    prune: Vec<String>,
+    /// With `--prune`: each file's row is kept only for the notice it gives now, so a file whose
+    /// notice changed identity (a new title) no longer keeps the old notice alive.
+    repoint: bool,
 }
 
 impl TrackerSink {
     pub fn open(path: &Path) -> Result<Self, crate::output::OutputError> {
         let db = TrackerDb::open(path).map_err(|e| sqlite_error(path, e))?;
-        Ok(TrackerSink { db, path: path.to_path_buf() })
+        Ok(TrackerSink { db, path: path.to_path_buf(), prune: Vec::new(), repoint: false })
+    }
+
+    /// Removes, once every notice is in, the files at `paths` from `sources` and the notices
+    /// left without any file (see [`TrackerDb::prune_sources`]).
+    pub fn prune_on_finish(&mut self, paths: Vec<String>) {
+        self.prune = paths;
+        self.repoint = true;
     }
 }
 
@@ -103,6 +115,10 @@ fn sqlite_error(path: &Path, e: rusqlite::Error) -> crate::output::OutputError {
 
 impl crate::output::Sink for TrackerSink {
     fn chunk(&mut self, items: &[crate::output::SinkItem]) -> Result<(), crate::output::OutputError> {
+        if self.repoint {
+            let docs = items.iter().filter_map(|i| i.doc);
+            self.db.repoint_sources(docs).map_err(|e| sqlite_error(&self.path, e))?;
+        }
         let docs: Vec<&NoticeDocument> = items.iter().filter(|i| i.tasks_written_here).filter_map(|i| i.doc).collect();
         self.db.upsert(&docs).map_err(|e| sqlite_error(&self.path, e))?;
         for doc in items.iter().filter(|i| !i.tasks_written_here).filter_map(|i| i.doc) {
@@ -111,7 +127,15 @@ impl crate::output::Sink for TrackerSink {
         Ok(())
     }
 
-    fn finish(self: Box<Self>, _: &crate::output::report::Totals, _: usize) -> Result<(), crate::output::OutputError> {
+    fn finish(
+        mut self: Box<Self>,
+        _: &crate::output::report::Totals,
+        _: usize,
+    ) -> Result<(), crate::output::OutputError> {
+        if self.repoint {
+            let paths = std::mem::take(&mut self.prune);
+            self.db.prune_sources(&paths).map_err(|e| sqlite_error(&self.path, e))?;
+        }
         Ok(())
     }
 }
@@ -214,6 +238,47 @@ impl TrackerDb {
             }
         }
         tx.commit()
+    }
+
+    /// Removes the rows of `sources` that list a file of `docs` under another notice than the
+    /// one it gives now (a revised file whose notice changed identity); the notices they leave
+    /// without a file are deleted by [`TrackerDb::prune_sources`].
+    pub fn repoint_sources<'a>(&mut self, docs: impl Iterator<Item = &'a NoticeDocument>) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("CREATE TEMP TABLE IF NOT EXISTS pruned (notice_id TEXT PRIMARY KEY)", [])?;
+        for doc in docs {
+            for f in &doc.notice.sources {
+                tx.execute(
+                    "INSERT OR IGNORE INTO pruned SELECT notice_id FROM sources WHERE path = ?1 AND notice_id != ?2",
+                    params![f.path, doc.notice.id],
+                )?;
+                tx.execute("DELETE FROM sources WHERE path = ?1 AND notice_id != ?2", params![f.path, doc.notice.id])?;
+            }
+        }
+        tx.commit()
+    }
+
+    /// Removes the files at `paths` from `sources`; a notice left with no file (by this, or by
+    /// [`TrackerDb::repoint_sources`]) is deleted with its tasks and their offices (tracker status
+    /// included: its files are gone), and offices no task names any more are dropped. Returns the
+    /// notices deleted.
+    pub fn prune_sources(&mut self, paths: &[String]) -> rusqlite::Result<usize> {
+        let tx = self.conn.transaction()?;
+        let list = serde_json::to_string(paths).expect("paths serialize");
+        tx.execute("CREATE TEMP TABLE IF NOT EXISTS pruned (notice_id TEXT PRIMARY KEY)", [])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO pruned SELECT notice_id FROM sources WHERE path IN (SELECT value FROM json_each(?1))",
+            params![list],
+        )?;
+        tx.execute("DELETE FROM sources WHERE path IN (SELECT value FROM json_each(?1))", params![list])?;
+        let notices = tx.execute(
+            "DELETE FROM notices WHERE id IN (SELECT notice_id FROM pruned) AND id NOT IN (SELECT notice_id FROM sources)",
+            [],
+        )?;
+        tx.execute("DELETE FROM offices WHERE code NOT IN (SELECT code FROM task_offices WHERE code IS NOT NULL)", [])?;
+        tx.execute("DROP TABLE pruned", [])?;
+        tx.commit()?;
+        Ok(notices)
     }
 
     /// The underlying connection, for queries.

@@ -325,6 +325,9 @@ fn jsonl_and_csv_outputs_hold_every_task() {
     let header = reader.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(&records[22][col("leaders")], "党勤;曾华辉;白江平");
+    // Every row names its notice and file; the seed's ledger has no measures column.
+    assert!(records.iter().all(|r| r[col("notice_title")].contains("通知") && &r[col("source_file")] == SEED));
+    assert!(records.iter().all(|r| r[col("measure_no")].is_empty() && r[col("measure_text")].is_empty()));
     assert_eq!(
         &records[0][col("support_office_codes")],
         "gsjyt.jijiao;gsjyt.gaojiao;gsjyt.zhicheng;gsjyt.minjiao;gsjyt.yuguan"
@@ -501,147 +504,6 @@ fn splitter_spec() {
     assert!(failures.is_empty(), "{} of {cases} splitter cases failed:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// Every rendition of the seed (listed in `fixtures/seed-renditions.list`) gives the text
-/// rendition's notice id, sections and tasks, field by field and ids included. Only provenance
-/// (pages, rows, lines) may differ between formats.
-#[test]
-fn every_rendition_of_the_seed_gives_the_same_tasks() {
-    let reference = seed_json();
-    let strip = |doc: &Value| -> Vec<Value> {
-        doc["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                let mut t = t.clone();
-                t.as_object_mut().unwrap().remove("provenance");
-                t
-            })
-            .collect()
-    };
-    let expected = strip(&reference);
-    let manifest = std::fs::read_to_string(root().join("fixtures/seed-renditions.list")).unwrap();
-    let paths: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).collect();
-    assert!(!paths.is_empty());
-    for path in paths {
-        let out = run(&["convert", path, "-o", "-"]);
-        assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        for field in ["id", "issuer", "title", "doc_number", "recipients"] {
-            assert_eq!(doc["notice"][field], reference["notice"][field], "{path}: notice {field}");
-        }
-        assert_eq!(doc["sections"], reference["sections"], "{path}: sections");
-        let got = strip(&doc);
-        assert_eq!(got.len(), expected.len(), "{path}: task count");
-        for (g, e) in got.iter().zip(&expected) {
-            for (field, value) in e.as_object().unwrap() {
-                assert_eq!(&g[field], value, "{path}: task {} field {field}", e["seq"]);
-            }
-            assert_eq!(g, e, "{path}: task {} has extra fields", e["seq"]);
-        }
-    }
-}
-
-/// `fixtures/pdf/pages.tsv` gives, for every task of each PDF rendition, the pages its row is on
-/// (read from the rendered pages, not from our parser): `provenance.pages` must span exactly them,
-/// and a split task must list a cell fragment on each of its pages.
-#[test]
-fn pdf_tasks_know_the_pages_they_span() {
-    let truth = std::fs::read_to_string(root().join("fixtures/pdf/pages.tsv")).unwrap();
-    let mut by_file: std::collections::BTreeMap<&str, Vec<(u64, Vec<u64>)>> = Default::default();
-    for line in truth.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split('\t').collect();
-        let pages = f[2].split(',').map(|p| p.parse().unwrap()).collect();
-        by_file.entry(f[0]).or_default().push((f[1].parse().unwrap(), pages));
-    }
-    assert_eq!(by_file.len(), 4, "four PDF renditions have page truth");
-    let mut split_tasks = 0;
-    for (file, tasks) in by_file {
-        let path = format!("fixtures/pdf/{file}");
-        let out = run(&["convert", &path, "-o", "-"]);
-        assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let got = doc["tasks"].as_array().unwrap();
-        assert_eq!(got.len(), tasks.len(), "{path}: task count");
-        for (t, (seq, pages)) in got.iter().zip(&tasks) {
-            assert_eq!(t["seq"], *seq, "{path}");
-            let span = [pages[0], *pages.last().unwrap()];
-            assert_eq!(t["provenance"]["pages"], serde_json::json!(span), "{path}: task {seq} pages");
-            let fragment_pages: std::collections::BTreeSet<u64> =
-                t["provenance"]["cells"].as_array().unwrap().iter().map(|c| c["page"].as_u64().unwrap()).collect();
-            for p in pages {
-                assert!(fragment_pages.contains(p), "{path}: task {seq} has no cell fragment on page {p}");
-            }
-            split_tasks += usize::from(pages.len() > 1);
-        }
-    }
-    assert!(split_tasks >= 10, "the fixtures split rows across pages ({split_tasks} split tasks)");
-}
-
-/// The borderless ReportLab rendition has no rulings, so its ledger pages go through the stream
-/// fallback; its text sits where the gridded rendition's does, so the cells the fallback finds
-/// must have (nearly) the boxes of the gridded cells — except the right edge of the last column,
-/// which only the grid knows.
-#[test]
-fn borderless_pdf_cells_match_the_gridded_rendition() {
-    let convert = |path: &str| -> Value {
-        let out = run(&["convert", path, "-o", "-"]);
-        assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
-    let borderless = convert("fixtures/pdf/seed-reportlab-borderless.pdf");
-    let grid = convert("fixtures/pdf/seed-reportlab-cid.pdf");
-    let methods: Vec<&str> = borderless["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["kind"] == "pdf-table-method")
-        .map(|d| d["message"].as_str().unwrap())
-        .collect();
-    assert_eq!(methods.len(), 11, "one table on each ledger page: {methods:?}");
-    for (page, m) in (2..).zip(&methods) {
-        assert!(m.starts_with(&format!("page {page}: stream (no rulings), 6 columns × ")), "{m}");
-    }
-    let (got, want) = (borderless["tasks"].as_array().unwrap(), grid["tasks"].as_array().unwrap());
-    assert_eq!(got.len(), want.len());
-    for (g, w) in got.iter().zip(want) {
-        assert_eq!(g["provenance"]["pages"], w["provenance"]["pages"], "task {}", w["seq"]);
-        let (gc, wc) = (g["provenance"]["cells"].as_array().unwrap(), w["provenance"]["cells"].as_array().unwrap());
-        assert_eq!(gc.len(), wc.len(), "task {}", w["seq"]);
-        for (a, b) in gc.iter().zip(wc) {
-            assert_eq!((&a["column"], &a["page"]), (&b["column"], &b["page"]), "task {}", w["seq"]);
-            for k in 0..4 {
-                if k == 2 && b["column"] == 6 {
-                    continue;
-                }
-                let (x, y) = (a["bbox"][k].as_f64().unwrap(), b["bbox"][k].as_f64().unwrap());
-                assert!(
-                    (x - y).abs() <= 6.0,
-                    "task {} column {}: {} vs {}",
-                    w["seq"],
-                    b["column"],
-                    a["bbox"],
-                    b["bbox"]
-                );
-            }
-        }
-    }
-}
-
-#[test]
-fn a_scanned_pdf_or_one_without_ledger_gives_a_clear_error() {
-    let out = run(&["convert", "fixtures/pdf/scanned.pdf", "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(err.contains("scanned.pdf") && err.contains("no text layer") && err.contains("OCR"), "{err}");
-    // A scan too coarse to read: the error says what would work (a new scan), not a tool that
-    // would not.
-    assert!(err.contains("100 dpi") && err.contains("300 dpi") && !err.contains("ocrmypdf"), "{err}");
-    let out = run(&["convert", "fixtures/pdf/no-ledger.pdf", "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no task ledger found"), "{}", text(&out.stderr));
-}
-
 #[test]
 fn rowspan_cells_belong_to_every_row_they_span() {
     let page = std::fs::read_to_string(root().join("fixtures/html/rowspan-ledger.html")).unwrap();
@@ -667,123 +529,14 @@ fn the_gbk_page_declared_gb2312_needs_gbk() {
     assert!(doc["diagnostics"].as_array().unwrap().iter().all(|d| d["kind"] != "invalid-bytes"));
 }
 
-#[test]
-fn malformed_pages_give_clear_errors_or_diagnostics() {
-    let tmp = tempfile::tempdir().unwrap();
-    let write = |name: &str, bytes: &[u8]| {
-        let p = tmp.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        p.to_str().unwrap().to_string()
-    };
-    let cms = std::fs::read(root().join("fixtures/html/cms-utf8.html")).unwrap();
-
-    let no_table = write("no-table.html", "<html><body><h1>关于某事的通知</h1><p>正文</p></body></html>".as_bytes());
-    let out = run(&["convert", &no_table, "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no task ledger found"), "{}", text(&out.stderr));
-
-    // Cut in the middle of the ledger, at a character boundary.
-    let text_page = String::from_utf8(cms.clone()).unwrap();
-    let cut = text_page.find("<TR><TD align=center>9<TD>").unwrap() + 400;
-    let cut = (cut..).find(|&i| text_page.is_char_boundary(i)).unwrap();
-    let truncated = write("truncated.html", &text_page.as_bytes()[..cut]);
-    let out = run(&["convert", &truncated, "-o", "-"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["tasks"].as_array().unwrap().len(), 9, "tasks before the cut are all kept");
-    assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "html-unterminated"));
-
-    let mut junk = b"<html><body><table><tr><td>".to_vec();
-    junk.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 1));
-    let junk = write("junk.html", &junk);
-    let out = run(&["convert", &junk, "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(!text(&out.stderr).contains("panicked"));
-
-    let random = write("random.html", &(0..5000u32).map(|i| (i.wrapping_mul(40_503) >> 7) as u8).collect::<Vec<u8>>());
-    let out = run(&["convert", &random, "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(!text(&out.stderr).contains("panicked"));
-
-    let deep = write("deep.html", format!("<html><body>{}x", "<div>".repeat(100_000)).as_bytes());
-    let out = run(&["convert", &deep, "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("nest"), "{}", text(&out.stderr));
-
-    let deep_tables = write("deep-tables.html", format!("<html><body>{}x", "<table><tr><td>".repeat(3000)).as_bytes());
-    let out = run(&["convert", &deep_tables, "-o", "-"]);
-    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", text(&out.stderr));
-    assert!(!text(&out.stderr).contains("panicked"));
-
-    let mut bad_bytes = cms.clone();
-    let at = text_page.find("各市（州）教育局、").unwrap();
-    bad_bytes.splice(at..at, [0xFFu8, 0xFE]);
-    let bad_bytes = write("bad-bytes.html", &bad_bytes);
-    let out = run(&["convert", &bad_bytes, "-o", "-"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["tasks"].as_array().unwrap().len(), 34);
-    assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "invalid-bytes"));
-}
 mod batch;
 mod hostile;
+mod hostile_outputs;
+mod incremental;
 mod ledgers;
 mod malformed;
 mod notices;
 mod real;
-
-#[test]
-fn broken_office_files_give_clear_errors() {
-    let tmp = tempfile::tempdir().unwrap();
-    let docx = std::fs::read(root().join("fixtures/docx/rowspan-ledger.docx")).unwrap();
-    let truncated = tmp.path().join("truncated.docx");
-    std::fs::write(&truncated, &docx[..docx.len() / 2]).unwrap();
-    let out = run(&["convert", truncated.to_str().unwrap(), "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("not a readable zip archive"), "{}", text(&out.stderr));
-
-    let xlsx = std::fs::read(root().join("fixtures/xlsx/seed.xlsx")).unwrap();
-    let truncated = tmp.path().join("truncated.xlsx");
-    std::fs::write(&truncated, &xlsx[..xlsx.len() * 2 / 3]).unwrap();
-    let out = run(&["convert", truncated.to_str().unwrap(), "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("XLSX: not a readable zip archive"), "{}", text(&out.stderr));
-
-    // Zip bombs: a few hundred KiB that inflate past the part limit, and parts each under it that
-    // together pass the per-archive limit. The limits are lowered by flag so the test stays quick.
-    let bomb = |name: &str, parts: &[(&str, usize)]| {
-        let path = tmp.path().join(name);
-        let file = std::fs::File::create(&path).unwrap();
-        let mut zip = zip::ZipWriter::new(file);
-        let options = zip::write::SimpleFileOptions::default().compression_level(Some(1)).large_file(true);
-        let spaces = vec![b' '; 1 << 20];
-        for (part, mib) in parts {
-            zip.start_file(*part, options).unwrap();
-            for _ in 0..*mib {
-                std::io::Write::write_all(&mut zip, &spaces).unwrap();
-            }
-        }
-        zip.finish().unwrap();
-        assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
-        path
-    };
-    let one = bomb("bomb.docx", &[("word/document.xml", 33)]);
-    let out = run(&["convert", one.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "32"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("zip bomb? see --max-inflated-mib"), "{}", text(&out.stderr));
-    let two = bomb("bomb2.docx", &[("word/document.xml", 20), ("word/_rels/document.xml.rels", 20)]);
-    let args = ["convert", two.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "32"];
-    let out = run(&[&args[..], &["--max-inflated-total-mib", "32"]].concat());
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("see --max-inflated-total-mib"), "{}", text(&out.stderr));
-    let out = run(&["convert", one.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "0"]);
-    assert_eq!(out.status.code(), Some(2), "a limit of 0 is a usage error");
-
-    let doc = tmp.path().join("legacy.doc");
-    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    ole.resize(4096, 0);
-    std::fs::write(&doc, ole).unwrap();
-    let out = run(&["convert", doc.to_str().unwrap(), "-o", "-"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("soffice --headless --convert-to docx"), "{}", text(&out.stderr));
-}
+mod renditions;
+mod serve;
+mod spreadsheets;

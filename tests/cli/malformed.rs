@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{root, SEED};
+use super::{root, run, text, SEED};
 
 /// What a case must give.
 pub enum Expect {
@@ -416,4 +416,119 @@ pub fn flate_bomb(mib: usize) -> Vec<u8> {
     }
     bomb.extend(step(&[], FlushCompress::Finish));
     bomb
+}
+
+#[test]
+fn malformed_pages_give_clear_errors_or_diagnostics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let cms = std::fs::read(root().join("fixtures/html/cms-utf8.html")).unwrap();
+
+    let no_table = write("no-table.html", "<html><body><h1>关于某事的通知</h1><p>正文</p></body></html>".as_bytes());
+    let out = run(&["convert", &no_table, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no task ledger found"), "{}", text(&out.stderr));
+
+    // Cut in the middle of the ledger, at a character boundary.
+    let text_page = String::from_utf8(cms.clone()).unwrap();
+    let cut = text_page.find("<TR><TD align=center>9<TD>").unwrap() + 400;
+    let cut = (cut..).find(|&i| text_page.is_char_boundary(i)).unwrap();
+    let truncated = write("truncated.html", &text_page.as_bytes()[..cut]);
+    let out = run(&["convert", &truncated, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["tasks"].as_array().unwrap().len(), 9, "tasks before the cut are all kept");
+    assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "html-unterminated"));
+
+    let mut junk = b"<html><body><table><tr><td>".to_vec();
+    junk.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 1));
+    let junk = write("junk.html", &junk);
+    let out = run(&["convert", &junk, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+
+    let random = write("random.html", &(0..5000u32).map(|i| (i.wrapping_mul(40_503) >> 7) as u8).collect::<Vec<u8>>());
+    let out = run(&["convert", &random, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out.stderr).contains("panicked"));
+
+    let deep = write("deep.html", format!("<html><body>{}x", "<div>".repeat(100_000)).as_bytes());
+    let out = run(&["convert", &deep, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("nest"), "{}", text(&out.stderr));
+
+    let deep_tables = write("deep-tables.html", format!("<html><body>{}x", "<table><tr><td>".repeat(3000)).as_bytes());
+    let out = run(&["convert", &deep_tables, "-o", "-"]);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+
+    let mut bad_bytes = cms.clone();
+    let at = text_page.find("各市（州）教育局、").unwrap();
+    bad_bytes.splice(at..at, [0xFFu8, 0xFE]);
+    let bad_bytes = write("bad-bytes.html", &bad_bytes);
+    let out = run(&["convert", &bad_bytes, "-o", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["tasks"].as_array().unwrap().len(), 34);
+    assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["kind"] == "invalid-bytes"));
+}
+
+#[test]
+fn broken_office_files_give_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docx = std::fs::read(root().join("fixtures/docx/rowspan-ledger.docx")).unwrap();
+    let truncated = tmp.path().join("truncated.docx");
+    std::fs::write(&truncated, &docx[..docx.len() / 2]).unwrap();
+    let out = run(&["convert", truncated.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not a readable zip archive"), "{}", text(&out.stderr));
+
+    let xlsx = std::fs::read(root().join("fixtures/xlsx/seed.xlsx")).unwrap();
+    let truncated = tmp.path().join("truncated.xlsx");
+    std::fs::write(&truncated, &xlsx[..xlsx.len() * 2 / 3]).unwrap();
+    let out = run(&["convert", truncated.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("XLSX: not a readable zip archive"), "{}", text(&out.stderr));
+
+    // Zip bombs: a few hundred KiB that inflate past the part limit, and parts each under it that
+    // together pass the per-archive limit. The limits are lowered by flag so the test stays quick.
+    let bomb = |name: &str, parts: &[(&str, usize)]| {
+        let path = tmp.path().join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        let mut zip = zip::ZipWriter::new(file);
+        let options = zip::write::SimpleFileOptions::default().compression_level(Some(1)).large_file(true);
+        let spaces = vec![b' '; 1 << 20];
+        for (part, mib) in parts {
+            zip.start_file(*part, options).unwrap();
+            for _ in 0..*mib {
+                std::io::Write::write_all(&mut zip, &spaces).unwrap();
+            }
+        }
+        zip.finish().unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+        path
+    };
+    let one = bomb("bomb.docx", &[("word/document.xml", 33)]);
+    let out = run(&["convert", one.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "32"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("zip bomb? see --max-inflated-mib"), "{}", text(&out.stderr));
+    let two = bomb("bomb2.docx", &[("word/document.xml", 20), ("word/_rels/document.xml.rels", 20)]);
+    let args = ["convert", two.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "32"];
+    let out = run(&[&args[..], &["--max-inflated-total-mib", "32"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("see --max-inflated-total-mib"), "{}", text(&out.stderr));
+    let out = run(&["convert", one.to_str().unwrap(), "-o", "-", "--max-inflated-mib", "0"]);
+    assert_eq!(out.status.code(), Some(2), "a limit of 0 is a usage error");
+
+    let doc = tmp.path().join("legacy.doc");
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(4096, 0);
+    std::fs::write(&doc, ole).unwrap();
+    let out = run(&["convert", doc.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("soffice --headless --convert-to docx"), "{}", text(&out.stderr));
 }

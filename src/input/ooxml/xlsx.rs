@@ -161,11 +161,21 @@ fn prescan_part(part: &str, xml: &[u8]) -> Result<(), XlsxError> {
     Ok(())
 }
 
+/// A cell's text. A date cell (a number with a date format) is written the way notices write
+/// dates, `2024年6月30日` (with the time when it has one), not as the serial number it is stored as.
 fn cell_text(data: &Data) -> String {
     match data {
         Data::Empty => String::new(),
         Data::String(s) => s.replace("\r\n", "\n"),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::DateTime(dt) if dt.is_datetime() && (0.0..2_958_466.0).contains(&dt.as_f64()) => {
+            let (y, m, d, h, min, _, _) = dt.to_ymd_hms_milli();
+            if dt.as_f64().fract() == 0.0 {
+                format!("{y}年{m}月{d}日")
+            } else {
+                format!("{y}年{m}月{d}日 {h:02}:{min:02}")
+            }
+        }
         other => other.to_string(),
     }
 }

@@ -203,8 +203,8 @@ pub fn find_rulings(image: &Gray, threshold: u8, px_per_pt: f32, sizes: RulingSi
 /// `to_points` maps a pixel position `(x, y)` of the level page to points. This is the one place
 /// that calls the PDF front-end's lattice code (`merge_rulings`, `connected_rulings`,
 /// `build_grid`).
-pub fn lattice(rulings: &Rulings, to_points: impl Fn(f32, f32) -> (f32, f32)) -> Vec<crate::pdf::layout::Grid> {
-    use crate::pdf::layout::{build_grid, connected_rulings, merge_rulings};
+pub fn lattice(rulings: &Rulings, to_points: impl Fn(f32, f32) -> (f32, f32)) -> Vec<RuledGrid> {
+    use crate::input::pdf::layout::lattice::{build_grid, connected_rulings, merge_rulings};
     let h: Vec<(f32, f32, f32)> = rulings
         .horizontal
         .iter()
@@ -228,14 +228,14 @@ pub fn lattice(rulings: &Rulings, to_points: impl Fn(f32, f32) -> (f32, f32)) ->
 }
 
 /// The grid type the lattice code makes (re-exported so callers name it through this module).
-pub use crate::pdf::layout::Grid;
+pub(crate) use crate::input::pdf::layout::lattice::RuledGrid;
 
 #[cfg(test)]
 mod tests {
     use super::super::deskew::{estimate_skew, otsu, rotate, tests::ruled_page};
     use super::*;
 
-    fn grid_of(page: &Gray, px_per_pt: f32) -> Vec<Grid> {
+    fn grid_of(page: &Gray, px_per_pt: f32) -> Vec<RuledGrid> {
         let t = otsu(page);
         let rulings = find_rulings(page, t, px_per_pt, RulingSizes::default());
         lattice(&rulings, |x, y| (x / px_per_pt, y / px_per_pt))

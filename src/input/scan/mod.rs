@@ -196,8 +196,8 @@ pub fn read_scan(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<ScanR
         cells.extend(read.cells);
     }
     let mut document = Document { pages: count, blocks, links: Vec::new(), properties: DocProperties::default() };
-    crate::pdf::layout::carry_spans_across_pages(&mut document.blocks);
-    crate::pdf::layout::number_rows_cut_before_their_number(&mut document.blocks);
+    crate::input::pdf::layout::carry_spans_across_pages(&mut document.blocks);
+    crate::input::pdf::layout::number_rows_cut_before_their_number(&mut document.blocks);
     report.cells = cells
         .iter()
         .filter(|c| !c.text.is_empty())

@@ -6,7 +6,7 @@ use crate::model::{BBox, Block, Cell, Origin, RichText, Row, Table};
 use super::clean::{fold, join_lines, line_text, repair_quotes, strip_edge_rulings};
 use super::deskew::{estimate_skew, otsu, rotate};
 use super::error::OcrError;
-use super::grid::{find_rulings, lattice, Grid, RulingSizes};
+use super::grid::{find_rulings, lattice, RuledGrid, RulingSizes};
 use super::image::{Gray, PageImage};
 use super::ocr::{Layout, OcrLine, Tesseract};
 
@@ -301,7 +301,7 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
     let ink = otsu(&level);
     let rulings = find_rulings(&level, ink, sx, RulingSizes::default());
     let placed = scan.placed;
-    let grids: Vec<Grid> = lattice(&rulings, |x, y| (placed[0] + x / sx, placed[1] + y / sy));
+    let grids: Vec<RuledGrid> = lattice(&rulings, |x, y| (placed[0] + x / sx, placed[1] + y / sy));
     let to_px = |x: f32, y: f32| {
         let px = ((x - placed[0]) * sx).round().clamp(0.0, level.width as f32) as usize;
         let py = ((y - placed[1]) * sy).round().clamp(0.0, level.height as f32) as usize;

@@ -1,33 +1,47 @@
 //! Stage 2 (front-end), `pdf`: PDF notices into the document model.
 //!
-//! The file is opened with lopdf (an encrypted file opens when its user password is empty). Each
-//! page's content streams are run by the interpreter in [`content`], which yields positioned
-//! glyphs (decoded through [`font`] and [`cmap`]) and ruling segments; [`layout`] turns them into
-//! blocks: tables from rulings (lattice) or, on a page without rulings, from column alignment
-//! (stream), and paragraphs and headings from the remaining lines, in reading order. Every table
-//! row carries its page, so the `table` stage can stitch tables across pages.
+//! A well-formed file is read lazily: its cross-reference data first ([`xref`]), then only the
+//! objects the pages reach, parsed by [`object`] with the tokens of [`lexer`]; a file that is
+//! damaged, encrypted or otherwise not read exactly as lopdf reads it is loaded whole by lopdf
+//! instead ([`document`], which also decodes stream filters through lopdf). Each page's content
+//! streams are read operation by operation ([`ops`]) and run by the interpreter in [`content`],
+//! which yields positioned glyphs (decoded through [`font`], [`encoding`] and [`cmap`]) and
+//! ruling segments; [`layout`] turns them into blocks: tables from rulings (lattice) or, on a
+//! page without rulings, from column alignment (stream), and paragraphs and headings from the
+//! remaining lines, in reading order. Every table row carries its page, so the `tables` stage can
+//! stitch tables across pages.
 //!
-//! Limits come from [`crate::Limits`]: decompressed bytes per stream and per document, pages, and
-//! Form XObject nesting (at most [`content::MAX_FORM_DEPTH`] whatever the limit says, for the
-//! stack's sake); a form never draws itself; the page tree is walked by lopdf, which refuses
-//! cycles. The time budget is checked between pages. [`read_pdf`] uses the default limits.
+//! Limits come from [`crate::Limits`]: decompressed bytes per stream and per document, pages,
+//! objects, and Form XObject nesting (at most [`content::MAX_FORM_DEPTH`] whatever the limit
+//! says, for the stack's sake); a form never draws itself; the page tree is walked as lopdf walks
+//! it, and one that is not a tree is left to lopdf. The time budget is checked between pages.
+//! `read_pdf` (tests only) uses the default limits.
 
-pub mod cmap;
-pub mod content;
-pub mod font;
-pub mod layout;
-
-use lopdf::{Dictionary, Document as PdfDocument, Object};
+mod cmap;
+mod content;
+mod document;
+pub(crate) mod draw;
+mod encoding;
+mod filters;
+mod font;
+mod hash;
+pub(crate) mod layout;
+mod lexer;
+mod object;
+mod ops;
+mod xref;
 
 use crate::diag::{Diagnostic, Location};
 #[cfg(test)]
 use crate::model::Block;
 use crate::model::{DocProperties, Document};
 use content::{FontCache, Interpreter};
+use document::Doc;
+use object::{Dict, Object};
 
 /// Largest decompressed size of a font's ToUnicode CMap, and of a stream read outside
 /// [`read_pdf_with`]'s limits.
-pub const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
 
 /// Why a PDF could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -59,107 +73,44 @@ pub enum PdfError {
     Budget(#[from] crate::limits::BudgetExceeded),
 }
 
-/// Objects counted while lopdf loads a file on this thread, against the limit (see [`count_object`]).
-#[derive(Clone, Copy, Default)]
-struct ObjectCount {
-    counted: u64,
-    limit: u64,
-    max_stream: usize,
-    exceeded: bool,
-}
-
-thread_local! {
-    static OBJECT_COUNT: std::cell::Cell<ObjectCount> = const {
-        std::cell::Cell::new(ObjectCount { counted: 0, limit: u64::MAX, max_stream: usize::MAX, exceeded: false })
-    };
-}
-
-/// Members of an object stream as lopdf will parse them: one per pair of numbers in the index
-/// before `/First` (not `/N`, which lopdf only warns about when it disagrees).
-fn object_stream_members(stream: &lopdf::Stream, max_stream: usize) -> u64 {
-    let Ok(first) = stream.dict.get(b"First").and_then(Object::as_i64) else { return 0 };
-    let Ok(content) = stream.get_plain_content_with_limit(max_stream) else { return 0 };
-    let index = &content[..usize::try_from(first).unwrap_or(0).min(content.len())];
-    (index.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty()).count() / 2) as u64
-}
-
-/// lopdf's load filter: counts every object it loads, an object stream for each member it
-/// holds (seen before lopdf parses them), and drops objects once the count passes the limit, so
-/// that memory stays bounded; [`load`] then refuses the file.
-fn count_object(id: lopdf::ObjectId, object: &mut Object) -> Option<(lopdf::ObjectId, Object)> {
-    let mut count = OBJECT_COUNT.with(|c| c.get());
-    if count.exceeded {
-        return None;
-    }
-    let members = match &*object {
-        Object::Stream(s) if s.dict.has_type(b"ObjStm") => object_stream_members(s, count.max_stream),
-        _ => 0,
-    };
-    count.counted = count.counted.saturating_add(1 + members);
-    count.exceeded = count.counted > count.limit;
-    OBJECT_COUNT.with(|c| c.set(count));
-    if count.exceeded {
-        return None;
-    }
-    // lopdf keeps its own copy of a top-level object and uses what is returned only for members
-    // of object streams, which are never streams: streams need no copy.
-    Some((id, if matches!(object, Object::Stream(_)) { Object::Null } else { object.clone() }))
-}
-
-/// An object with references followed (at most a few steps), or `None` for a dangling one.
-pub fn deref<'a>(doc: &'a PdfDocument, obj: &'a Object) -> Option<&'a Object> {
-    doc.dereference(obj).ok().map(|(_, o)| o)
-}
-
-/// A page's `/Resources`, looked up through the parent page-tree nodes when the page has none.
-fn page_resources<'a>(doc: &'a PdfDocument, page: &'a Dictionary) -> Option<&'a Dictionary> {
+/// Walks a page and its parents in the page tree (at most 64 steps) for the first value `find`
+/// gives: how `/Resources`, `/MediaBox` and `/Rotate` are inherited.
+fn inherited<'d, 'a, T>(doc: &'d Doc<'a>, page: &'d Dict<'a>, find: impl Fn(&'d Dict<'a>) -> Option<T>) -> Option<T> {
     let mut node = page;
     for _ in 0..64 {
-        if let Some(res) = node.get(b"Resources").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok()) {
-            return Some(res);
+        if let Some(found) = find(node) {
+            return Some(found);
         }
-        node = node.get(b"Parent").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok())?;
+        node = doc.entry(node, b"Parent").and_then(Object::as_dict)?;
     }
     None
 }
 
+/// A page's `/Resources`, looked up through the parent page-tree nodes when the page has none.
+fn page_resources<'d, 'a>(doc: &'d Doc<'a>, page: &'d Dict<'a>) -> Option<&'d Dict<'a>> {
+    inherited(doc, page, |node| doc.entry(node, b"Resources").and_then(Object::as_dict))
+}
+
 /// The page's `/MediaBox` (inherited too) as (x0, y0, x1, y1); A4 when absent.
-fn media_box(doc: &PdfDocument, page: &Dictionary) -> [f32; 4] {
-    let mut node = page;
-    for _ in 0..64 {
-        if let Some(arr) = node.get(b"MediaBox").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_array().ok()) {
-            let v: Vec<f32> = arr.iter().filter_map(|o| deref(doc, o)?.as_float().ok()).collect();
-            if v.len() == 4 {
-                return [v[0].min(v[2]), v[1].min(v[3]), v[0].max(v[2]), v[1].max(v[3])];
-            }
-        }
-        match node.get(b"Parent").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok()) {
-            Some(parent) => node = parent,
-            None => break,
-        }
-    }
-    [0.0, 0.0, 595.0, 842.0]
+fn media_box<'a>(doc: &Doc<'a>, page: &Dict<'a>) -> [f32; 4] {
+    inherited(doc, page, |node| {
+        let arr = doc.entry(node, b"MediaBox").and_then(Object::as_array)?;
+        let v: Vec<f32> = arr.iter().filter_map(|o| doc.deref(o)?.as_f32()).collect();
+        (v.len() == 4).then(|| [v[0].min(v[2]), v[1].min(v[3]), v[0].max(v[2]), v[1].max(v[3])])
+    })
+    .unwrap_or([0.0, 0.0, 595.0, 842.0])
 }
 
 /// The page's `/Rotate` (inherited too), normalized to 0, 90, 180 or 270.
-fn rotation(doc: &PdfDocument, page: &Dictionary) -> i64 {
-    let mut node = page;
-    for _ in 0..64 {
-        if let Some(r) = node.get(b"Rotate").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_i64().ok()) {
-            return r.rem_euclid(360) / 90 * 90;
-        }
-        match node.get(b"Parent").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok()) {
-            Some(parent) => node = parent,
-            None => break,
-        }
-    }
-    0
+fn rotation<'a>(doc: &Doc<'a>, page: &Dict<'a>) -> i64 {
+    inherited(doc, page, |node| doc.entry(node, b"Rotate").and_then(Object::as_i64))
+        .map_or(0, |r| r.rem_euclid(360) / 90 * 90)
 }
 
 /// How the page is seen: the matrix from its user space to the upright view (MediaBox moved to the
 /// origin and `/Rotate` applied, so that a landscape ledger on a rotated page reads left to right)
 /// and the view's box `[0, 0, width, height]`.
-fn page_view(doc: &PdfDocument, page: &Dictionary) -> ([f32; 6], [f32; 4]) {
+fn page_view<'a>(doc: &Doc<'a>, page: &Dict<'a>) -> ([f32; 6], [f32; 4]) {
     let [x0, y0, x1, y1] = media_box(doc, page);
     let (w, h) = (x1 - x0, y1 - y0);
     match rotation(doc, page) {
@@ -171,7 +122,7 @@ fn page_view(doc: &PdfDocument, page: &Dictionary) -> ([f32; 6], [f32; 4]) {
 }
 
 /// A PDF text string: UTF-16BE with a BOM, UTF-8 with a BOM, else PDFDocEncoding (read as Latin-1).
-pub fn text_string(bytes: &[u8]) -> String {
+fn text_string(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return cmap::utf16be_to_string(rest);
     }
@@ -182,105 +133,106 @@ pub fn text_string(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| b as char).collect()
 }
 
-fn info_title(doc: &PdfDocument) -> Option<String> {
-    let info = doc.trailer.get(b"Info").ok().and_then(|o| deref(doc, o))?.as_dict().ok()?;
-    match deref(doc, info.get(b"Title").ok()?)? {
-        Object::String(bytes, _) => {
-            let title = text_string(bytes).trim().to_string();
-            (!title.is_empty()).then_some(title)
-        }
-        _ => None,
-    }
+fn info_title(doc: &Doc<'_>) -> Option<String> {
+    let info = doc.entry(doc.trailer(), b"Info")?.as_dict()?;
+    let title = text_string(doc.entry(info, b"Title")?.as_string()?).trim().to_string();
+    (!title.is_empty()).then_some(title)
 }
 
-/// Parses the file with lopdf, catching a parser panic as an error, with at most `max_objects`
-/// objects loaded.
-fn load(bytes: &[u8], options: lopdf::LoadOptions, max_objects: u64) -> Result<PdfDocument, PdfError> {
-    let max_stream = options.max_decompressed_size.unwrap_or(usize::MAX);
-    OBJECT_COUNT.with(|c| c.set(ObjectCount { counted: 0, limit: max_objects, max_stream, exceeded: false }));
-    let options = lopdf::LoadOptions { filter: Some(count_object), ..options };
-    let loaded = std::panic::catch_unwind(|| PdfDocument::load_mem_with_options(bytes, options))
-        .map_err(|_| PdfError::Unreadable("the PDF parser failed on this file".into()));
-    let count = OBJECT_COUNT.with(|c| c.replace(ObjectCount::default()));
-    if count.exceeded {
-        return Err(PdfError::TooManyObjects { counted: count.counted, limit: max_objects });
-    }
-    match loaded? {
-        Ok(doc) => Ok(doc),
-        Err(lopdf::Error::InvalidPassword) => {
-            Err(PdfError::Encrypted("the empty user password does not open it".into()))
-        }
-        Err(lopdf::Error::Decryption(e)) => Err(PdfError::Encrypted(e.to_string())),
-        Err(e) => Err(PdfError::Unreadable(e.to_string())),
-    }
-}
-
-/// Opens the file: lopdf parses it and decrypts it when the user password is empty. When the
-/// cross-reference table is broken (a truncated download), or read but leads to no page, the
-/// objects are found again by scanning the file; the second value then says so, for a diagnostic.
-/// (lopdf would rebuild a missing page tree by itself, but not for a load with a filter, which
-/// counting objects needs.)
-fn open(bytes: &[u8], max_stream: usize, max_objects: u64) -> Result<(PdfDocument, Option<String>), PdfError> {
-    if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
-        return Err(PdfError::Unreadable("no %PDF- header in the first kilobyte".into()));
-    }
-    let options = || lopdf::LoadOptions { max_decompressed_size: Some(max_stream), ..Default::default() };
-    let reconstruct = || load(bytes, lopdf::LoadOptions { force_reconstruct: true, ..options() }, max_objects);
-    let (doc, repaired) = match load(bytes, options(), max_objects) {
-        Ok(doc)
-            if doc.get_pages().is_empty()
-                && doc.xref_recovery != Some(lopdf::xref::XrefRecovery::Reconstructed)
-                && (doc.trailer.get(b"Encrypt").is_err() || doc.encryption_state.is_some()) =>
-        {
-            match reconstruct() {
-                Ok(rebuilt) if !rebuilt.get_pages().is_empty() => (rebuilt, None),
-                _ => (doc, None),
-            }
-        }
-        Ok(doc) => (doc, None),
-        Err(PdfError::Unreadable(first)) => {
-            let doc = reconstruct().map_err(|e| match e {
-                e @ PdfError::TooManyObjects { .. } => e,
-                _ => PdfError::Unreadable(first.clone()),
-            })?;
-            (doc, Some(first))
-        }
-        Err(e) => return Err(e),
-    };
-    if doc.trailer.get(b"Encrypt").is_ok() && doc.encryption_state.is_none() {
-        return Err(PdfError::Encrypted("the empty user password does not open it".into()));
-    }
-    Ok((doc, repaired))
-}
-
+/// Every PDF under `fixtures/`, in path order (tests that compare a reader with lopdf's).
 #[cfg(test)]
-/// Reads a PDF held in memory into the document model, with what was noticed on the way.
-///
-/// Fails on a file that is not a PDF or cannot be parsed, on encryption other than an empty user
-/// password, and on a PDF with no text at all (a scan: run OCR first). Problems of single pages
-/// (an undecodable content stream, glyphs without Unicode) are diagnostics.
+fn fixture_pdfs() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files: Vec<_> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Reads a PDF held in memory into the document model with the default limits (tests).
+#[cfg(test)]
 pub fn read_pdf(bytes: &[u8]) -> Result<(Document, Vec<Diagnostic>), PdfError> {
     read_pdf_with(bytes, &crate::Limits::default(), &crate::limits::Budget::unlimited())
 }
 
-/// [`read_pdf`] with explicit limits and a time budget checked between pages.
+/// Reads a PDF held in memory into the document model, with what was noticed on the way, under
+/// `limits` and a time budget checked between pages.
+///
+/// Fails on a file that is not a PDF or cannot be parsed, on encryption other than an empty user
+/// password, and on a PDF with no text at all (a scan: run OCR first). Problems of single pages
+/// (an undecodable content stream, glyphs without Unicode) are diagnostics.
+///
+/// A well-formed file is read lazily, only the objects its pages reach; any other, or one in
+/// which a reached object turns out malformed, is read again through lopdf (see
+/// [`document`]).
 pub fn read_pdf_with(
     bytes: &[u8],
     limits: &crate::Limits,
     time: &crate::limits::Budget,
 ) -> Result<(Document, Vec<Diagnostic>), PdfError> {
+    if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
+        return Err(PdfError::Unreadable("no %PDF- header in the first kilobyte".into()));
+    }
+    let max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
+    if let Some(doc) = document::open_lazy(bytes, max_stream, limits.max_pdf_objects)? {
+        match read_document(&doc, None, limits, time) {
+            Ok(read) if doc.failure().is_none() => return Ok(read),
+            Err(Read::Failed(e)) if doc.failure().is_none() => return Err(e),
+            _ => {}
+        }
+    }
+    let (doc, repaired) = document::open_with_lopdf(bytes, max_stream, limits.max_pdf_objects)?;
+    read_document(&doc, repaired, limits, time).map_err(|e| match e {
+        Read::Failed(e) => e,
+        Read::GiveUp(why) => PdfError::Unreadable(why.to_string()),
+    })
+}
+
+/// Why [`read_document`] stopped.
+enum Read {
+    Failed(PdfError),
+    /// The lazy path cannot read this file as lopdf would.
+    GiveUp(xref::Failure),
+}
+
+impl From<PdfError> for Read {
+    fn from(e: PdfError) -> Self {
+        Read::Failed(e)
+    }
+}
+
+impl From<crate::limits::BudgetExceeded> for Read {
+    fn from(e: crate::limits::BudgetExceeded) -> Self {
+        Read::Failed(e.into())
+    }
+}
+
+/// Reads every page of an opened document.
+fn read_document(
+    doc: &Doc<'_>,
+    repaired: Option<String>,
+    limits: &crate::Limits,
+    time: &crate::limits::Budget,
+) -> Result<(Document, Vec<Diagnostic>), Read> {
     let max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
     let max_pages = usize::try_from(limits.max_pages).unwrap_or(usize::MAX);
-    let (doc, repaired) = open(bytes, max_stream, limits.max_pdf_objects)?;
-    let pages = doc.get_pages();
+    let pages = doc.pages().map_err(Read::GiveUp)?;
     if pages.is_empty() {
-        return Err(match repaired {
+        if let Doc::Lazy(_) = doc {
+            // lopdf looks for the page tree again by scanning the file.
+            return Err(Read::GiveUp("no pages"));
+        }
+        return Err(Read::Failed(match repaired {
             Some(why) => PdfError::Unreadable(format!("{why}; no page could be recovered")),
             None => PdfError::NoPages,
-        });
+        }));
     }
     if pages.len() > max_pages {
-        return Err(PdfError::TooManyPages { pages: pages.len(), limit: max_pages });
+        return Err(PdfError::TooManyPages { pages: pages.len(), limit: max_pages }.into());
     }
     let mut diags = Vec::new();
     let mut text_right = f32::MIN;
@@ -301,9 +253,10 @@ pub fn read_pdf_with(
     let mut budget = usize::try_from(limits.max_inflated_total_bytes).unwrap_or(usize::MAX);
     let mut blocks = Vec::new();
     let (mut total_glyphs, mut total_images) = (0usize, 0u32);
-    for (&number, &page_id) in &pages {
+    for (index, &page_id) in pages.iter().enumerate() {
+        let number = index as u32 + 1;
         time.check("reading PDF pages")?;
-        let Ok(page) = doc.get_dictionary(page_id) else {
+        let Some(page) = doc.get_dict(page_id) else {
             diags.push(Diagnostic::error(
                 crate::diag::DiagnosticKind::PdfPageUnreadable,
                 format!("page {number} (object {} {} R) is not a dictionary; skipped", page_id.0, page_id.1),
@@ -311,14 +264,14 @@ pub fn read_pdf_with(
             ));
             continue;
         };
-        let resources = page_resources(&doc, page);
-        let (view_matrix, view) = page_view(&doc, page);
-        let mut interp = Interpreter::new(&doc, &mut fonts, &mut budget);
+        let resources = page_resources(doc, page);
+        let (view_matrix, view) = page_view(doc, page);
+        let mut interp = Interpreter::new(doc, &mut fonts, &mut budget);
         interp.max_stream = max_stream;
         interp.max_form_depth = limits.max_depth.min(content::MAX_FORM_DEPTH);
-        for stream_id in doc.get_page_contents(page_id) {
+        for stream_id in doc.page_contents(page_id) {
             let what = format!("content stream {} {} R of page {number}", stream_id.0, stream_id.1);
-            let Ok(stream) = doc.get_object(stream_id).and_then(Object::as_stream) else {
+            let Some(stream) = doc.get_object(stream_id).and_then(Object::as_stream) else {
                 interp.out.problems.push(format!("{what} is missing"));
                 continue;
             };
@@ -326,6 +279,9 @@ pub fn read_pdf_with(
                 Ok(data) => interp.run(&data, resources, view_matrix, view, &what),
                 Err(e) => interp.out.problems.push(format!("{what} {e}")),
             }
+        }
+        if let Some(why) = doc.failure() {
+            return Err(Read::GiveUp(why));
         }
         let page_content = interp.out;
         for problem in &page_content.problems {
@@ -360,10 +316,10 @@ pub fn read_pdf_with(
     if total_glyphs == 0 {
         // A page whose content could not be read (a stream past the size limit, say) is not a
         // scan: name what stopped it rather than suggest OCR.
-        return Err(match first_problem {
+        return Err(Read::Failed(match first_problem {
             Some(problem) => PdfError::NoReadableText { pages: pages.len() as u32, problems: problem_count, problem },
             None => PdfError::NoTextLayer { pages: pages.len() as u32, images: total_images },
-        });
+        }));
     }
     let mut unmapped: Vec<(String, u32)> =
         fonts.fonts().filter(|f| f.unmapped.get() > 0).map(|f| (f.name.clone(), f.unmapped.get())).collect();
@@ -375,18 +331,22 @@ pub fn read_pdf_with(
             Location::default(),
         ));
     }
+    let title = info_title(doc);
+    if let Some(why) = doc.failure() {
+        return Err(Read::GiveUp(why));
+    }
     let document = Document {
         pages: pages.len() as u32,
         blocks,
         links: Vec::new(),
-        properties: DocProperties { title: info_title(&doc), ..Default::default() },
+        properties: DocProperties { title, ..Default::default() },
     };
     Ok((document, diags))
 }
 
 #[cfg(test)]
 mod tests {
-    use lopdf::{dictionary, Object, Stream};
+    use lopdf::{dictionary, Document as PdfDocument, Object, Stream};
 
     use super::*;
 

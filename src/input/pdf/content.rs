@@ -7,30 +7,33 @@
 //! Form XObjects are run recursively with their `/Matrix` and `/Resources` up to
 //! [`MAX_FORM_DEPTH`], never one that is already being drawn; images are only counted.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use lopdf::content::{Content, Operation};
-use lopdf::{Dictionary, Document as PdfDocument, Object, ObjectId};
-
+use super::document::Doc;
+use super::filters::decode;
 use super::font::Font;
-use super::{deref, MAX_STREAM_BYTES};
+use super::hash::FxBuild;
+use super::object::{Dict, Object, ObjectId};
+use super::ops::{Operand, Ops};
+use super::MAX_STREAM_BYTES;
 
 /// A filled rectangle thinner than this (points) in one direction is a ruling line.
-pub const THIN_FILL: f32 = 2.5;
+pub(crate) const THIN_FILL: f32 = 2.5;
 /// Deepest nesting of Form XObjects that is followed.
-pub const MAX_FORM_DEPTH: usize = 12;
+pub(crate) const MAX_FORM_DEPTH: usize = 12;
 /// Most glyphs kept for one page, so a hostile page cannot exhaust memory.
-pub const MAX_GLYPHS_PER_PAGE: usize = 2_000_000;
+pub(crate) const MAX_GLYPHS_PER_PAGE: usize = 2_000_000;
 /// Most bytes of text one page keeps (a bound on memory whatever the fonts map codes to).
-pub const MAX_TEXT_BYTES_PER_PAGE: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_TEXT_BYTES_PER_PAGE: usize = 64 * 1024 * 1024;
 /// Most ruling segments one page keeps: real tables have hundreds; the table finder is quadratic in
 /// them.
-pub const MAX_SEGMENTS_PER_PAGE: usize = 20_000;
+pub(crate) const MAX_SEGMENTS_PER_PAGE: usize = 20_000;
 
 /// A glyph placed on the page. Its text is `PageContent::text[text_start..text_end]`.
 #[derive(Clone, Copy, Debug)]
-pub struct Glyph {
+pub(crate) struct Glyph {
     /// Left edge of the glyph origin, user space.
     pub x: f32,
     /// Baseline, user space (y grows upward).
@@ -46,7 +49,7 @@ pub struct Glyph {
 
 /// An axis-aligned ruling segment with `x0 <= x1`, `y0 <= y1` (one of the two pairs equal).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Segment {
+pub(crate) struct Segment {
     pub x0: f32,
     pub y0: f32,
     pub x1: f32,
@@ -55,7 +58,7 @@ pub struct Segment {
 
 /// What a page draws that matters here.
 #[derive(Debug, Default)]
-pub struct PageContent {
+pub(crate) struct PageContent {
     pub text: String,
     pub glyphs: Vec<Glyph>,
     pub segments: Vec<Segment>,
@@ -70,14 +73,14 @@ pub struct PageContent {
 
 impl PageContent {
     /// The text of a glyph.
-    pub fn glyph_text(&self, g: &Glyph) -> &str {
+    pub(crate) fn glyph_text(&self, g: &Glyph) -> &str {
         &self.text[g.text_start as usize..g.text_end as usize]
     }
 }
 
 type Matrix = [f32; 6];
 /// A box `[x0, y0, x1, y1]` in user space.
-pub type Rect = [f32; 4];
+pub(crate) type Rect = [f32; 4];
 
 /// Whether a point lies in a box, with half a point of slack.
 fn inside(clip: &Rect, x: f32, y: f32) -> bool {
@@ -100,7 +103,7 @@ fn path_box(path: &[Subpath]) -> Option<Rect> {
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
 /// `first` then `second`, as PDF composes matrices (`first × second`).
-pub fn multiply(m1: &Matrix, m2: &Matrix) -> Matrix {
+pub(crate) fn multiply(m1: &Matrix, m2: &Matrix) -> Matrix {
     [
         m1[0] * m2[0] + m1[1] * m2[2],
         m1[0] * m2[1] + m1[1] * m2[3],
@@ -116,9 +119,9 @@ fn apply(m: &Matrix, x: f32, y: f32) -> (f32, f32) {
 }
 
 #[derive(Clone)]
-struct GraphicsState {
+struct GraphicsState<'d> {
     ctm: Matrix,
-    font: Option<Rc<Font>>,
+    font: Option<Rc<Font<'d>>>,
     size: f32,
     char_spacing: f32,
     word_spacing: f32,
@@ -130,7 +133,7 @@ struct GraphicsState {
     clip: Rect,
 }
 
-impl GraphicsState {
+impl GraphicsState<'_> {
     fn new(ctm: Matrix, clip: Rect) -> Self {
         GraphicsState {
             ctm,
@@ -155,7 +158,7 @@ struct Subpath {
 }
 
 /// Narrows the clip to the current path's box when `W`/`W*` asked for it.
-fn apply_clip(gs: &mut GraphicsState, pending: &mut bool, path: &[Subpath]) {
+fn apply_clip(gs: &mut GraphicsState<'_>, pending: &mut bool, path: &[Subpath]) {
     if std::mem::take(pending) {
         if let Some(b) = path_box(path) {
             gs.clip = [gs.clip[0].max(b[0]), gs.clip[1].max(b[1]), gs.clip[2].min(b[2]), gs.clip[3].min(b[3])];
@@ -165,23 +168,23 @@ fn apply_clip(gs: &mut GraphicsState, pending: &mut bool, path: &[Subpath]) {
 
 /// Fonts built so far for a document, by font dictionary object.
 #[derive(Default)]
-pub struct FontCache {
-    fonts: HashMap<ObjectId, Rc<Font>>,
+pub(crate) struct FontCache<'d> {
+    fonts: HashMap<ObjectId, Rc<Font<'d>>, FxBuild>,
 }
 
-impl FontCache {
+impl<'d> FontCache<'d> {
     /// All fonts built, for the per-font unmapped-glyph report.
-    pub fn fonts(&self) -> impl Iterator<Item = &Rc<Font>> {
+    pub(crate) fn fonts(&self) -> impl Iterator<Item = &Rc<Font<'d>>> {
         self.fonts.values()
     }
 }
 
 /// Runs content streams for one page.
-pub struct Interpreter<'a> {
-    doc: &'a PdfDocument,
-    fonts: &'a mut FontCache,
+pub(crate) struct Interpreter<'d, 'a, 'c> {
+    doc: &'d Doc<'a>,
+    fonts: &'c mut FontCache<'d>,
     /// Decompressed bytes the document may still use.
-    budget: &'a mut usize,
+    budget: &'c mut usize,
     pub out: PageContent,
     /// Form XObjects being drawn, to refuse one drawing itself.
     form_stack: Vec<ObjectId>,
@@ -192,28 +195,16 @@ pub struct Interpreter<'a> {
 }
 
 fn number(obj: &Object) -> f32 {
-    match obj {
-        Object::Integer(i) => *i as f32,
-        Object::Real(r) => *r,
-        _ => 0.0,
-    }
-}
-
-fn operand(op: &Operation, i: usize) -> f32 {
-    op.operands.get(i).map_or(0.0, number)
-}
-
-fn matrix_of(op: &Operation) -> Matrix {
-    [operand(op, 0), operand(op, 1), operand(op, 2), operand(op, 3), operand(op, 4), operand(op, 5)]
+    obj.as_f32().unwrap_or(0.0)
 }
 
 /// A sub-dictionary of a resources dictionary (`/Font`, `/XObject`), followed through references.
-fn resource<'d>(doc: &'d PdfDocument, resources: Option<&'d Dictionary>, kind: &[u8]) -> Option<&'d Dictionary> {
-    resources?.get(kind).ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_dict().ok())
+fn resource<'d, 'a>(doc: &'d Doc<'a>, resources: Option<&'d Dict<'a>>, kind: &[u8]) -> Option<&'d Dict<'a>> {
+    doc.entry(resources?, kind).and_then(Object::as_dict)
 }
 
-impl<'a> Interpreter<'a> {
-    pub fn new(doc: &'a PdfDocument, fonts: &'a mut FontCache, budget: &'a mut usize) -> Self {
+impl<'d, 'a, 'c> Interpreter<'d, 'a, 'c> {
+    pub(crate) fn new(doc: &'d Doc<'a>, fonts: &'c mut FontCache<'d>, budget: &'c mut usize) -> Self {
         Interpreter {
             doc,
             fonts,
@@ -226,9 +217,9 @@ impl<'a> Interpreter<'a> {
     }
 
     /// Decodes a stream within the per-stream and per-document limits.
-    pub fn stream_bytes(&mut self, stream: &lopdf::Stream) -> Result<Vec<u8>, String> {
+    pub(crate) fn stream_bytes<'s>(&mut self, stream: &'s super::object::Stream<'_>) -> Result<Cow<'s, [u8]>, String> {
         let limit = self.max_stream.min(*self.budget);
-        match stream.decompressed_content_with_limit(limit) {
+        match decode(stream, limit) {
             Ok(bytes) => {
                 *self.budget -= bytes.len().min(*self.budget);
                 Ok(bytes)
@@ -243,122 +234,139 @@ impl<'a> Interpreter<'a> {
     /// Runs one content stream's bytes with the given resources and initial CTM.
     /// `clip` is the region outside which nothing is seen (the page's box, or the clip in force
     /// where a form is drawn).
-    pub fn run(&mut self, data: &[u8], resources: Option<&'a Dictionary>, ctm: Matrix, clip: Rect, what: &str) {
+    pub(crate) fn run(&mut self, data: &[u8], resources: Option<&'d Dict<'a>>, ctm: Matrix, clip: Rect, what: &str) {
         let mut states = vec![GraphicsState::new(ctm, clip)];
         let mut pending_clip = false;
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
         let mut path: Vec<Subpath> = Vec::new();
-        for (count, op) in Content::decode_iter(data).enumerate() {
-            let op = match op {
-                Ok(op) => op,
+        // Fonts by resource name, for this stream.
+        let mut by_name: HashMap<Vec<u8>, Option<Rc<Font<'d>>>, FxBuild> = HashMap::default();
+        let mut ops = Ops::new(data);
+        let mut count = 0usize;
+        loop {
+            let operator = match ops.next() {
+                Ok(Some(operator)) => operator,
+                Ok(None) => break,
                 Err(e) => {
                     self.out.problems.push(format!("{what} is truncated or malformed after {count} operators ({e})"));
                     break;
                 }
             };
+            count += 1;
+            let op = ops.operands();
             let depth = states.len();
             let gs = states.last_mut().expect("the state stack is never empty");
-            match op.operator.as_str() {
-                "q" if depth < 256 => {
+            match operator {
+                b"q" if depth < 256 => {
                     let top = gs.clone();
                     states.push(top);
                 }
-                "Q" if depth > 1 => {
+                b"Q" if depth > 1 => {
                     states.pop();
                 }
-                "cm" => gs.ctm = multiply(&matrix_of(&op), &gs.ctm),
-                "BT" => {
+                b"cm" => gs.ctm = multiply(&op.matrix(), &gs.ctm),
+                b"BT" => {
                     tm = IDENTITY;
                     tlm = IDENTITY;
                 }
-                "Tf" => {
-                    gs.size = operand(&op, 1);
-                    gs.font = op.operands.first().and_then(|o| o.as_name().ok()).and_then(|n| self.font(resources, n));
+                b"Tf" => {
+                    gs.size = op.number(1);
+                    gs.font = match op.name(0) {
+                        Some(name) => match by_name.get(name) {
+                            Some(font) => font.clone(),
+                            None => {
+                                let font = self.font(resources, name);
+                                by_name.insert(name.to_vec(), font.clone());
+                                font
+                            }
+                        },
+                        None => None,
+                    };
                 }
-                "Tc" => gs.char_spacing = operand(&op, 0),
-                "Tw" => gs.word_spacing = operand(&op, 0),
-                "Tz" => gs.horizontal_scale = operand(&op, 0) / 100.0,
-                "TL" => gs.leading = operand(&op, 0),
-                "Ts" => gs.rise = operand(&op, 0),
-                "Tr" => gs.render_mode = operand(&op, 0) as i64,
-                "Tm" => {
-                    tm = matrix_of(&op);
+                b"Tc" => gs.char_spacing = op.number(0),
+                b"Tw" => gs.word_spacing = op.number(0),
+                b"Tz" => gs.horizontal_scale = op.number(0) / 100.0,
+                b"TL" => gs.leading = op.number(0),
+                b"Ts" => gs.rise = op.number(0),
+                b"Tr" => gs.render_mode = op.number(0) as i64,
+                b"Tm" => {
+                    tm = op.matrix();
                     tlm = tm;
                 }
-                "Td" | "TD" => {
-                    if op.operator == "TD" {
-                        gs.leading = -operand(&op, 1);
+                b"Td" | b"TD" => {
+                    if operator == b"TD" {
+                        gs.leading = -op.number(1);
                     }
-                    tlm = multiply(&[1.0, 0.0, 0.0, 1.0, operand(&op, 0), operand(&op, 1)], &tlm);
+                    tlm = multiply(&[1.0, 0.0, 0.0, 1.0, op.number(0), op.number(1)], &tlm);
                     tm = tlm;
                 }
-                "T*" => {
+                b"T*" => {
                     tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.leading], &tlm);
                     tm = tlm;
                 }
-                "Tj" | "'" | "\"" => {
-                    if op.operator != "Tj" {
-                        if op.operator == "\"" {
-                            gs.word_spacing = operand(&op, 0);
-                            gs.char_spacing = operand(&op, 1);
+                b"Tj" | b"'" | b"\"" => {
+                    if operator != b"Tj" {
+                        if operator == b"\"" {
+                            gs.word_spacing = op.number(0);
+                            gs.char_spacing = op.number(1);
                         }
                         tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.leading], &tlm);
                         tm = tlm;
                     }
-                    if let Some(Object::String(bytes, _)) = op.operands.last() {
+                    if let Some(Operand::String(bytes)) = op.last() {
                         let gs = gs.clone();
-                        self.show(&gs, &mut tm, bytes);
+                        self.show(&gs, &mut tm, op.bytes(bytes));
                     }
                 }
-                "TJ" => {
+                b"TJ" => {
                     let gs = gs.clone();
-                    if let Some(Object::Array(items)) = op.operands.first() {
+                    if let Some(items) = op.get(0).and_then(|o| op.elements(o)) {
                         for item in items {
                             match item {
-                                Object::String(bytes, _) => self.show(&gs, &mut tm, bytes),
+                                Operand::String(bytes) => self.show(&gs, &mut tm, op.bytes(bytes)),
                                 other => {
-                                    let tx = -number(other) / 1000.0 * gs.size * gs.horizontal_scale;
+                                    let tx = -other.number() / 1000.0 * gs.size * gs.horizontal_scale;
                                     tm = multiply(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
                                 }
                             }
                         }
                     }
                 }
-                "m" => {
-                    let p = apply(&gs.ctm, operand(&op, 0), operand(&op, 1));
+                b"m" => {
+                    let p = apply(&gs.ctm, op.number(0), op.number(1));
                     path.push(Subpath { points: vec![p], closed: false });
                 }
-                "l" => {
-                    let p = apply(&gs.ctm, operand(&op, 0), operand(&op, 1));
+                b"l" => {
+                    let p = apply(&gs.ctm, op.number(0), op.number(1));
                     match path.last_mut() {
                         Some(sp) if !sp.closed => sp.points.push(p),
                         _ => path.push(Subpath { points: vec![p], closed: false }),
                     }
                 }
-                "c" | "v" | "y" => {
+                b"c" | b"v" | b"y" => {
                     // A curve is never a ruling: its end starts a fresh subpath.
-                    let n = op.operands.len();
+                    let n = op.len();
                     if n >= 2 {
-                        let p = apply(&gs.ctm, operand(&op, n - 2), operand(&op, n - 1));
+                        let p = apply(&gs.ctm, op.number(n - 2), op.number(n - 1));
                         path.push(Subpath { points: vec![p], closed: false });
                     }
                 }
-                "h" => {
+                b"h" => {
                     if let Some(sp) = path.last_mut() {
                         sp.closed = true;
                     }
                 }
-                "re" => {
-                    let (x, y, w, h) = (operand(&op, 0), operand(&op, 1), operand(&op, 2), operand(&op, 3));
+                b"re" => {
+                    let (x, y, w, h) = (op.number(0), op.number(1), op.number(2), op.number(3));
                     let points = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
                         .iter()
                         .map(|&(px, py)| apply(&gs.ctm, px, py))
                         .collect();
                     path.push(Subpath { points, closed: true });
                 }
-                "S" | "s" => {
-                    if op.operator == "s" {
+                b"S" | b"s" => {
+                    if operator == b"s" {
                         if let Some(sp) = path.last_mut() {
                             sp.closed = true;
                         }
@@ -367,13 +375,13 @@ impl<'a> Interpreter<'a> {
                     apply_clip(gs, &mut pending_clip, &path);
                     path.clear();
                 }
-                "f" | "F" | "f*" => {
+                b"f" | b"F" | b"f*" => {
                     self.fill(&path, gs.clip);
                     apply_clip(gs, &mut pending_clip, &path);
                     path.clear();
                 }
-                "B" | "B*" | "b" | "b*" => {
-                    if op.operator.starts_with('b') {
+                b"B" | b"B*" | b"b" | b"b*" => {
+                    if operator.starts_with(b"b") {
                         if let Some(sp) = path.last_mut() {
                             sp.closed = true;
                         }
@@ -383,43 +391,44 @@ impl<'a> Interpreter<'a> {
                     apply_clip(gs, &mut pending_clip, &path);
                     path.clear();
                 }
-                "W" | "W*" => pending_clip = true,
-                "n" => {
+                b"W" | b"W*" => pending_clip = true,
+                b"n" => {
                     apply_clip(gs, &mut pending_clip, &path);
                     path.clear();
                 }
-                "Do" => {
-                    if let Some(name) = op.operands.first().and_then(|o| o.as_name().ok()) {
+                b"Do" => {
+                    if let Some(name) = op.name(0) {
                         let (ctm, clip) = (gs.ctm, gs.clip);
                         self.draw_xobject(resources, name, ctm, clip);
                     }
                 }
-                // lopdf reads a whole inline image (BI … ID … EI) as one `BI` operation.
-                "BI" => self.out.images += 1,
+                // The reader takes a whole inline image (BI … ID … EI) as one `BI` operation.
+                b"BI" => self.out.images += 1,
                 _ => {}
             }
         }
     }
 
-    fn font(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Option<Rc<Font>> {
-        let entry = resource(self.doc, resources, b"Font")?.get(name).ok()?;
+    fn font(&mut self, resources: Option<&'d Dict<'a>>, name: &[u8]) -> Option<Rc<Font<'d>>> {
+        let doc = self.doc;
+        let entry = resource(doc, resources, b"Font")?.get(name)?;
         match entry {
-            Object::Reference(id) => {
+            Object::Ref(id) => {
                 if let Some(font) = self.fonts.fonts.get(id) {
                     return Some(font.clone());
                 }
-                let dict = self.doc.get_object(*id).ok()?.as_dict().ok()?;
-                let font = Rc::new(Font::from_dict(self.doc, dict));
+                let dict = doc.get_object(*id)?.as_dict()?;
+                let font = Rc::new(Font::from_dict(doc, dict));
                 self.fonts.fonts.insert(*id, font.clone());
                 Some(font)
             }
-            Object::Dictionary(dict) => Some(Rc::new(Font::from_dict(self.doc, dict))),
+            Object::Dict(dict) => Some(Rc::new(Font::from_dict(doc, dict))),
             _ => None,
         }
     }
 
     /// Places the glyphs of one shown string and advances the text matrix.
-    fn show(&mut self, gs: &GraphicsState, tm: &mut Matrix, bytes: &[u8]) {
+    fn show(&mut self, gs: &GraphicsState<'d>, tm: &mut Matrix, bytes: &[u8]) {
         let Some(font) = gs.font.clone() else { return };
         let bold = font.bold || gs.render_mode == 2;
         font.decode(bytes, |g| {
@@ -518,15 +527,15 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn draw_xobject(&mut self, resources: Option<&'a Dictionary>, name: &[u8], ctm: Matrix, clip: Rect) {
-        let Some(Object::Reference(id)) = resource(self.doc, resources, b"XObject").and_then(|d| d.get(name).ok())
-        else {
+    fn draw_xobject(&mut self, resources: Option<&'d Dict<'a>>, name: &[u8], ctm: Matrix, clip: Rect) {
+        let doc = self.doc;
+        let Some(Object::Ref(id)) = resource(doc, resources, b"XObject").and_then(|d| d.get(name)) else {
             return;
         };
-        let Ok(stream) = self.doc.get_object(*id).and_then(Object::as_stream) else { return };
-        match stream.dict.get(b"Subtype").and_then(Object::as_name) {
-            Ok(b"Image") => self.out.images += 1,
-            Ok(b"Form") => {
+        let Some(stream) = doc.get_object(*id).and_then(Object::as_stream) else { return };
+        match stream.dict.name(b"Subtype") {
+            Some(b"Image") => self.out.images += 1,
+            Some(b"Form") => {
                 if self.form_stack.len() >= self.max_form_depth || self.form_stack.contains(id) {
                     self.out.problems.push(format!(
                         "form XObject {} {} R is drawn inside itself or nested deeper than {}; skipped",
@@ -537,18 +546,11 @@ impl<'a> Interpreter<'a> {
                 let matrix = stream
                     .dict
                     .get(b"Matrix")
-                    .ok()
-                    .and_then(|o| o.as_array().ok())
+                    .and_then(Object::as_array)
                     .filter(|a| a.len() == 6)
                     .map(|a| [number(&a[0]), number(&a[1]), number(&a[2]), number(&a[3]), number(&a[4]), number(&a[5])])
                     .unwrap_or(IDENTITY);
-                let form_resources = stream
-                    .dict
-                    .get(b"Resources")
-                    .ok()
-                    .and_then(|o| deref(self.doc, o))
-                    .and_then(|o| o.as_dict().ok())
-                    .or(resources);
+                let form_resources = doc.entry(&stream.dict, b"Resources").and_then(Object::as_dict).or(resources);
                 let what = format!("form XObject {} {} R", id.0, id.1);
                 match self.stream_bytes(stream) {
                     Ok(data) => {

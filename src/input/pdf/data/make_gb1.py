@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates gb1.bin, the Adobe-GB1 CID -> Unicode table used by src/pdf/cmap.rs.
+"""Generates gb1.bin, the Adobe-GB1 CID -> Unicode table used by src/input/pdf/cmap.rs.
 
 Input: poppler-data's /usr/share/poppler/cidToUnicode/Adobe-GB1 (Debian package `poppler-data`),
 which is Adobe's BSD-licensed CMap resource data (Copyright 1990-2018 Adobe Systems Incorporated;

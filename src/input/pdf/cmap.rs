@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 
+use super::hash::FxBuild;
+
 /// Adobe-GB1 CID → UTF-16 code unit (0: none), big-endian u16 per CID. See `data/make_gb1.py`.
 static GB1_TO_UNICODE: &[u8] = include_bytes!("data/gb1.bin");
 
@@ -17,7 +19,7 @@ static UNICODE_TO_GB1: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new(
 /// The Adobe-GB1 CID of a character: the lowest one, which for ASCII is the proportional glyph the
 /// `UniGB-UCS2-H` and `GBK-EUC-H` CMaps select. Used for widths (`/W` is keyed by CID) when the
 /// CMap file itself is not at hand.
-pub fn gb1_char_to_cid(c: char) -> Option<u32> {
+pub(crate) fn gb1_char_to_cid(c: char) -> Option<u32> {
     let table = UNICODE_TO_GB1.get_or_init(|| {
         let mut table = vec![0u16; 0x10000];
         for (cid, pair) in GB1_TO_UNICODE.chunks_exact(2).enumerate().rev() {
@@ -33,12 +35,12 @@ pub fn gb1_char_to_cid(c: char) -> Option<u32> {
 }
 
 /// Most entries a ToUnicode CMap may expand to, so a hostile `bfrange` cannot exhaust memory.
-pub const MAX_CMAP_ENTRIES: usize = 1 << 20;
+pub(crate) const MAX_CMAP_ENTRIES: usize = 1 << 20;
 /// Most characters one code maps to (ligatures need a few).
-pub const MAX_MAPPED_CHARS: usize = 32;
+pub(crate) const MAX_MAPPED_CHARS: usize = 32;
 
 /// The Unicode text of an Adobe-GB1 CID, when the table has one.
-pub fn gb1_cid_to_char(cid: u32) -> Option<char> {
+pub(crate) fn gb1_cid_to_char(cid: u32) -> Option<char> {
     let i = cid as usize * 2;
     let unit = u16::from_be_bytes([*GB1_TO_UNICODE.get(i)?, *GB1_TO_UNICODE.get(i + 1)?]);
     (unit != 0).then(|| char::from_u32(unit as u32)).flatten()
@@ -90,19 +92,11 @@ const SUPPLEMENT_RADICALS: &[(char, char)] = &[
 /// The ideograph a radical code point stands for. Fonts whose radical and ideograph glyphs are one
 /// glyph get ToUnicode entries for the radical (Chromium and wkhtmltopdf write "⼀" U+2F00 for
 /// "一"); a notice never means the radical itself.
-pub fn unify_radical(c: char) -> char {
+pub(crate) fn unify_radical(c: char) -> char {
     match c as u32 {
         0x2F00..=0x2FD5 => KANGXI_RADICALS.chars().nth(c as usize - 0x2F00).unwrap_or(c),
         0x2E80..=0x2EFF => SUPPLEMENT_RADICALS.iter().find(|(r, _)| *r == c).map_or(c, |(_, u)| *u),
         _ => c,
-    }
-}
-
-fn unify_radicals(text: String) -> String {
-    if text.chars().any(|c| ('\u{2E80}'..='\u{2FDF}').contains(&c)) {
-        text.chars().map(unify_radical).collect()
-    } else {
-        text
     }
 }
 
@@ -121,13 +115,17 @@ impl Codespace {
     }
 }
 
+/// Most bytes of text a ToUnicode CMap keeps in all (mappings redefined over and over included).
+const MAX_CMAP_TEXT: usize = 64 * 1024 * 1024;
+
 /// A parsed `/ToUnicode` CMap: code (with its byte length) → Unicode text.
 #[derive(Clone, Debug, Default)]
-pub struct ToUnicode {
+pub(crate) struct ToUnicode {
     codespaces: Vec<Codespace>,
-    /// Keyed by `(byte length << 32) | code`; the value is the text (usually one char, several
-    /// for ligatures).
-    map: HashMap<u64, Box<str>>,
+    /// Keyed by `(byte length << 32) | code`; the value is a range of `texts` (usually one
+    /// char, several for ligatures).
+    map: HashMap<u64, (u32, u32), FxBuild>,
+    texts: String,
     /// The byte length used for codes when no codespace is declared, from the mapped codes.
     implied_len: Option<usize>,
 }
@@ -141,19 +139,37 @@ fn code_value(bytes: &[u8]) -> u32 {
 }
 
 /// UTF-16BE bytes as text; an unpaired surrogate becomes U+FFFD.
-pub fn utf16be_to_string(bytes: &[u8]) -> String {
-    let units = bytes.chunks(2).map(|c| if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { c[0] as u16 });
-    char::decode_utf16(units).map(|r| r.unwrap_or('\u{FFFD}')).collect()
+pub(crate) fn utf16be_to_string(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    push_utf16be(bytes, &mut out);
+    out
 }
 
-/// A token of CMap text. Only what the mapping sections need is distinguished.
+fn utf16_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes.chunks(2).map(|c| if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { c[0] as u16 })
+}
+
+fn push_utf16be(bytes: &[u8], out: &mut String) {
+    out.extend(char::decode_utf16(utf16_units(bytes)).map(|r| r.unwrap_or('\u{FFFD}')));
+}
+
+/// A token of CMap text. Only what the mapping sections need is distinguished; a hexadecimal
+/// string is kept raw (see [`hex`]).
 #[derive(Debug, PartialEq)]
 enum Token<'a> {
-    Hex(Vec<u8>),
+    Hex(&'a [u8]),
     Name(&'a [u8]),
     Word(&'a [u8]),
     ArrayStart,
     ArrayEnd,
+}
+
+/// The bytes of a raw hexadecimal string: its digits in pairs, anything else ignored, an odd
+/// last digit read as if followed by `0`.
+fn hex<'b>(raw: &[u8], buf: &'b mut Vec<u8>) -> &'b [u8] {
+    buf.clear();
+    super::lexer::decode_hex(raw, buf);
+    buf
 }
 
 /// Splits CMap text into tokens, skipping comments, literal strings and dictionaries' brackets.
@@ -180,23 +196,10 @@ fn tokenize(data: &[u8]) -> Vec<Token<'_>> {
             b'<' if data.get(i + 1) == Some(&b'<') => i += 2,
             b'>' if data.get(i + 1) == Some(&b'>') => i += 2,
             b'<' => {
-                let mut bytes = Vec::new();
-                let mut half: Option<u8> = None;
-                i += 1;
-                while i < data.len() && data[i] != b'>' {
-                    if let Some(v) = (data[i] as char).to_digit(16) {
-                        match half.take() {
-                            Some(h) => bytes.push((h << 4) | v as u8),
-                            None => half = Some(v as u8),
-                        }
-                    }
-                    i += 1;
-                }
-                if let Some(h) = half {
-                    bytes.push(h << 4);
-                }
-                i += 1;
-                out.push(Token::Hex(bytes));
+                let start = i + 1;
+                let end = data[start..].iter().position(|&c| c == b'>').map_or(data.len(), |p| start + p);
+                out.push(Token::Hex(&data[start..end]));
+                i = end + 1;
             }
             b'(' => {
                 let mut depth = 0;
@@ -237,26 +240,39 @@ fn tokenize(data: &[u8]) -> Vec<Token<'_>> {
     out
 }
 
-/// Text a `bfchar`/`bfrange` destination stands for: UTF-16BE bytes, or a glyph name.
-fn destination_text(token: &Token) -> Option<String> {
+/// Writes the text a `bfchar`/`bfrange` destination stands for (UTF-16BE bytes, or a glyph
+/// name) into `out`; false when it stands for nothing.
+fn destination_text(token: &Token, buf: &mut Vec<u8>, out: &mut String) -> bool {
+    out.clear();
     match token {
-        Token::Hex(bytes) => Some(utf16be_to_string(bytes)),
-        Token::Name(name) => crate::pdf::font::glyph_name_to_char(name).map(String::from),
-        _ => None,
+        Token::Hex(raw) => {
+            push_utf16be(hex(raw, buf), out);
+            true
+        }
+        Token::Name(name) => match super::encoding::glyph_name_to_char(name) {
+            Some(c) => {
+                out.push(c);
+                true
+            }
+            None => false,
+        },
+        _ => false,
     }
 }
 
 impl ToUnicode {
     /// Parses a ToUnicode CMap. Malformed parts are skipped; what parsed is kept.
-    pub fn parse(data: &[u8]) -> ToUnicode {
+    pub(crate) fn parse(data: &[u8]) -> ToUnicode {
         let tokens = tokenize(data);
         let mut cmap = ToUnicode::default();
+        let (mut lo_buf, mut hi_buf, mut text) = (Vec::new(), Vec::new(), String::new());
         let mut i = 0;
         while i < tokens.len() {
             match &tokens[i] {
                 Token::Word(b"begincodespacerange") => {
                     i += 1;
                     while let (Some(Token::Hex(lo)), Some(Token::Hex(hi))) = (tokens.get(i), tokens.get(i + 1)) {
+                        let (lo, hi) = (hex(lo, &mut lo_buf), hex(hi, &mut hi_buf));
                         if !lo.is_empty() && lo.len() <= 4 && lo.len() == hi.len() {
                             let mut low = [0u8; 4];
                             let mut high = [0u8; 4];
@@ -270,8 +286,11 @@ impl ToUnicode {
                 Token::Word(b"beginbfchar") => {
                     i += 1;
                     while let (Some(Token::Hex(src)), Some(dst)) = (tokens.get(i), tokens.get(i + 1)) {
-                        if let Some(text) = destination_text(dst) {
-                            cmap.insert(src, text.into_boxed_str());
+                        if destination_text(dst, &mut hi_buf, &mut text) {
+                            let src = hex(src, &mut lo_buf);
+                            if !src.is_empty() && src.len() <= 4 {
+                                cmap.insert_code(src.len(), code_value(src), &text);
+                            }
                         }
                         i += 2;
                     }
@@ -288,9 +307,11 @@ impl ToUnicode {
 
     /// Reads `lo hi dst` triples from `tokens[i..]` up to `endbfrange`; returns the next index.
     fn parse_bfranges(&mut self, tokens: &[Token], mut i: usize) -> usize {
+        let (mut buf, mut text, mut range_text) = (Vec::new(), String::new(), String::new());
         while let (Some(Token::Hex(lo)), Some(Token::Hex(hi))) = (tokens.get(i), tokens.get(i + 1)) {
-            let (lo_code, hi_code) = (code_value(lo), code_value(hi));
-            let len = lo.len();
+            let lo = hex(lo, &mut buf);
+            let (lo_code, len) = (code_value(lo), lo.len());
+            let hi_code = code_value(hex(hi, &mut buf));
             i += 2;
             match tokens.get(i) {
                 Some(Token::ArrayStart) => {
@@ -301,10 +322,8 @@ impl ToUnicode {
                             i += 1;
                             break;
                         }
-                        if code <= hi_code {
-                            if let Some(text) = destination_text(token) {
-                                self.insert_code(len, code, text.into_boxed_str());
-                            }
+                        if code <= hi_code && destination_text(token, &mut buf, &mut text) {
+                            self.insert_code(len, code, &text);
                         }
                         code = code.saturating_add(1);
                         i += 1;
@@ -312,31 +331,34 @@ impl ToUnicode {
                 }
                 Some(Token::Hex(dst)) => {
                     i += 1;
+                    let dst = hex(dst, &mut buf);
                     if hi_code < lo_code || dst.is_empty() {
                         continue;
                     }
                     // The destination's last UTF-16 unit is incremented through the range.
-                    let mut units: Vec<u16> = dst
-                        .chunks(2)
-                        .map(|c| if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { c[0] as u16 })
-                        .collect();
+                    let mut units: Vec<u16> = utf16_units(dst).collect();
                     let base = *units.last().unwrap_or(&0) as u32;
+                    // Past this many units the last one is cut off by the length bound.
+                    let constant = units.len() > 2 * MAX_MAPPED_CHARS + 1;
                     for offset in 0..=(hi_code - lo_code) {
                         if self.map.len() >= MAX_CMAP_ENTRIES {
                             break;
                         }
                         let Some(unit) = base.checked_add(offset).filter(|u| *u <= 0xFFFF) else { break };
-                        if let Some(last) = units.last_mut() {
-                            *last = unit as u16;
+                        if !constant || offset == 0 {
+                            if let Some(last) = units.last_mut() {
+                                *last = unit as u16;
+                            }
+                            range_text.clear();
+                            range_text
+                                .extend(char::decode_utf16(units.iter().copied()).map(|r| r.unwrap_or('\u{FFFD}')));
                         }
-                        let text: String =
-                            char::decode_utf16(units.iter().copied()).map(|r| r.unwrap_or('\u{FFFD}')).collect();
-                        self.insert_code(len, lo_code + offset, text.into_boxed_str());
+                        self.insert_code(len, lo_code + offset, &range_text);
                     }
                 }
                 Some(other) => {
-                    if let Some(text) = destination_text(other) {
-                        self.insert_code(len, lo_code, text.into_boxed_str());
+                    if destination_text(other, &mut buf, &mut text) {
+                        self.insert_code(len, lo_code, &text);
                     }
                     i += 1;
                 }
@@ -346,34 +368,34 @@ impl ToUnicode {
         i
     }
 
-    fn insert(&mut self, src: &[u8], text: Box<str>) {
-        if !src.is_empty() && src.len() <= 4 {
-            self.insert_code(src.len(), code_value(src), text);
+    fn insert_code(&mut self, len: usize, code: u32, text: &str) {
+        if self.map.len() >= MAX_CMAP_ENTRIES || self.texts.len() >= MAX_CMAP_TEXT {
+            return;
         }
-    }
-
-    fn insert_code(&mut self, len: usize, code: u32, text: Box<str>) {
-        if self.map.len() < MAX_CMAP_ENTRIES {
-            self.implied_len.get_or_insert(len);
-            // A ligature maps to a few characters; a longer string is hostile (it would be copied for
-            // every glyph drawn): keep its start.
-            let mut text = text.into_string();
-            if let Some((cut, _)) = text.char_indices().nth(MAX_MAPPED_CHARS) {
-                text.truncate(cut);
-            }
-            let text = unify_radicals(text).into_boxed_str();
-            self.map.insert(key(len, code), text);
+        self.implied_len.get_or_insert(len);
+        // A ligature maps to a few characters; a longer string is hostile (it would be copied for
+        // every glyph drawn): keep its start.
+        let text = match text.char_indices().nth(MAX_MAPPED_CHARS) {
+            Some((cut, _)) => &text[..cut],
+            None => text,
+        };
+        let start = self.texts.len() as u32;
+        if text.chars().any(|c| ('\u{2E80}'..='\u{2FDF}').contains(&c)) {
+            self.texts.extend(text.chars().map(unify_radical));
+        } else {
+            self.texts.push_str(text);
         }
+        self.map.insert(key(len, code), (start, self.texts.len() as u32));
     }
 
     /// Whether the CMap declared its code lengths.
-    pub fn has_codespaces(&self) -> bool {
+    pub(crate) fn has_codespaces(&self) -> bool {
         !self.codespaces.is_empty()
     }
 
     /// The length in bytes of the code at the start of `bytes` (at least 1), by the codespace
     /// ranges; `default_len` when none is declared or none matches.
-    pub fn code_len(&self, bytes: &[u8], default_len: usize) -> usize {
+    pub(crate) fn code_len(&self, bytes: &[u8], default_len: usize) -> usize {
         if let Some(cs) = self.codespaces.iter().filter(|cs| cs.matches(bytes)).min_by_key(|cs| cs.len) {
             return cs.len;
         }
@@ -382,14 +404,14 @@ impl ToUnicode {
     }
 
     /// The text a code maps to.
-    pub fn lookup(&self, len: usize, code: u32) -> Option<&str> {
-        self.map.get(&key(len, code)).map(|s| &**s)
+    pub(crate) fn lookup(&self, len: usize, code: u32) -> Option<&str> {
+        self.map.get(&key(len, code)).map(|&(from, to)| &self.texts[from as usize..to as usize])
     }
 }
 
 /// The predefined CMaps this reader knows, named in a Type0 font's `/Encoding`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Predefined {
+pub(crate) enum Predefined {
     /// `Identity-H`/`-V`: 2-byte codes equal to CIDs.
     Identity,
     /// `GBK-EUC-H`, `GB-EUC-H`, `GBpc-EUC-H`, `GBK2K-H` (and `-V`): GBK/GB2312 bytes; a byte
@@ -403,7 +425,7 @@ pub enum Predefined {
 
 impl Predefined {
     /// The predefined CMap named `name`, if known.
-    pub fn from_name(name: &[u8]) -> Option<Predefined> {
+    pub(crate) fn from_name(name: &[u8]) -> Option<Predefined> {
         let name = name.strip_suffix(b"-H").or_else(|| name.strip_suffix(b"-V")).unwrap_or(name);
         match name {
             b"Identity" => Some(Predefined::Identity),
@@ -415,7 +437,7 @@ impl Predefined {
     }
 
     /// The length in bytes of the code at the start of `bytes` (1 when the bytes run out).
-    pub fn code_len(self, bytes: &[u8]) -> usize {
+    pub(crate) fn code_len(self, bytes: &[u8]) -> usize {
         let len = match self {
             Predefined::Identity | Predefined::Ucs2 => 2,
             Predefined::GbkEuc => {
@@ -438,29 +460,31 @@ impl Predefined {
 
     /// The character a code (its bytes) stands for. `gb1` says whether Identity CIDs are
     /// Adobe-GB1 CIDs; without that an Identity code has no meaning here.
-    pub fn decode(self, code: &[u8], gb1: bool) -> Option<char> {
+    pub(crate) fn decode(self, code: &[u8], gb1: bool) -> Option<char> {
         match self {
             Predefined::Identity => gb1.then(|| gb1_cid_to_char(code_value(code))).flatten(),
-            Predefined::Ucs2 | Predefined::Utf16 => {
-                let text = utf16be_to_string(code);
-                let mut chars = text.chars();
-                chars.next().filter(|c| *c != '\u{FFFD}' && code.len() >= 2)
-            }
+            Predefined::Ucs2 | Predefined::Utf16 => char::decode_utf16(utf16_units(code))
+                .next()
+                .map(|r| r.unwrap_or('\u{FFFD}'))
+                .filter(|c| *c != '\u{FFFD}' && code.len() >= 2),
             Predefined::GbkEuc => {
                 if code.len() == 1 {
                     return (code[0] < 0x80).then_some(code[0] as char);
                 }
-                let (text, _, had_errors) = encoding_rs::GBK.decode(code);
-                if had_errors {
+                // A byte-order mark is no character here, and a code is never one.
+                let mut decoder = encoding_rs::GBK.new_decoder_without_bom_handling();
+                let mut out = [0u8; 16];
+                let (result, _, written) = decoder.decode_to_utf8_without_replacement(code, &mut out, true);
+                if !matches!(result, encoding_rs::DecoderResult::InputEmpty) {
                     return None;
                 }
-                text.chars().next()
+                std::str::from_utf8(&out[..written]).ok()?.chars().next()
             }
         }
     }
 
     /// The Adobe-GB1 CID of a code when it can be known without the CMap file (Identity).
-    pub fn cid(self, code: &[u8]) -> Option<u32> {
+    pub(crate) fn cid(self, code: &[u8]) -> Option<u32> {
         (self == Predefined::Identity).then(|| code_value(code))
     }
 }

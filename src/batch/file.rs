@@ -1,0 +1,252 @@
+//! One input's work on a worker thread: its result taken from the previous run when it is
+//! unchanged (`--incremental`), else converted (in this process, or in a child for the formats
+//! isolation covers); its notice JSON written and its tasks rendered for the batch-wide outputs,
+//! so the writer only copies bytes.
+
+use super::inputs::InputFile;
+use super::isolate::{convert_bytes, Isolation, Worker, WorkerPool};
+use super::state::{content_hash, sha256_hex, FileState, Outcome, PreviousRun};
+use super::BatchOptions;
+use crate::convert::{convert_path, Config};
+use crate::diag::Severity;
+use crate::output::report::{FileReport, FileStatus};
+use crate::output::{csv_writer, render, write_csv_tasks, OutputError, OutputFormat};
+use crate::record::NoticeDocument;
+
+/// Why one file gave no notice.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Could not be converted: the message says why.
+    Error(String),
+    /// Read, but it holds no task ledger: the message says what was seen.
+    NoLedger(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Error(message)
+    }
+}
+
+impl From<crate::Error> for Failure {
+    fn from(e: crate::Error) -> Self {
+        if e.is_no_ledger() {
+            Failure::NoLedger(e.to_string())
+        } else {
+            Failure::Error(e.to_string())
+        }
+    }
+}
+
+/// The work done for one file: its report, its tasks rendered as JSON Lines and CSV rows, the
+/// notice (for the workbook and the tracker), and its entry in the run state.
+pub(super) struct Converted {
+    pub report: FileReport,
+    pub jsonl: Vec<u8>,
+    pub csv: Vec<u8>,
+    pub doc: Option<NoticeDocument>,
+    pub state: FileState,
+    /// Taken from the previous run instead of converted.
+    pub reused: bool,
+}
+
+/// What every file's work shares.
+pub(super) struct FileContext<'a> {
+    pub config: &'a Config,
+    pub options: &'a BatchOptions,
+    pub pool: &'a WorkerPool,
+    /// The previous run's state, when this run may take unchanged inputs from it.
+    pub previous: Option<&'a PreviousRun>,
+}
+
+/// Runs `work`; a panic in it (a bug that slipped through) becomes an error message for that one
+/// file instead of taking the batch down.
+pub(crate) fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        format!("internal error (panic) while converting: {what}")
+    })
+}
+
+/// Converts one input, in this process or (for the formats `worker` isolates) in a child.
+fn obtain(
+    input: &InputFile,
+    config: &Config,
+    worker: Option<&Worker>,
+    pool: &WorkerPool,
+) -> Result<NoticeDocument, Failure> {
+    if let Some(problem) = &input.problem {
+        return Err(Failure::Error(problem.clone()));
+    }
+    let Some(worker) = worker.filter(|w| w.isolation != Isolation::Off) else {
+        return Ok(contain_panic(|| convert_path(&input.path, config))??);
+    };
+    // Read and sniffed here, with the same checks and messages as in-process; converted there.
+    let source = crate::input::read_source(&input.path, config.limits.max_input_bytes)
+        .map_err(|e| crate::Error::from(e).with_path(&input.path))?;
+    // A page read with its attachments goes to a child when they would.
+    if !(worker.isolation.applies_to(source.format) || input.has_attachments && worker.isolation != Isolation::Off) {
+        return Ok(contain_panic(|| convert_bytes(&input.path, source.bytes, config))??);
+    }
+    pool.convert(input, &source.bytes, worker)
+}
+
+/// Where the notice JSON of the input with `key` goes, relative to the output directory.
+pub(super) fn notice_output(key: &str) -> String {
+    format!("notices/{key}.json")
+}
+
+/// The result of an input the previous run left, when the input is what it was then: its path,
+/// its content and its notice JSON as the state says.
+fn reuse(input: &InputFile, cx: &FileContext, report: &FileReport, state: &FileState) -> Option<Converted> {
+    let previous = cx.previous?.get(&input.key)?;
+    if state.content.is_empty() || previous.path != state.path || previous.content != state.content {
+        return None;
+    }
+    let mut converted = match previous.outcome {
+        Outcome::Converted => {
+            let bytes = std::fs::read(cx.options.out_dir.join(notice_output(&input.key))).ok()?;
+            if previous.output.as_deref() != Some(sha256_hex(&bytes).as_str()) {
+                return None;
+            }
+            let doc: NoticeDocument = serde_json::from_slice(&bytes).ok()?;
+            with_document(doc, Some(&bytes), report.clone(), state.clone(), cx)
+        }
+        Outcome::NoLedger => without_ledger(previous.message.clone()?, report.clone(), state.clone(), cx),
+        Outcome::Attachment | Outcome::Failed => return None,
+    };
+    converted.reused = true;
+    Some(converted)
+}
+
+/// The result of a file that holds no ledger: skipped, or an error with `--strict`.
+fn without_ledger(message: String, mut report: FileReport, mut state: FileState, cx: &FileContext) -> Converted {
+    report.status = if cx.options.strict { FileStatus::Error } else { FileStatus::Skipped };
+    report.message = Some(if cx.options.strict { message.clone() } else { format!("no-ledger: {message}") });
+    state.outcome = Outcome::NoLedger;
+    state.message = Some(message);
+    Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None, state, reused: false }
+}
+
+/// The result of a converted notice: its report counts, its notice JSON (written unless
+/// `on_disk` holds it already), its tasks rendered.
+fn with_document(
+    doc: NoticeDocument,
+    on_disk: Option<&[u8]>,
+    mut report: FileReport,
+    mut state: FileState,
+    cx: &FileContext,
+) -> Converted {
+    let count = |s: Severity| doc.diagnostics.iter().filter(|d| d.severity == s).count();
+    report.status = FileStatus::Ok;
+    report.notice_id = Some(doc.notice.id.clone());
+    report.tasks = doc.tasks.len();
+    report.errors = count(Severity::Error);
+    report.warnings = count(Severity::Warning);
+    report.infos = count(Severity::Info);
+    report.message = doc.diagnostics.iter().find(|d| d.severity == Severity::Error).map(|d| d.to_string());
+    let output = notice_output(&report.key);
+    let rendered = (|| -> Result<_, OutputError> {
+        // Each notice's own file is written here, on the worker: its name is its own, so the
+        // order of these writes does not matter.
+        let json_hash = match on_disk {
+            Some(bytes) => sha256_hex(bytes),
+            None => {
+                let json = render(&doc, OutputFormat::Json)?;
+                crate::output::write_atomic(&cx.options.out_dir.join(&output), &json)?;
+                sha256_hex(&json)
+            }
+        };
+        let jsonl = render(&doc, OutputFormat::Jsonl)?;
+        let mut csv = Vec::new();
+        {
+            let mut w = csv_writer(&mut csv);
+            write_csv_tasks(&mut w, &doc)?;
+            w.flush().map_err(csv::Error::from)?;
+        }
+        Ok((json_hash, jsonl, csv))
+    })();
+    match rendered {
+        Ok((json_hash, jsonl, csv)) => {
+            report.output = Some(output);
+            state.outcome = Outcome::Converted;
+            state.output = Some(json_hash);
+            Converted { report, jsonl, csv, doc: Some(doc), state, reused: false }
+        }
+        Err(e) => {
+            // Nothing of this notice is written (a full disk, say): its tasks are not counted.
+            report.status = FileStatus::Error;
+            report.tasks = 0;
+            report.message = Some(e.to_string());
+            Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None, state, reused: false }
+        }
+    }
+}
+
+/// One input's work (see the module documentation).
+pub(super) fn process(input: &InputFile, cx: &FileContext) -> Converted {
+    let report = FileReport {
+        key: input.key.clone(),
+        path: input.path.to_string_lossy().into_owned(),
+        status: FileStatus::Error,
+        notice_id: None,
+        tasks: 0,
+        errors: 0,
+        warnings: 0,
+        infos: 0,
+        output: None,
+        message: None,
+    };
+    let state = FileState {
+        key: input.key.clone(),
+        path: report.path.clone(),
+        content: content_hash(input),
+        outcome: Outcome::Failed,
+        output: None,
+        message: None,
+    };
+    if let Some(page) = &input.attached_to {
+        let report = FileReport {
+            status: FileStatus::Attachment,
+            message: Some(format!("read with the notice page {page} that links it")),
+            ..report
+        };
+        let state = FileState { outcome: Outcome::Attachment, ..state };
+        return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None, state, reused: false };
+    }
+    if let Some(reused) = reuse(input, cx, &report, &state) {
+        return reused;
+    }
+    match obtain(input, cx.config, cx.options.worker.as_ref(), cx.pool) {
+        Ok(doc) => with_document(doc, None, report, state, cx),
+        Err(Failure::NoLedger(message)) => without_ledger(message, report, state, cx),
+        Err(Failure::Error(message)) => {
+            let report = FileReport { message: Some(message), ..report };
+            Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None, state, reused: false }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_one_file_becomes_its_error() {
+        let outcome: Result<(), String> = contain_panic(|| panic!("index out of bounds in a hostile file"));
+        assert_eq!(
+            outcome.unwrap_err(),
+            "internal error (panic) while converting: index out of bounds in a hostile file"
+        );
+        let v = 3;
+        assert_eq!(
+            contain_panic(|| -> () { panic!("formatted {v}") }).unwrap_err(),
+            "internal error (panic) while converting: formatted 3"
+        );
+        assert_eq!(contain_panic(|| 7), Ok(7));
+    }
+}

@@ -1,0 +1,163 @@
+//! Stream filters: a stream's data decoded under a size limit, as lopdf decodes it. A plain
+//! FlateDecode stream is inflated here with one reused inflater per thread; every other filter,
+//! and a zlib stream that does not end cleanly, goes through lopdf (its fallbacks included), so
+//! the result is lopdf's either way.
+
+use std::borrow::Cow;
+
+use super::object::{Dict, Object, Stream};
+
+/// A stream as lopdf holds it, with only what decoding reads (`/Filter`, `/DecodeParms`).
+fn lopdf_stream(stream: &Stream<'_>) -> lopdf::Stream {
+    let mut dict = lopdf::Dictionary::new();
+    for key in [&b"Filter"[..], b"DecodeParms"] {
+        if let Some(v) = stream.dict.get(key) {
+            dict.set(key.to_vec(), to_lopdf(v));
+        }
+    }
+    lopdf::Stream { dict, content: stream.data.to_vec(), allows_compression: true, start_position: None }
+}
+
+fn over_limit(len: usize, limit: usize) -> lopdf::Result<()> {
+    if len > limit {
+        return Err(lopdf::DecompressError::MemoryLimitExceeded { limit }.into());
+    }
+    Ok(())
+}
+
+/// The stream's data with its filters applied, at most `limit` bytes (lopdf's
+/// `decompressed_content_with_limit`).
+pub(crate) fn decode<'s>(stream: &'s Stream<'_>, limit: usize) -> lopdf::Result<Cow<'s, [u8]>> {
+    let flate = match stream.dict.get(b"Filter") {
+        None => {
+            over_limit(stream.data.len(), limit)?;
+            return Ok(Cow::Borrowed(&stream.data));
+        }
+        Some(Object::Name(n)) => n.as_ref() == b"FlateDecode",
+        Some(Object::Array(a)) => matches!(a.as_slice(), [Object::Name(n)] if n.as_ref() == b"FlateDecode"),
+        Some(_) => false,
+    };
+    if flate && stream.dict.get(b"DecodeParms").is_none() {
+        if let Some(result) = inflate(&stream.data, limit) {
+            return result.map(Cow::Owned);
+        }
+    }
+    lopdf_stream(stream).decompressed_content_with_limit(limit).map(Cow::Owned)
+}
+
+/// A zlib stream inflated with one inflater per thread, reset between streams (a fresh one costs
+/// more than a small stream's data: a font's ToUnicode map, a glyph run's content). `None` when
+/// the stream does not end cleanly: lopdf then decodes it, with its fallbacks, so that the result
+/// is lopdf's either way.
+fn inflate(input: &[u8], limit: usize) -> Option<lopdf::Result<Vec<u8>>> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    thread_local! {
+        static INFLATER: std::cell::RefCell<Decompress> = std::cell::RefCell::new(Decompress::new(true));
+    }
+    if input.is_empty() {
+        return Some(Ok(Vec::new()));
+    }
+    INFLATER.with(|inflater| {
+        let mut inflater = inflater.borrow_mut();
+        inflater.reset(true);
+        // As lopdf: twice the input to start with, never more than one byte past the limit.
+        let cap = limit.saturating_add(1);
+        let mut out = Vec::with_capacity(input.len().saturating_mul(2).min(cap));
+        loop {
+            if out.len() == out.capacity() {
+                if out.len() >= cap {
+                    return Some(Err(lopdf::DecompressError::MemoryLimitExceeded { limit }.into()));
+                }
+                out.reserve_exact((out.len().max(4096)).min(cap - out.len()));
+            }
+            let consumed = usize::try_from(inflater.total_in()).ok()?;
+            let (before_in, before_out) = (inflater.total_in(), inflater.total_out());
+            match inflater.decompress_vec(&input[consumed..], &mut out, FlushDecompress::None) {
+                Ok(Status::StreamEnd) => break,
+                Ok(_) if inflater.total_in() == before_in && inflater.total_out() == before_out => return None,
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        Some(if out.len() > limit {
+            Err(lopdf::DecompressError::MemoryLimitExceeded { limit }.into())
+        } else {
+            Ok(out)
+        })
+    })
+}
+
+/// lopdf's `get_plain_content_with_limit`: filters applied when `/Filter` names at least one,
+/// else the data as stored.
+pub(crate) fn decode_plain<'s>(stream: &'s Stream<'_>, limit: usize) -> lopdf::Result<Cow<'s, [u8]>> {
+    let named = match stream.dict.get(b"Filter") {
+        Some(Object::Name(_)) => true,
+        Some(Object::Array(items)) => !items.is_empty() && items.iter().all(|o| o.as_name().is_some()),
+        _ => false,
+    };
+    if !named {
+        over_limit(stream.data.len(), limit)?;
+        return Ok(Cow::Borrowed(&stream.data));
+    }
+    lopdf_stream(stream).decompressed_content_with_limit(limit).map(Cow::Owned)
+}
+
+fn to_lopdf(object: &Object<'_>) -> lopdf::Object {
+    match object {
+        Object::Null => lopdf::Object::Null,
+        Object::Bool(b) => lopdf::Object::Boolean(*b),
+        Object::Int(i) => lopdf::Object::Integer(*i),
+        Object::Real(r) => lopdf::Object::Real(*r),
+        Object::Name(n) => lopdf::Object::Name(n.to_vec()),
+        Object::String(s) => lopdf::Object::String(s.to_vec(), lopdf::StringFormat::Literal),
+        Object::Array(a) => lopdf::Object::Array(a.iter().map(to_lopdf).collect()),
+        Object::Dict(d) => lopdf::Object::Dictionary(to_lopdf_dict(d)),
+        Object::Ref(id) => lopdf::Object::Reference(*id),
+        Object::Stream(s) => lopdf::Object::Stream(lopdf::Stream {
+            dict: to_lopdf_dict(&s.dict),
+            content: s.data.to_vec(),
+            allows_compression: true,
+            start_position: None,
+        }),
+    }
+}
+
+fn to_lopdf_dict(dict: &Dict<'_>) -> lopdf::Dictionary {
+    let mut out = lopdf::Dictionary::new();
+    for (k, v) in &dict.0 {
+        out.set(k.to_vec(), to_lopdf(v));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inflating_here_gives_what_lopdf_gives() {
+        use std::io::Write;
+        let stream = |data: Vec<u8>| Stream {
+            dict: Dict(vec![(Cow::Borrowed(&b"Filter"[..]), Object::Name(Cow::Borrowed(b"FlateDecode")))]),
+            data: Cow::Owned(data),
+        };
+        let text: Vec<u8> = (0..100_000u32).flat_map(|i| format!("{i} 0 Td ").into_bytes()).collect();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&text).unwrap();
+        let zipped = z.finish().unwrap();
+        for (data, limit) in [
+            (zipped.clone(), usize::MAX),
+            (zipped.clone(), text.len()),
+            (zipped.clone(), text.len() - 1),
+            (zipped[..zipped.len() / 2].to_vec(), usize::MAX),
+            (b"not zlib at all".to_vec(), usize::MAX),
+            (Vec::new(), 10),
+        ] {
+            let s = stream(data);
+            let ours = decode(&s, limit).map(|c| c.into_owned()).map_err(|e| e.to_string());
+            let theirs = lopdf_stream(&s).decompressed_content_with_limit(limit).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "limit {limit}");
+        }
+        assert_eq!(decode(&stream(zipped), usize::MAX).unwrap().as_ref(), text.as_slice());
+    }
+}

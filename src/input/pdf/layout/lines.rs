@@ -1,0 +1,280 @@
+//! Lines of text: glyphs grouped into lines by baseline (a glyph overprinted for fake bold kept
+//! once, as bold), and lines joined into text with the spacing rules of Chinese text
+//! ([`LineJoiner`]), keeping a break where the author made one ([`join_lines`]).
+
+use crate::model::{RichText, Run};
+
+use super::super::content::{Glyph, PageContent};
+use super::is_closing_punctuation;
+use crate::normalize::{is_cjk, is_han};
+
+/// A glyph in down coordinates with what layout needs.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Placed {
+    pub(super) x0: f32,
+    pub(super) x1: f32,
+    pub(super) base: f32,
+    pub(super) size: f32,
+    pub(super) bold: bool,
+    pub(super) index: u32,
+}
+
+/// A line of text: glyphs left to right on one baseline.
+#[derive(Debug)]
+pub(super) struct Line {
+    pub(super) glyphs: Vec<Placed>,
+    pub(super) x0: f32,
+    pub(super) x1: f32,
+    pub(super) base: f32,
+    pub(super) size: f32,
+}
+
+/// Groups glyphs into lines by baseline, then orders each line by x. A glyph drawn twice at
+/// (almost) the same place — fake bold by overprinting — is kept once, as bold.
+pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec<Line> {
+    glyphs.sort_by(|a, b| a.base.total_cmp(&b.base));
+    let mut lines: Vec<Line> = Vec::new();
+    for g in glyphs {
+        match lines.last_mut() {
+            Some(line) if g.base - line.base <= 0.45 * line.size.max(g.size) => line.glyphs.push(g),
+            _ => lines.push(Line { glyphs: vec![g], x0: 0.0, x1: 0.0, base: g.base, size: g.size }),
+        }
+    }
+    for line in &mut lines {
+        line.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        let mut kept: Vec<Placed> = Vec::with_capacity(line.glyphs.len());
+        for g in line.glyphs.drain(..) {
+            let text = content.glyph_text(glyph_of(content, &g));
+            let duplicate = kept.iter().rev().take(3).position(|k| {
+                (k.x0 - g.x0).abs() < 0.2 * g.size.max(1.0) && content.glyph_text(glyph_of(content, k)) == text
+            });
+            match duplicate {
+                Some(back) if !text.trim().is_empty() => {
+                    let at = kept.len() - 1 - back;
+                    kept[at].bold = true;
+                }
+                _ => kept.push(g),
+            }
+        }
+        line.glyphs = kept;
+        line.x0 = line.glyphs.iter().map(|g| g.x0).fold(f32::MAX, f32::min);
+        line.x1 = line.glyphs.iter().map(|g| g.x1).fold(f32::MIN, f32::max);
+        let mut sizes: Vec<f32> = line.glyphs.iter().map(|g| g.size).collect();
+        sizes.sort_by(f32::total_cmp);
+        line.size = sizes[sizes.len() / 2];
+    }
+    lines.retain(|l| l.glyphs.iter().any(|g| !content.glyph_text(glyph_of(content, g)).trim().is_empty()));
+    lines
+}
+
+pub(super) fn glyph_of<'c>(content: &'c PageContent, p: &Placed) -> &'c Glyph {
+    &content.glyphs[p.index as usize]
+}
+
+/// Builds rich text from glyphs and lines with the spacing rules of Chinese text: no space between
+/// CJK and Latin or digits (which removes the "autospace" gap producers put there), one space
+/// between two Latin words (a space glyph or a gap of a quarter em), and a space glyph between two
+/// CJK characters kept as one space (a deliberate one, as in "教育部 甘肃省人民政府"). A soft line
+/// break adds a space only between two Latin words.
+#[derive(Default)]
+pub(super) struct LineJoiner {
+    runs: Vec<Run>,
+    last: Option<char>,
+    /// A space glyph was seen since the last character.
+    space_glyph: bool,
+    /// A word gap or a soft line break was seen since the last character.
+    soft_gap: bool,
+}
+
+impl LineJoiner {
+    fn push(&mut self, text: &str, bold: bool) {
+        match self.runs.last_mut() {
+            Some(run) if run.bold == bold => run.text.push_str(text),
+            _ => self.runs.push(Run { text: text.to_string(), bold }),
+        }
+    }
+
+    /// Adds the text of one glyph. `gap_before` says the glyph stands apart from the previous one
+    /// (a word gap).
+    pub(super) fn glyph(&mut self, text: &str, bold: bool, gap_before: bool) {
+        if text.chars().all(char::is_whitespace) {
+            self.space_glyph = true;
+            return;
+        }
+        let first = text.chars().next().unwrap_or(' ');
+        if let Some(prev) = self.last {
+            // After a hyphen or slash at a line end the word goes on ("1-\n2" is "1-2").
+            let latin_pair = !(is_cjk(prev) || is_cjk(first) || self.soft_gap && matches!(prev, '-' | '/'));
+            let ideograph_pair = is_han(prev) && is_han(first);
+            if (latin_pair && (self.space_glyph || self.soft_gap || gap_before)) || (ideograph_pair && self.space_glyph)
+            {
+                self.push(" ", bold);
+            }
+        }
+        self.space_glyph = false;
+        self.soft_gap = false;
+        self.push(text, bold);
+        self.last = text.chars().last();
+    }
+
+    /// Ends a line. `hard` makes it a line break kept as `'\n'`; otherwise the next line continues
+    /// the text (a space only between two Latin words).
+    pub(super) fn line_break(&mut self, hard: bool) {
+        if self.last.is_none() {
+            return;
+        }
+        self.space_glyph = false;
+        if hard {
+            self.push("\n", false);
+            self.last = None;
+            self.soft_gap = false;
+        } else {
+            self.soft_gap = true;
+        }
+    }
+
+    pub(super) fn finish(mut self) -> RichText {
+        if let Some(run) = self.runs.last_mut() {
+            let trimmed = run.text.trim_end().len();
+            run.text.truncate(trimmed);
+        }
+        self.runs.retain(|r| !r.text.is_empty());
+        // A hard break inside a bold stretch is written in its own non-bold run; fold it back so
+        // the bold lead-in stays one run.
+        let mut merged: Vec<Run> = Vec::with_capacity(self.runs.len());
+        for run in self.runs {
+            match merged.last_mut() {
+                Some(prev) if prev.bold == run.bold => prev.text.push_str(&run.text),
+                _ => merged.push(run),
+            }
+        }
+        RichText { runs: merged }
+    }
+}
+
+/// Joins lines into one text. A line is followed by a kept `'\n'` (when `keep_breaks`) when it
+/// ends clearly before the longest line ends (more than 3.5 ems and 30% of the text width: a
+/// paragraph end, not a wrap that kinsoku shortened), or, for a short line inside a table cell
+/// whose left and right edges `cell` gives, when the next line's first unbreakable piece would
+/// have fitted at its end: a line that wrapped is full, so a short line with room left was broken
+/// by its author (units written one per line: 县教科局 / 县代建中心).
+pub(super) fn join_lines(
+    lines: &[Line],
+    content: &PageContent,
+    keep_breaks: bool,
+    cell: Option<(f32, f32)>,
+) -> RichText {
+    let mut joiner = LineJoiner::default();
+    let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
+    let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
+    // The cell's text area: its edges less the padding, estimated from where lines start (at
+    // most 6 pt, so centred text does not make the area narrower than it is).
+    let limit = cell.map(|(x0, x1)| {
+        let pad = (left - x0).clamp(0.0, 6.0);
+        x1 - pad
+    });
+    for (i, line) in lines.iter().enumerate() {
+        let mut prev_end: Option<f32> = None;
+        for g in &line.glyphs {
+            let text = content.glyph_text(glyph_of(content, g));
+            let gap = prev_end.is_some_and(|end| g.x0 - end > 0.25 * g.size);
+            joiner.glyph(text, g.bold, gap);
+            if !text.trim().is_empty() {
+                prev_end = Some(g.x1);
+            }
+        }
+        if let Some(next) = lines.get(i + 1) {
+            let short = right - line.x1 > (3.5 * line.size).max(0.3 * (right - left));
+            // Only short lines are judged by what would have fitted: names and dates, one per
+            // line. Prose wraps by rules (kinsoku, quotes) that differ between producers, and a
+            // break there changes nothing the record keeps.
+            let room_left = line.glyphs.len() <= 16
+                && limit.is_some_and(|limit| limit - line.x1 > first_piece_width(next, content) + 0.15 * line.size);
+            joiner.line_break(keep_breaks && (short || room_left));
+        }
+    }
+    joiner.finish()
+}
+
+/// Width of what a line break could not have split from the start of `line`: one CJK character
+/// with the closing marks after it and what opening marks hold to it, or a run of Latin letters
+/// and digits.
+fn first_piece_width(line: &Line, content: &PageContent) -> f32 {
+    let texts: Vec<(&str, &Placed)> = line
+        .glyphs
+        .iter()
+        .map(|g| (content.glyph_text(glyph_of(content, g)), g))
+        .filter(|(t, _)| !t.trim().is_empty())
+        .collect();
+    let Some(&(first, g0)) = texts.first() else { return 0.0 };
+    let latin = |t: &str| t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '%' | '/'));
+    let mut end = 1;
+    if latin(first) {
+        while end < texts.len() && latin(texts[end].0) && texts[end].1.x0 - texts[end - 1].1.x1 < 0.25 * g0.size {
+            end += 1;
+        }
+    } else {
+        // Line breaking keeps a closing mark with the character before it and an opening mark
+        // with the character after it (`神”“西` moves down whole).
+        let opening =
+            |t: &str| t.chars().all(|c| matches!(c, '（' | '《' | '「' | '『' | '【' | '〔' | '“' | '‘' | '(' | '['));
+        while end < texts.len() && (texts[end].0.chars().all(is_closing_punctuation) || opening(texts[end - 1].0)) {
+            end += 1;
+        }
+    }
+    texts[end - 1].1.x1 - g0.x0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(parts: &[(&str, bool)]) -> String {
+        let mut j = LineJoiner::default();
+        for (t, gap) in parts {
+            j.glyph(t, false, *gap);
+        }
+        j.finish().to_plain()
+    }
+
+    #[test]
+    fn no_space_next_to_cjk_one_between_latin_words() {
+        assert_eq!(
+            joined(&[("2", false), ("0", false), ("2", false), ("4", false), (" ", false), ("年", false)]),
+            "2024年"
+        );
+        assert_eq!(joined(&[("年", false), ("A", true), ("I", false)]), "年AI");
+        assert_eq!(joined(&[("A", false), ("I", false), ("x", true)]), "AI x");
+        assert_eq!(joined(&[("A", false), (" ", false), (" ", false), ("B", false)]), "A B");
+        assert_eq!(joined(&[("部", false), (" ", false), ("甘", false), ("肃", true)]), "部 甘肃");
+    }
+
+    #[test]
+    fn line_breaks_join_cjk_without_space() {
+        let mut j = LineJoiner::default();
+        j.glyph("高", false, false);
+        j.glyph("教", false, false);
+        j.line_break(false);
+        j.glyph("处", false, false);
+        j.line_break(false);
+        j.glyph("A", false, false);
+        j.line_break(false);
+        j.glyph("B", false, false);
+        j.glyph("-", false, false);
+        j.line_break(false);
+        j.glyph("2", false, false);
+        assert_eq!(j.finish().to_plain(), "高教处A B-2");
+    }
+
+    #[test]
+    fn bold_runs_survive() {
+        let mut j = LineJoiner::default();
+        j.glyph("标", true, false);
+        j.glyph("题", true, false);
+        j.line_break(true);
+        j.glyph("正", false, false);
+        let text = j.finish();
+        assert_eq!(text.leading_bold().as_deref(), Some("标题"));
+        assert_eq!(text.to_plain(), "标题\n正");
+    }
+}

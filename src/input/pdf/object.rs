@@ -1,0 +1,350 @@
+//! PDF objects as this reader holds them, and the parser of direct objects.
+//!
+//! An [`Object`] borrows from the file's bytes where it can: names without `#` escapes and
+//! strings without escapes are slices of the file, so reading a font dictionary with hundreds of
+//! glyph names allocates only its arrays. A [`Dict`] keeps its entries in file order and answers
+//! a key with its last entry, as lopdf does. [`parse_object`] reads one direct object with
+//! lopdf's grammar (see [`super::lexer`]), arrays and dictionaries nested at most [`MAX_DEPTH`]
+//! deep.
+
+use std::borrow::Cow;
+
+use super::lexer::{self, LexError, Lexer, Token};
+
+/// An object number and generation.
+pub(crate) type ObjectId = (u32, u16);
+
+/// Deepest nesting of arrays and dictionaries in an object (lopdf's bound).
+pub(crate) const MAX_DEPTH: usize = 100;
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Object<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Real(f32),
+    Name(Cow<'a, [u8]>),
+    String(Cow<'a, [u8]>),
+    Array(Vec<Object<'a>>),
+    Dict(Dict<'a>),
+    Ref(ObjectId),
+    Stream(Box<Stream<'a>>),
+}
+
+/// A dictionary: entries in the order written; a key's value is its last entry's.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Dict<'a>(pub Vec<(Cow<'a, [u8]>, Object<'a>)>);
+
+/// A stream: its dictionary and its data as stored (filters not applied).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Stream<'a> {
+    pub dict: Dict<'a>,
+    pub data: Cow<'a, [u8]>,
+}
+
+impl<'a> Dict<'a> {
+    pub(crate) fn get(&self, key: &[u8]) -> Option<&Object<'a>> {
+        self.0.iter().rev().find(|(k, _)| k.as_ref() == key).map(|(_, v)| v)
+    }
+
+    /// A name-valued entry.
+    pub(crate) fn name(&self, key: &[u8]) -> Option<&[u8]> {
+        self.get(key).and_then(Object::as_name)
+    }
+
+    /// Whether `/Type` is `kind`.
+    pub(crate) fn has_type(&self, kind: &[u8]) -> bool {
+        self.name(b"Type") == Some(kind)
+    }
+
+    pub(crate) fn into_owned(self) -> Dict<'static> {
+        Dict(self.0.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned())).collect())
+    }
+}
+
+impl<'a> Object<'a> {
+    pub(crate) fn as_name(&self) -> Option<&[u8]> {
+        match self {
+            Object::Name(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// A number (integer or real) as `f32`.
+    pub(crate) fn as_f32(&self) -> Option<f32> {
+        match *self {
+            Object::Int(i) => Some(i as f32),
+            Object::Real(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// An integer (not a real).
+    pub(crate) fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Object::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_dict(&self) -> Option<&Dict<'a>> {
+        match self {
+            Object::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_array(&self) -> Option<&[Object<'a>]> {
+        match self {
+            Object::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_stream(&self) -> Option<&Stream<'a>> {
+        match self {
+            Object::Stream(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_string(&self) -> Option<&[u8]> {
+        match self {
+            Object::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The same object owning all its bytes.
+    pub(crate) fn into_owned(self) -> Object<'static> {
+        match self {
+            Object::Null => Object::Null,
+            Object::Bool(b) => Object::Bool(b),
+            Object::Int(i) => Object::Int(i),
+            Object::Real(r) => Object::Real(r),
+            Object::Name(n) => Object::Name(Cow::Owned(n.into_owned())),
+            Object::String(s) => Object::String(Cow::Owned(s.into_owned())),
+            Object::Array(a) => Object::Array(a.into_iter().map(Object::into_owned).collect()),
+            Object::Dict(d) => Object::Dict(d.into_owned()),
+            Object::Ref(id) => Object::Ref(id),
+            Object::Stream(s) => {
+                let Stream { dict, data } = *s;
+                Object::Stream(Box::new(Stream { dict: dict.into_owned(), data: Cow::Owned(data.into_owned()) }))
+            }
+        }
+    }
+}
+
+/// Why an object could not be parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ParseError {
+    pub pos: usize,
+    pub what: &'static str,
+}
+
+impl From<LexError> for ParseError {
+    fn from(e: LexError) -> Self {
+        ParseError { pos: e.pos, what: e.what }
+    }
+}
+
+fn name<'a>(raw: &'a [u8]) -> Cow<'a, [u8]> {
+    if lexer::name_has_escapes(raw) {
+        let mut out = Vec::with_capacity(raw.len());
+        lexer::decode_name(raw, &mut out);
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+fn literal<'a>(raw: &'a [u8]) -> Cow<'a, [u8]> {
+    if lexer::literal_is_plain(raw) {
+        Cow::Borrowed(raw)
+    } else {
+        let mut out = Vec::with_capacity(raw.len());
+        lexer::decode_literal(raw, &mut out);
+        Cow::Owned(out)
+    }
+}
+
+fn hex(raw: &[u8]) -> Cow<'static, [u8]> {
+    let mut out = Vec::with_capacity(raw.len() / 2 + 1);
+    lexer::decode_hex(raw, &mut out);
+    Cow::Owned(out)
+}
+
+/// Reads one direct object at the lexer's position. An integer followed by another and `R` is a
+/// reference.
+pub(crate) fn parse_object<'a>(lexer: &mut Lexer<'a>) -> Result<Object<'a>, ParseError> {
+    lexer.skip_space();
+    let start = lexer.pos();
+    match lexer.next()? {
+        Some(token) => parse_value(lexer, start, token, 0),
+        None => Err(ParseError { pos: start, what: "an object missing" }),
+    }
+}
+
+/// After an unsigned integer that fits `u32`: whether `g R` follows (lopdf's grammar: digits
+/// that fit `u16`, white space or comments, `R`); the generation and where the reference ends.
+fn reference_tail(lexer: &Lexer<'_>) -> Option<(u16, usize)> {
+    let mut probe = *lexer;
+    probe.skip_space();
+    let data = probe.data();
+    let from = probe.pos();
+    let digits = data[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let generation = data[from..from + digits]
+        .iter()
+        .try_fold(0u64, |v, &b| v.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+        .and_then(|v| u16::try_from(v).ok())?;
+    probe.set_pos(from + digits);
+    probe.skip_space();
+    let at = probe.pos();
+    (data.get(at) == Some(&b'R')).then_some((generation, at + 1))
+}
+
+fn parse_dict_body<'a>(lexer: &mut Lexer<'a>, depth: usize) -> Result<Dict<'a>, ParseError> {
+    let mut entries = Vec::new();
+    loop {
+        lexer.skip_space();
+        let pos = lexer.pos();
+        match lexer.next()? {
+            Some(Token::DictClose) => return Ok(Dict(entries)),
+            Some(Token::Name(raw)) => {
+                lexer.skip_space();
+                let start = lexer.pos();
+                let value = match lexer.next()? {
+                    Some(token) => match scalar(lexer, start, token) {
+                        Some(value) => value,
+                        None => parse_value(lexer, start, token, depth + 1)?,
+                    },
+                    None => return Err(ParseError { pos: start, what: "a dictionary that never ends" }),
+                };
+                entries.push((name(raw), value));
+            }
+            Some(_) => return Err(ParseError { pos, what: "a dictionary key that is not a name" }),
+            None => return Err(ParseError { pos, what: "a dictionary that never ends" }),
+        }
+    }
+}
+
+/// The object a token is by itself (numbers, references, names, strings, keywords); `None` for
+/// a bracket. Inlined into the array and dictionary loops, so an element is built in place.
+#[inline(always)]
+fn scalar<'a>(lexer: &mut Lexer<'a>, start: usize, token: Token<'a>) -> Option<Object<'a>> {
+    Some(match token {
+        Token::Int(i) => {
+            // `n g R`, both written as plain digits.
+            if lexer.data()[start].is_ascii_digit() && u32::try_from(i).is_ok() {
+                if let Some((generation, end)) = reference_tail(lexer) {
+                    lexer.set_pos(end);
+                    return Some(Object::Ref((i as u32, generation)));
+                }
+            }
+            Object::Int(i)
+        }
+        Token::Real(r) => Object::Real(r),
+        Token::Name(raw) => Object::Name(name(raw)),
+        Token::Literal(raw) => Object::String(literal(raw)),
+        Token::Hex(raw) => Object::String(hex(raw)),
+        Token::Keyword(b"true") => Object::Bool(true),
+        Token::Keyword(b"false") => Object::Bool(false),
+        Token::Keyword(b"null") => Object::Null,
+        _ => return None,
+    })
+}
+
+/// The object that `token`, read from `start`, begins.
+fn parse_value<'a>(
+    lexer: &mut Lexer<'a>,
+    start: usize,
+    token: Token<'a>,
+    depth: usize,
+) -> Result<Object<'a>, ParseError> {
+    if depth > MAX_DEPTH {
+        return Err(ParseError { pos: start, what: "arrays or dictionaries nested too deep" });
+    }
+    if let Some(object) = scalar(lexer, start, token) {
+        return Ok(object);
+    }
+    Ok(match token {
+        Token::ArrayOpen => {
+            let mut items = Vec::new();
+            loop {
+                lexer.skip_space();
+                let at = lexer.pos();
+                match lexer.next()? {
+                    Some(Token::ArrayClose) => break,
+                    Some(token) => match scalar(lexer, at, token) {
+                        Some(item) => items.push(item),
+                        None => items.push(parse_value(lexer, at, token, depth + 1)?),
+                    },
+                    None => return Err(ParseError { pos: start, what: "an array that never ends" }),
+                }
+            }
+            Object::Array(items)
+        }
+        Token::DictOpen => Object::Dict(parse_dict_body(lexer, depth)?),
+        _ => return Err(ParseError { pos: start, what: "a keyword or bracket where an object was expected" }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &[u8]) -> Object<'_> {
+        parse_object(&mut Lexer::new(text)).unwrap()
+    }
+
+    #[test]
+    fn objects_borrow_what_they_can() {
+        let o = parse(b"<< /Type /Font /W [1 [500 600] 3 4 500] /F 12 0 R /N#20 (a\\)) >>");
+        let d = o.as_dict().unwrap();
+        assert!(d.has_type(b"Font"));
+        assert!(matches!(d.get(b"Type"), Some(Object::Name(Cow::Borrowed(_)))));
+        assert_eq!(d.get(b"F"), Some(&Object::Ref((12, 0))));
+        assert_eq!(d.get(b"N "), Some(&Object::String(Cow::Owned(b"a)".to_vec()))));
+        // `-1 2 R` is not a reference: the sign makes -1 an integer, then 2 and the keyword R
+        // stop the dictionary.
+        assert!(parse_object(&mut Lexer::new(b"<< /X -1 2 R >>")).is_err());
+        let w = d.get(b"W").unwrap().as_array().unwrap();
+        assert_eq!(w.len(), 5);
+        assert_eq!(w[1], Object::Array(vec![Object::Int(500), Object::Int(600)]));
+    }
+
+    #[test]
+    fn references_among_numbers() {
+        let o = parse(b"[1 0 R 2 3 4 0 R 5 6 7 8]");
+        let items = o.as_array().unwrap();
+        let ints = |v: &[i64]| v.iter().map(|&i| Object::Int(i)).collect::<Vec<_>>();
+        assert_eq!(items[0], Object::Ref((1, 0)));
+        assert_eq!(&items[1..3], &ints(&[2, 3])[..]);
+        assert_eq!(items[3], Object::Ref((4, 0)));
+        assert_eq!(&items[4..8], &ints(&[5, 6, 7, 8])[..]);
+        // `+8 0 R` is no reference: the 0 and the R stay, and R stops the array.
+        assert!(parse_object(&mut Lexer::new(b"[+8 0 R]")).is_err());
+        assert!(parse_object(&mut Lexer::new(b"[9 -1 R]")).is_err());
+        assert_eq!(parse(b"[10 0]"), Object::Array(ints(&[10, 0])));
+        // After a number, the lexer is left where the next object starts.
+        let mut lexer = Lexer::new(b"5 6 /N");
+        assert_eq!(parse_object(&mut lexer), Ok(Object::Int(5)));
+        assert_eq!(parse_object(&mut lexer), Ok(Object::Int(6)));
+        assert_eq!(parse_object(&mut lexer).unwrap().as_name(), Some(&b"N"[..]));
+    }
+
+    #[test]
+    fn last_entry_wins_and_nesting_is_bounded() {
+        let o = parse(b"<</A 1 /A 2>>");
+        assert_eq!(o.as_dict().unwrap().get(b"A"), Some(&Object::Int(2)));
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 2), "]".repeat(MAX_DEPTH + 2));
+        assert!(parse_object(&mut Lexer::new(deep.as_bytes())).is_err());
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse_object(&mut Lexer::new(ok.as_bytes())).is_ok());
+        assert!(parse_object(&mut Lexer::new(b"[1 2")).is_err());
+        assert!(parse_object(&mut Lexer::new(b"<</A>>")).is_err());
+    }
+}

@@ -90,6 +90,23 @@ Exit codes:
   1  a name is unknown or needed a warning
   2  the registry file cannot be read";
 
+const SERVE_HELP: &str = "Examples:
+  notice-ingest serve                                        # http://127.0.0.1:8080/ on this machine
+  notice-ingest serve --bind 0.0.0.0:8080 --token-file token.txt --workers 2
+  curl -F file=@notice.pdf http://127.0.0.1:8080/api/convert
+
+Exit codes:
+  0  stopped by Ctrl-C or SIGTERM after the requests in flight were answered
+  2  bad flags, the address cannot be bound, or the registry or token file cannot be read";
+
+const DRAW_HELP: &str = "Example:
+  notice-ingest draw notice.pdf --page 3 -o page3.svg          # open page3.svg in a browser
+
+Exit codes:
+  0  drawn (a file whose ledger cannot be read is drawn without cell outlines, with a warning)
+  1  the file is not a PDF, or the page cannot be drawn (no such page, an unreadable PDF)
+  2  the file or the registry cannot be read, or the SVG cannot be written";
+
 #[derive(Parser)]
 #[command(
     name = "notice-ingest",
@@ -253,9 +270,11 @@ pub(crate) enum Command {
     },
     /// Serve the HTTP API (POST /api/convert, /api/draw; GET /api/schema, /healthz) and the review
     /// page for staff at http://127.0.0.1:8080/ (see --bind).
+    #[command(after_help = SERVE_HELP)]
     Serve(super::serve::ServeArgs),
     /// Draw a page of a PDF notice as SVG, as the converter read it (text at its positions,
     /// rulings), with the cells of its tasks outlined: `notice-ingest draw FILE.pdf --page 2 -o page.svg`.
+    #[command(after_help = DRAW_HELP)]
     Draw(super::serve::DrawArgs),
 }
 
@@ -457,6 +476,6 @@ mod tests {
         }
         let mut checked = Vec::new();
         check(&super::Cli::command(), "", &mut checked);
-        assert_eq!(checked.len(), 9, "{checked:?}");
+        assert_eq!(checked.len(), 11, "{checked:?}");
     }
 }

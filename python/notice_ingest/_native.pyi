@@ -63,7 +63,7 @@ class NoticeIngestError(Exception):
     """A notice could not be converted (or a registry loaded); ``str(e)`` is the CLI's message."""
 
     kind: str
-    """The stage that failed: ``source``, ``legacy-office``, ``text``, ``html``, ``docx``, ``pdf``,
+    """The stage that failed: ``source``, ``legacy-office``, ``text``, ``html``, ``docx``, ``pdf``, ``scan``,
     ``xlsx``, ``budget``, ``table``, ``ledger``, ``office``, ``validate``, ``schema-violations``,
     ``output``."""
     path: Optional[str]

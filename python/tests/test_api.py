@@ -77,7 +77,7 @@ def make_bad_inputs(tmp):
         "legacy": (legacy, "legacy-office", 1),
         "empty": (empty, "source", 1),
         "no-ledger": (no_ledger, "ledger", 1),
-        "scanned": (ROOT / "fixtures/pdf/scanned.pdf", "pdf", 1),
+        "scanned": (ROOT / "fixtures/pdf/scanned.pdf", "scan", 1),
         "missing": (tmp / "missing.txt", "source", 2),
         "directory": (tmp, "source", 2),
     }
@@ -165,7 +165,7 @@ def test_schema_version_and_stubs():
     assert notice_ingest.schema() == json.loads((ROOT / "schemas/notice.schema.json").read_text(encoding="utf-8"))
     cargo = tomllib.loads((ROOT / "Cargo.toml").read_text(encoding="utf-8"))
     assert notice_ingest.__version__ == cargo["package"]["version"]
-    assert notice_ingest.SCHEMA_VERSION == "1.2.0"
+    assert notice_ingest.SCHEMA_VERSION == "1.3.0"
     assert "docx" in notice_ingest.NOTICE_EXTENSIONS
     # Every public name of the native module has a stub, so editors complete it.
     stub = ast.parse((pathlib.Path(_native.__file__).parent / "_native.pyi").read_text(encoding="utf-8"))

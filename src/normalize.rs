@@ -101,6 +101,24 @@ fn clean_line(line: &str) -> String {
     out
 }
 
+/// Whether XML 1.0 forbids `c` in a document: the C0 controls but tab, line feed and carriage
+/// return, and U+FFFE, U+FFFF.
+fn forbidden_in_xml(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// `text` as XML character data or an attribute value, for the XML files we write (JUnit
+/// reports, SVG drawings): markup escaped by quick-xml (`& < > " '`), and each character XML 1.0
+/// forbids — which a notice's text can hold — replaced by `forbidden`, or dropped when it is `None`.
+pub(crate) fn xml_text(text: &str, forbidden: Option<char>) -> String {
+    let allowed: std::borrow::Cow<str> = if text.chars().any(forbidden_in_xml) {
+        text.chars().filter_map(|c| if forbidden_in_xml(c) { forbidden } else { Some(c) }).collect::<String>().into()
+    } else {
+        text.into()
+    };
+    quick_xml::escape::escape(allowed.as_ref()).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +150,13 @@ mod tests {
     fn joins_lines_like_a_reader() {
         assert_eq!(clean_text_single_line("推进习近平\n新时代"), "推进习近平新时代");
         assert_eq!(clean_text_single_line("open\nsource"), "open source");
+    }
+
+    #[test]
+    fn xml_text_escapes_markup_and_replaces_or_drops_what_xml_forbids() {
+        assert_eq!(xml_text("a<b>&\"'", None), "a&lt;b&gt;&amp;&quot;&apos;");
+        assert_eq!(xml_text("x\u{1}\u{FFFF}\ty\n", None), "x\ty\n");
+        assert_eq!(xml_text("x\u{1}\u{FFFE}", Some('\u{FFFD}')), "x\u{FFFD}\u{FFFD}");
+        assert_eq!(xml_text("通知", None), "通知");
     }
 }

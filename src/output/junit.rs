@@ -12,20 +12,7 @@ use crate::diag::Severity;
 
 /// Escapes text for XML content and attributes, dropping characters XML 1.0 forbids.
 fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::normalize::xml_text(s, None)
 }
 
 /// Writes test cases as they come; the suite's counts are known only at the end, so cases go to

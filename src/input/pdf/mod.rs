@@ -35,6 +35,7 @@ use crate::diag::{Diagnostic, Location};
 #[cfg(test)]
 use crate::model::Block;
 use crate::model::{DocProperties, Document};
+pub(crate) use content::multiply;
 use content::{FontCache, Interpreter};
 use document::Doc;
 use object::{Dict, Object};
@@ -211,6 +212,38 @@ impl From<crate::limits::BudgetExceeded> for Read {
     }
 }
 
+/// Runs page `number` (object `page_id`, dictionary `page`) through the interpreter under
+/// `limits`, sharing `fonts` and the document's inflation `budget` with the other pages: its
+/// content in the upright view, and that view (`[0, 0, width, height]`, points). Problems inside
+/// the content are kept in the content's `problems`.
+pub(crate) fn run_page<'d, 'a>(
+    doc: &'d Doc<'a>,
+    page_id: object::ObjectId,
+    page: &'d Dict<'a>,
+    number: u32,
+    fonts: &mut FontCache<'d>,
+    budget: &mut usize,
+    limits: &crate::Limits,
+) -> (content::PageContent, [f32; 4]) {
+    let resources = page_resources(doc, page);
+    let (view_matrix, view) = page_view(doc, page);
+    let mut interp = Interpreter::new(doc, fonts, budget);
+    interp.max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
+    interp.max_form_depth = limits.max_depth.min(content::MAX_FORM_DEPTH);
+    for stream_id in doc.page_contents(page_id) {
+        let what = format!("content stream {} {} R of page {number}", stream_id.0, stream_id.1);
+        let Some(stream) = doc.get_object(stream_id).and_then(Object::as_stream) else {
+            interp.out.problems.push(format!("{what} is missing"));
+            continue;
+        };
+        match interp.stream_bytes(stream) {
+            Ok(data) => interp.run(&data, resources, view_matrix, view, &what),
+            Err(e) => interp.out.problems.push(format!("{what} {e}")),
+        }
+    }
+    (interp.out, view)
+}
+
 /// Reads every page of an opened document.
 fn read_document(
     doc: &Doc<'_>,
@@ -218,7 +251,6 @@ fn read_document(
     limits: &crate::Limits,
     time: &crate::limits::Budget,
 ) -> Result<(Document, Vec<Diagnostic>), Read> {
-    let max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
     let max_pages = usize::try_from(limits.max_pages).unwrap_or(usize::MAX);
     let pages = doc.pages().map_err(Read::GiveUp)?;
     if pages.is_empty() {
@@ -264,26 +296,10 @@ fn read_document(
             ));
             continue;
         };
-        let resources = page_resources(doc, page);
-        let (view_matrix, view) = page_view(doc, page);
-        let mut interp = Interpreter::new(doc, &mut fonts, &mut budget);
-        interp.max_stream = max_stream;
-        interp.max_form_depth = limits.max_depth.min(content::MAX_FORM_DEPTH);
-        for stream_id in doc.page_contents(page_id) {
-            let what = format!("content stream {} {} R of page {number}", stream_id.0, stream_id.1);
-            let Some(stream) = doc.get_object(stream_id).and_then(Object::as_stream) else {
-                interp.out.problems.push(format!("{what} is missing"));
-                continue;
-            };
-            match interp.stream_bytes(stream) {
-                Ok(data) => interp.run(&data, resources, view_matrix, view, &what),
-                Err(e) => interp.out.problems.push(format!("{what} {e}")),
-            }
-        }
+        let (page_content, view) = run_page(doc, page_id, page, number, &mut fonts, &mut budget, limits);
         if let Some(why) = doc.failure() {
             return Err(Read::GiveUp(why));
         }
-        let page_content = interp.out;
         for problem in &page_content.problems {
             problem_count += 1;
             first_problem.get_or_insert_with(|| format!("page {number}: {problem}"));

@@ -164,7 +164,7 @@ fn drawn_images(doc: &PdfDocument, page_id: ObjectId, max_bytes: usize) -> Vec<(
                 "Q" => ctm = stack.pop().unwrap_or(ctm),
                 "cm" if op.operands.len() == 6 => {
                     let m: Vec<f32> = op.operands.iter().map(|o| number(o).unwrap_or(0.0)).collect();
-                    ctm = multiply(&[m[0], m[1], m[2], m[3], m[4], m[5]], &ctm);
+                    ctm = crate::input::pdf::multiply(&[m[0], m[1], m[2], m[3], m[4], m[5]], &ctm);
                 }
                 "Do" => {
                     let Some(name) = op.operands.first().and_then(|o| o.as_name().ok()) else { continue };
@@ -182,17 +182,6 @@ fn drawn_images(doc: &PdfDocument, page_id: ObjectId, max_bytes: usize) -> Vec<(
         }
     }
     out
-}
-
-fn multiply(m1: &[f32; 6], m2: &[f32; 6]) -> [f32; 6] {
-    [
-        m1[0] * m2[0] + m1[1] * m2[2],
-        m1[0] * m2[1] + m1[1] * m2[3],
-        m1[2] * m2[0] + m1[3] * m2[2],
-        m1[2] * m2[1] + m1[3] * m2[3],
-        m1[4] * m2[0] + m1[5] * m2[2] + m2[4],
-        m1[4] * m2[1] + m1[5] * m2[3] + m2[5],
-    ]
 }
 
 /// The page's MediaBox as `[x0, y0, x1, y1]`; A4 portrait when absent.

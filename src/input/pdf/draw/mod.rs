@@ -13,10 +13,9 @@
 mod roles;
 mod svg;
 
-use super::content::{FontCache, Interpreter, PageContent, MAX_FORM_DEPTH};
+use super::content::{FontCache, PageContent};
 use super::document::{open_lazy, open_with_lopdf, Doc};
-use super::object::Object;
-use super::{page_resources, page_view, PdfError};
+use super::{run_page, PdfError};
 use crate::record::Task;
 use crate::Limits;
 
@@ -110,25 +109,10 @@ fn read_page_of(doc: &Doc<'_>, page: u32, limits: &Limits) -> Option<Result<Read
     let Some(dict) = doc.get_dict(page_id) else {
         return Some(Err(DrawError::PageUnreadable { page, object: page_id.0, generation: page_id.1 }));
     };
-    let resources = page_resources(doc, dict);
-    let (view_matrix, view) = page_view(doc, dict);
     let mut fonts = FontCache::default();
     let mut budget = usize::try_from(limits.max_inflated_total_bytes).unwrap_or(usize::MAX);
-    let mut interp = Interpreter::new(doc, &mut fonts, &mut budget);
-    interp.max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
-    interp.max_form_depth = limits.max_depth.min(MAX_FORM_DEPTH);
-    for stream_id in doc.page_contents(page_id) {
-        let what = format!("content stream {} {} R of page {page}", stream_id.0, stream_id.1);
-        let Some(stream) = doc.get_object(stream_id).and_then(Object::as_stream) else {
-            interp.out.problems.push(format!("{what} is missing"));
-            continue;
-        };
-        match interp.stream_bytes(stream) {
-            Ok(data) => interp.run(&data, resources, view_matrix, view, &what),
-            Err(e) => interp.out.problems.push(format!("{what} {e}")),
-        }
-    }
-    Some(Ok(ReadPage { content: interp.out, view, pages: count }))
+    let (content, view) = run_page(doc, page_id, dict, page, &mut fonts, &mut budget, limits);
+    Some(Ok(ReadPage { content, view, pages: count }))
 }
 
 /// Draws page `page` (1-based) of the PDF in `bytes` as SVG: every glyph's text at its position,

@@ -28,20 +28,9 @@ const FONT_FAMILY: &str =
 /// characters XML 1.0 forbids (C0 controls but tab, line feed and carriage return; U+FFFE, U+FFFF)
 /// replaced by U+FFFD.
 pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    // A drawn line is one line: tabs and line breaks become spaces.
+    let one_line: String = text.chars().map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c }).collect();
+    crate::normalize::xml_text(&one_line, Some('\u{FFFD}'))
 }
 
 /// A coordinate with at most two decimals and no trailing zeros (`12.5`, `7`, `-0.25`); a value

@@ -35,8 +35,13 @@ impl AtomicFile {
     pub fn create(path: &Path) -> Result<AtomicFile, OutputError> {
         let dir = parent_dir(path);
         std::fs::create_dir_all(dir).map_err(io(path))?;
-        let tmp =
-            tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX).tempfile_in(dir).map_err(io(path))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+        // The permissions any new file gets (0666 less the umask: 0644 as a rule), not
+        // tempfile's owner-only 0600: outputs are for colleagues on a shared folder too.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let tmp = builder.tempfile_in(dir).map_err(io(path))?;
         Ok(AtomicFile { path: path.to_path_buf(), out: BufWriter::new(tmp) })
     }
 
@@ -93,5 +98,20 @@ mod tests {
         write_atomic(&path, b"{}\n").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"{}\n");
         assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !is_temporary(&e.unwrap().file_name())));
+    }
+
+    /// An output gets the permissions of any new file in its folder (the umask's), not a
+    /// temporary file's owner-only ones.
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_permissions_of_a_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let ours = dir.path().join("ours.json");
+        write_atomic(&ours, b"{}").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
     }
 }

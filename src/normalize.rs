@@ -119,6 +119,16 @@ pub(crate) fn xml_text(text: &str, forbidden: Option<char>) -> String {
     quick_xml::escape::escape(allowed.as_ref()).into_owned()
 }
 
+/// Pairs of neighbouring characters of `s`, in order, for similarity by shared pairs; a single
+/// character is its own pair, so one-character names still compare.
+pub(crate) fn char_pairs(s: &str) -> Vec<(char, char)> {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() == 1 {
+        return vec![(chars[0], chars[0])];
+    }
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -372,12 +372,12 @@ impl OfficeRegistry {
     /// Known canonical names most similar to `name` (character-bigram Dice similarity), best first.
     /// (strsim's `sorensen_dice` pairs UTF-8 bytes, not characters, so it misjudges Chinese names.)
     pub fn nearest_names(&self, name: &str, limit: usize) -> Vec<String> {
-        let target = bigrams(&normalize_name(name));
+        let target = crate::normalize::char_pairs(&normalize_name(name));
         let mut scored: Vec<(u32, &str)> = self
             .names
             .iter()
             .filter_map(|(key, &(i, _))| {
-                let b = bigrams(key);
+                let b = crate::normalize::char_pairs(key);
                 let common = target.iter().filter(|g| b.contains(g)).count();
                 let score = (200 * common / (target.len() + b.len()).max(1)) as u32;
                 (score >= 30).then_some((score, self.entries[i].name.as_str()))
@@ -395,12 +395,4 @@ impl OfficeRegistry {
         }
         out
     }
-}
-
-fn bigrams(s: &str) -> Vec<(char, char)> {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() == 1 {
-        return vec![(chars[0], chars[0])];
-    }
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
 }

@@ -179,13 +179,24 @@ pub(super) async fn convert(State(shared): State<Arc<Shared>>, request: Request)
     let started = Instant::now();
     let mut name = String::new();
     let result = convert_request(&shared, request, &mut name).await;
+    answer(&shared, "convert", &name, started, result.map(|(r, tasks)| (r, format!("{tasks} task(s)"))))
+}
+
+/// The response of a route, logged with what it did (`done`) or why it failed.
+fn answer(
+    shared: &Shared,
+    route: &str,
+    name: &str,
+    started: Instant,
+    result: Result<(Response, String), ApiError>,
+) -> Response {
     match result {
-        Ok((response, tasks)) => {
-            log(&shared, "convert", &name, StatusCode::OK, started, &format!("{tasks} task(s)"));
+        Ok((response, done)) => {
+            log(shared, route, name, StatusCode::OK, started, &done);
             response
         }
         Err(e) => {
-            log(&shared, "convert", &name, e.status, started, &e.message);
+            log(shared, route, name, e.status, started, &e.message);
             e.into_response()
         }
     }
@@ -229,16 +240,8 @@ async fn convert_request(
 pub(super) async fn draw(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
     let mut name = String::new();
-    match draw_request(&shared, request, &mut name).await {
-        Ok((response, outlined)) => {
-            log(&shared, "draw", &name, StatusCode::OK, started, &format!("{outlined} cell(s) outlined"));
-            response
-        }
-        Err(e) => {
-            log(&shared, "draw", &name, e.status, started, &e.message);
-            e.into_response()
-        }
-    }
+    let result = draw_request(&shared, request, &mut name).await;
+    answer(&shared, "draw", &name, started, result.map(|(r, outlined)| (r, format!("{outlined} cell(s) outlined"))))
 }
 
 async fn draw_request(

@@ -81,12 +81,8 @@ fn is_noise(c: char) -> bool {
 
 /// Pairs of neighbouring characters of `text`, noise removed (a single character is its own pair).
 fn pairs(text: &str) -> HashSet<(char, char)> {
-    let chars: Vec<char> = text.chars().filter(|&c| !is_noise(c)).collect();
-    match chars.len() {
-        0 => HashSet::new(),
-        1 => HashSet::from([(chars[0], chars[0])]),
-        _ => chars.windows(2).map(|w| (w[0], w[1])).collect(),
-    }
+    let kept: String = text.chars().filter(|&c| !is_noise(c)).collect();
+    crate::normalize::char_pairs(&kept).into_iter().collect()
 }
 
 /// The share of the cell's character pairs that `field` also has, 0 to 1.

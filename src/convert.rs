@@ -171,8 +171,9 @@ fn read_file<'c>(
     let (grids, table_diagnostics) = crate::tables::stitch_pages(&doc)?;
     // The issuer decides the registry, and the registry resolves the recipients: read the issuer
     // first (it needs no registry).
-    let issuer = crate::notice::read_issuer(&doc);
-    let year = crate::notice::notice_year(&doc);
+    let head = crate::notice::read_head(&doc);
+    let issuer = head.issuer.clone();
+    let year = crate::notice::notice_year(&head);
     let read = |registry: &OfficeRegistry| {
         read_ledger(&doc, &grids, &LedgerContext { vocabulary: &config.headers, registry, year })
     };
@@ -183,7 +184,7 @@ fn read_file<'c>(
             (None, _) => (Cow::Owned(OfficeRegistry::unregistered(issuer.as_deref())), None),
         },
     };
-    let (meta, d) = read_notice_meta(&doc, &registry);
+    let (meta, d) = read_notice_meta(&doc, head, &registry);
     diagnostics.extend(d);
     diagnostics.extend(table_diagnostics);
     budget.check("the office registry choice")?;

@@ -60,6 +60,7 @@ mod normalize;
 mod notice;
 mod offices;
 pub mod output;
+mod pattern;
 mod people;
 pub mod record;
 #[cfg(feature = "serve")]

@@ -134,26 +134,27 @@ pub fn is_page_furniture(text: &str) -> bool {
 /// page's title (`11/29/26, 10:42 PM 关于…`, `2023/11/29 10:32`), the page's address with a page
 /// counter (`file:///…/notice.html 1/7`), a bare counter (`3/7`).
 pub fn is_print_furniture(text: &str) -> bool {
-    // Every alternative starts with a digit or with `file`/`http` (`ﬁle` with a ligature): most
-    // lines are refused here, and a notice without such a line never compiles the pattern.
+    // Every alternative starts with a digit or with `file`/`http` (`ﬁle` with a ligature) and
+    // holds a `/` or a `:`: most lines are refused here, and a notice without such a line never
+    // compiles the pattern.
     let first = text.trim_start().chars().next();
-    if !first.is_some_and(|c| c.is_numeric() || matches!(c, 'f' | 'h' | '\u{FB01}' | '\u{FB02}')) {
+    if !first.is_some_and(|c| c.is_numeric() || matches!(c, 'f' | 'h' | '\u{FB01}' | '\u{FB02}'))
+        || !text.contains(['/', ':'])
+    {
         return false;
     }
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"(?x)^\s*(?:
-                \d{1,4}[/-]\d{1,2}[/-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?   # 11/29/26, 10:42 PM …
-              | (?:file|https?)://\S+(?:\s+\d{1,4}\s*/\s*\d{1,4})?\s*$                  # file:///x.html 1/7
-              | \d{1,4}\s*/\s*\d{1,4}\s*$                                                  # 3/7
-            )",
-        )
-        .expect("static pattern")
-    });
+    static RE: std::sync::OnceLock<crate::pattern::RareRegex> = std::sync::OnceLock::new();
+    let re = crate::pattern::rare(&RE, || PRINT_FURNITURE.to_string());
     // Fonts map `fi` and `fl` to ligature glyphs (ﬁle:///).
     re.is_match(&text.replace('\u{FB01}', "fi").replace('\u{FB02}', "fl"))
 }
+
+/// A browser's print furniture, for [`is_print_furniture`].
+pub(crate) const PRINT_FURNITURE: &str = r"(?x)^\s*(?:
+    \d{1,4}[/-]\d{1,2}[/-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?   # 11/29/26, 10:42 PM …
+  | (?:file|https?)://\S+(?:\s+\d{1,4}\s*/\s*\d{1,4})?\s*$                  # file:///x.html 1/7
+  | \d{1,4}\s*/\s*\d{1,4}\s*$                                                  # 3/7
+)";
 
 fn plain_row(cells: &[GridCell]) -> Vec<String> {
     cells.iter().map(|c| without_whitespace(&c.text.to_plain())).collect()

@@ -152,12 +152,13 @@ fn with_document(
     let output = notice_output(&report.key);
     let rendered = (|| -> Result<_, OutputError> {
         // Each notice's own file is written here, on the worker: its name is its own, so the
-        // order of these writes does not matter.
+        // order of these writes does not matter. It is synced with all the others once, before
+        // the report and the state that name it are written (`run_batch`).
         let json_hash = match on_disk {
             Some(bytes) => sha256_hex(bytes),
             None => {
                 let json = render(&doc, OutputFormat::Json)?;
-                crate::output::write_atomic(&cx.options.out_dir.join(&output), &json)?;
+                crate::output::write_atomic_unsynced(&cx.options.out_dir.join(&output), &json)?;
                 sha256_hex(&json)
             }
         };

@@ -267,7 +267,10 @@ pub fn run_batch(
         }
     }
     // The data first, the report that counts it next, the state that lets the next run reuse
-    // it last.
+    // it last. The notices' own files were put in place unsynced; one sync makes them all
+    // durable before anything that names them is (a crash before it can damage a notice file,
+    // which the next --incremental run sees by its hash and converts again).
+    crate::output::sync_folder(&out.join("notices"))?;
     for sink in sinks {
         sink.finish(&summary.totals, summary.failing.len())?;
     }

@@ -20,7 +20,7 @@ pub mod deadlines;
 mod headers;
 mod paragraphs;
 mod rows;
-mod sections;
+pub(crate) mod sections;
 
 use crate::diag::{Diagnostic, Location};
 use crate::ledger::deadlines::normalize_deadline_in;
@@ -230,24 +230,29 @@ impl<'c> RowReader<'c> {
     }
 }
 
-fn first_listed_re() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"[（(]?[^（(）)，。；]{0,6}(?:列|排)(?:第一|首)位[^，。；）)]{0,12}(?:为|是)[^。；）)]{0,24}牵头[^）)]{0,16}[）)]?")
-            .expect("static pattern")
-    })
+/// A note stating that the first unit listed leads.
+pub(crate) const FIRST_LISTED: &str = r"[（(]?[^（(）)，。；]{0,6}(?:列|排)(?:第一|首)位[^，。；）)]{0,12}(?:为|是)[^。；）)]{0,24}牵头[^）)]{0,16}[）)]?";
+
+fn first_listed_re() -> &'static crate::pattern::RareRegex {
+    static RE: std::sync::OnceLock<crate::pattern::RareRegex> = std::sync::OnceLock::new();
+    crate::pattern::rare(&RE, || FIRST_LISTED.to_string())
 }
 
 /// Whether `text` states that the first unit listed leads (`列第一位的为牵头单位`,
 /// `列第一位者为工作牵头单位或汇总单位，下同`).
 pub(crate) fn is_first_listed_note(text: &str) -> bool {
-    // Every note says 牵头: most texts are refused without compiling the pattern.
-    text.contains("牵头") && first_listed_re().is_match(text)
+    may_state_first_listed(text) && first_listed_re().is_match(text)
+}
+
+/// The words every first-listed note has (`第一位` or `首位`, and `牵头`): most texts are refused
+/// here, without running the pattern.
+fn may_state_first_listed(text: &str) -> bool {
+    (text.contains("第一位") || text.contains("首位")) && text.contains("牵头")
 }
 
 /// A unit list without the notes that state the first-listed rule (they name no unit).
 pub(crate) fn strip_first_listed_notes(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("牵头") {
+    if !may_state_first_listed(text) {
         return std::borrow::Cow::Borrowed(text);
     }
     first_listed_re().replace_all(text, "")

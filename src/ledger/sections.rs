@@ -8,16 +8,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-/// A numbered line: the numeral (group 1) and the rest (group 2).
-fn numbered_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r"^\s*([一二三四五六七八九十百零〇]+|[0-9]+|[（(]\s*[一二三四五六七八九十]+\s*[)）]|[（(]\s*[0-9]+\s*[)）])\s*[、.．]?\s*(.*)$",
-        )
-        .expect("static pattern")
-    })
-}
+/// A section row's numbered title: the numeral (group 1) and the rest (group 2).
+pub(crate) const NUMBERED: &str = r"^\s*([一二三四五六七八九十百零〇]+|[0-9]+|[（(]\s*[一二三四五六七八九十]+\s*[)）]|[（(]\s*[0-9]+\s*[)）])\s*[、.．]?\s*(.*)$";
 
 /// A list item's numeral at the start of a paragraph, as ledgers number tasks and sections:
 /// `一、` `（一）` `1.` `1、` `（1）` `(1)`. Unlike a section row, a paragraph needs the punctuation
@@ -71,7 +63,9 @@ pub fn number_style(numeral: Option<&str>) -> NumberStyle {
 /// Splits a section row's text into (numeral without punctuation or spaces, title); the numeral
 /// is `None` for an unnumbered title.
 pub fn split_numbered(text: &str) -> (Option<String>, String) {
-    match numbered_re().captures(text).filter(|c| !c[2].is_empty()) {
+    // Read on section rows only, a few per ledger: compiled the cheap way.
+    static RE: OnceLock<crate::pattern::RareRegex> = OnceLock::new();
+    match crate::pattern::rare(&RE, || NUMBERED.to_string()).captures(text).filter(|c| !c[2].is_empty()) {
         Some(c) => (Some(crate::normalize::without_whitespace(&c[1])), c[2].trim().to_string()),
         None => (None, text.trim().to_string()),
     }

@@ -12,7 +12,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use crate::pattern::{rare, RareRegex};
 
 /// What a chrome line says about the notice.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -106,13 +106,11 @@ const LABELS: &[(&str, Label)] = &[
     ("字号", Label::Other),
 ];
 
-fn label_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        let mut alternatives: Vec<&str> = LABELS.iter().map(|(w, _)| *w).collect();
-        alternatives.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-        Regex::new(&format!(r"({})\s*[：:]", alternatives.join("|"))).expect("static pattern")
-    })
+/// A label and its colon, longest label first: `发布时间：`.
+pub(crate) fn label_pattern() -> String {
+    let mut alternatives: Vec<&str> = LABELS.iter().map(|(w, _)| *w).collect();
+    alternatives.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    format!(r"({})\s*[：:]", alternatives.join("|"))
 }
 
 /// Words that make a line tooling or footer chrome wherever they stand.
@@ -169,7 +167,11 @@ pub fn chrome_line(text: &str) -> Option<ChromeFacts> {
 /// The labelled fields of a line, and how many non-space characters they cover (labels and
 /// values). `None` when the line starts with no label.
 fn labelled_fields(t: &str) -> Option<(ChromeFacts, usize)> {
-    let found: Vec<(usize, usize, Label)> = label_re()
+    static RE: OnceLock<RareRegex> = OnceLock::new();
+    if !t.contains(['：', ':']) {
+        return None;
+    }
+    let found: Vec<(usize, usize, Label)> = rare(&RE, label_pattern)
         .captures_iter(t)
         .filter_map(|c| {
             let m = c.get(0)?;

@@ -19,12 +19,12 @@
 //! read for its facts and is never recipients or body ([`chrome`]). What is not found stays null
 //! or empty; nothing here fails the notice.
 
-mod chrome;
-mod reporting;
+pub(crate) mod chrome;
+pub(crate) mod reporting;
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use crate::pattern::{rare, RareRegex};
 
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Block, Document, Origin};
@@ -52,18 +52,17 @@ pub struct NoticeMeta {
     pub reporting: Vec<ReportingDuty>,
 }
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("static pattern"))
-}
+/// A document number: `鄂教办〔2023〕12号`.
+pub(crate) const DOC_NUMBER: &str = r"\p{Han}{1,12}\s*[〔\[【（(]\s*(?:19|20)\d{2}\s*[〕\]】）)]\s*\d{1,5}\s*号";
+/// A full date: `2023年3月28日`.
+pub(crate) const DATE: &str = r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日";
+/// A year: `2016年`.
+pub(crate) const YEAR: &str = r"((?:19|20)\d{2})\s*年";
 
-fn doc_number_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    re(&RE, r"\p{Han}{1,12}\s*[〔\[【（(]\s*(?:19|20)\d{2}\s*[〕\]】）)]\s*\d{1,5}\s*号")
-}
-
-fn date_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    re(&RE, r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+/// The document number in `t`, if any (a line without `号` has none, and costs nothing).
+fn find_doc_number(t: &str) -> Option<regex_lite::Match<'_>> {
+    static RE: OnceLock<RareRegex> = OnceLock::new();
+    t.contains('号').then(|| rare(&RE, || DOC_NUMBER.to_string()).find(t)).flatten()
 }
 
 const ORG_ENDINGS: &[&str] =
@@ -76,7 +75,11 @@ fn is_org_name(t: &str) -> bool {
 
 /// A date written as a line of its own (a signature's `2023年3月28日`), ISO.
 fn date_line(t: &str) -> Option<String> {
-    let c = date_re().captures(t)?;
+    static RE: OnceLock<RareRegex> = OnceLock::new();
+    if !t.contains('日') {
+        return None;
+    }
+    let c = rare(&RE, || DATE.to_string()).captures(t)?;
     let (y, m, d): (u32, u32, u32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
     let rest = t.replace(c.get(0)?.as_str(), "");
     let rest = rest.trim_matches(|c: char| c.is_whitespace() || "（）()".contains(c));
@@ -120,10 +123,12 @@ fn body_before_table(doc: &Document) -> (Vec<Line>, chrome::ChromeFacts) {
     (lines, index)
 }
 
-/// The parts of a notice that need no registry.
+/// The parts of a notice that need no registry, read once per document ([`read_head`]): the
+/// issuer chooses the registry, the title or date gives the year, and [`read_notice_meta`] reads
+/// the rest from them.
 #[derive(Clone, Debug, Default)]
-struct Parts {
-    issuer: Option<String>,
+pub(crate) struct NoticeHead {
+    pub(crate) issuer: Option<String>,
     title: Option<String>,
     doc_number: Option<String>,
     date: Option<String>,
@@ -143,7 +148,7 @@ fn find_title(content: &[Line]) -> Option<(usize, usize, String)> {
     let plain = |t: &str| {
         !is_org_name(t)
             && !t.ends_with("文件")
-            && doc_number_re().find(t).is_none()
+            && find_doc_number(t).is_none()
             && date_line(t).is_none()
             && t.chars().count() <= 60
     };
@@ -179,7 +184,8 @@ fn strip_category_tag(t: &str) -> String {
     }
 }
 
-fn read_parts(doc: &Document) -> Parts {
+/// Reads the head and body lines of a notice, up to its ledger.
+pub(crate) fn read_head(doc: &Document) -> NoticeHead {
     let (lines, index) = body_before_table(doc);
     let mut page = index;
     let mut content: Vec<Line> = Vec::new();
@@ -189,7 +195,7 @@ fn read_parts(doc: &Document) -> Parts {
             None => content.push(line),
         }
     }
-    let mut parts = Parts::default();
+    let mut parts = NoticeHead::default();
     // The title, and the issuer line or red header above it.
     let title = find_title(&content);
     let head_end = title.as_ref().map_or(content.len().min(6), |t| t.0);
@@ -206,7 +212,7 @@ fn read_parts(doc: &Document) -> Parts {
         .iter()
         .take(head_end + 6)
         .find_map(|(t, _, _)| {
-            let m = doc_number_re().find(t)?;
+            let m = find_doc_number(t)?;
             // The line is the number (with a 签发人 or similar beside it), not a sentence citing it.
             let rest = crate::normalize::without_whitespace(&t.replace(m.as_str(), ""));
             (rest.chars().count() <= 8 && !rest.contains(['，', '。', '《']))
@@ -268,7 +274,7 @@ fn read_parts(doc: &Document) -> Parts {
 
 /// The attachments a notice lists (附件：… lines, with the links of the same text) and the links to
 /// attachment files it does not list.
-fn attachments_of(parts: &Parts, doc: &Document) -> Vec<Attachment> {
+fn attachments_of(parts: &NoticeHead, doc: &Document) -> Vec<Attachment> {
     let mut list = Vec::new();
     let mut in_attachments = false;
     for (text, _, _) in &parts.content[parts.after_title..] {
@@ -287,40 +293,38 @@ fn attachments_of(parts: &Parts, doc: &Document) -> Vec<Attachment> {
 
 /// The attachments alone, as [`read_notice_meta`] reads them (no registry needed).
 pub fn read_attachments(doc: &Document) -> Vec<Attachment> {
-    attachments_of(&read_parts(doc), doc)
-}
-
-/// The issuer alone, as [`read_notice_meta`] reads it; it needs no registry, so it can choose one.
-pub fn read_issuer(doc: &Document) -> Option<String> {
-    read_parts(doc).issuer
+    attachments_of(&read_head(doc), doc)
 }
 
 /// The year the notice is about, for deadlines that name none: the one year its title names
 /// (`关于2016年民生实事…的通知`), else the year of its date, else of its publication.
-pub fn notice_year(doc: &Document) -> Option<crate::ledger::NoticeYear> {
-    static YEAR: OnceLock<Regex> = OnceLock::new();
-    let year_re = re(&YEAR, r"((?:19|20)\d{2})\s*年");
-    let parts = read_parts(doc);
+pub(crate) fn notice_year(parts: &NoticeHead) -> Option<crate::ledger::NoticeYear> {
+    static RE: OnceLock<RareRegex> = OnceLock::new();
     let title =
         parts.title.clone().or_else(|| parts.content.iter().find(|(_, _, l)| *l > 0).map(|(t, _, _)| t.clone()));
-    if let Some(t) = title {
+    if let Some(t) = title.filter(|t| t.contains('年')) {
         let years: std::collections::BTreeSet<i32> =
-            year_re.captures_iter(&t).filter_map(|c| c[1].parse().ok()).collect();
+            rare(&RE, || YEAR.to_string()).captures_iter(&t).filter_map(|c| c[1].parse().ok()).collect();
         if years.len() == 1 {
             return years.first().map(|&year| crate::ledger::NoticeYear { year, from: "title" });
         }
     }
     parts
         .date
-        .or(parts.published)
+        .as_ref()
+        .or(parts.published.as_ref())
         .and_then(|d| d.get(..4)?.parse().ok())
         .map(|year| crate::ledger::NoticeYear { year, from: "date" })
 }
 
-/// Reads the notice metadata; `registry` resolves the recipients and reporting offices.
-pub fn read_notice_meta(doc: &Document, registry: &OfficeRegistry) -> (NoticeMeta, Vec<Diagnostic>) {
+/// Reads the notice metadata from its head ([`read_head`] of the same `doc`); `registry` resolves
+/// the recipients and reporting offices.
+pub(crate) fn read_notice_meta(
+    doc: &Document,
+    parts: NoticeHead,
+    registry: &OfficeRegistry,
+) -> (NoticeMeta, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let parts = read_parts(doc);
     let attachments = attachments_of(&parts, doc);
     let mut meta = NoticeMeta {
         issuer: parts.issuer,
@@ -450,7 +454,7 @@ mod tests {
             ],
             properties: crate::model::DocProperties { date: Some("2023-03-20".into()), ..Default::default() },
         };
-        let (meta, diags) = read_notice_meta(&doc, &OfficeRegistry::builtin());
+        let (meta, diags) = read_notice_meta(&doc, read_head(&doc), &OfficeRegistry::builtin());
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(meta.issuer.as_deref(), Some("甘肃省教育厅"));
         assert_eq!(meta.doc_number.as_deref(), Some("甘教发〔2023〕12号"));

@@ -3,30 +3,25 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
-
 use crate::diag::{Diagnostic, Location};
 use crate::offices::OfficeRegistry;
+use crate::pattern::{rare, RareRegex};
 use crate::record::{Frequency, ReportingDuty};
 
-use super::re;
+/// The verbs of reporting; a clause without one is not read for a duty.
+const REPORT_VERBS: [&str; 5] = ["报送", "上报", "报告", "提交", "汇报"];
 
-fn reporting_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    re(
-        &RE,
-        concat!(
-            r"^(?P<who>.*?)(?:要|应当|应|须|需)?(?:于|在)?",
-            r"(?P<when>(?:每季度末|每季度|每月底|每月|每半年|每年底|每年|年底前|年底|及时|定期)(?:\d{1,2}\s*日)?)?前?",
-            r"(?:于|在)?(?:",
-            // 向发展规划处报送推进情况
-            r"向(?P<to>.+?)(?:报送|上报|报告|提交|汇报)(?P<what>.*)",
-            // 将推进情况报送发展规划处
-            r"|将(?P<what2>.+?)(?:报送|上报|报告|提交|汇报)(?:至|给)?(?P<to2>.+)",
-            r")$"
-        ),
-    )
-}
+/// A reporting clause: who reports, how often, to whom, what.
+pub(crate) const REPORTING: &str = concat!(
+    r"^(?P<who>.*?)(?:要|应当|应|须|需)?(?:于|在)?",
+    r"(?P<when>(?:每季度末|每季度|每月底|每月|每半年|每年底|每年|年底前|年底|及时|定期)(?:\d{1,2}\s*日)?)?前?",
+    r"(?:于|在)?(?:",
+    // 向发展规划处报送推进情况
+    r"向(?P<to>.+?)(?:报送|上报|报告|提交|汇报)(?P<what>.*)",
+    // 将推进情况报送发展规划处
+    r"|将(?P<what2>.+?)(?:报送|上报|报告|提交|汇报)(?:至|给)?(?P<to2>.+)",
+    r")$"
+);
 
 fn frequency_of(when: &str) -> Option<Frequency> {
     // `每月25日` is monthly: the day does not change the period.
@@ -51,10 +46,14 @@ pub(super) fn read_reporting_clause(
 ) -> Option<ReportingDuty> {
     let clause = clause.trim();
     // A reporting clause is short; long runs of text are not read for one (and would cost time).
-    if clause.chars().count() > 200 || !(clause.contains('向') || clause.contains('将')) {
+    if clause.chars().count() > 200
+        || !(clause.contains('向') || clause.contains('将'))
+        || !REPORT_VERBS.iter().any(|v| clause.contains(v))
+    {
         return None;
     }
-    let caps = reporting_re().captures(clause)?;
+    static RE: OnceLock<RareRegex> = OnceLock::new();
+    let caps = rare(&RE, || REPORTING.to_string()).captures(clause)?;
     let who_raw = caps.name("who").map_or("", |m| m.as_str()).trim().trim_start_matches('请');
     let to_raw = caps.name("to").or_else(|| caps.name("to2")).map_or("", |m| m.as_str()).trim();
     if to_raw.is_empty() {

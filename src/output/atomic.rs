@@ -1,6 +1,10 @@
 //! Files written atomically: to a temporary file beside the final name (`tempfile`), synced, then
 //! renamed into place and the directory synced, so a killed run or a crash never leaves a
 //! half-written file under the final name, and a full disk shows before the rename.
+//!
+//! A batch writes thousands of notice files: those are put in place unsynced
+//! ([`write_atomic_unsynced`]) and made durable together by one [`sync_folder`] before the
+//! outputs that name them.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -58,21 +62,78 @@ impl AtomicFile {
 
     /// Flushes and syncs the data, renames it into place and syncs the directory.
     pub fn commit(self) -> Result<(), OutputError> {
+        let path = self.path.clone();
+        self.put_in_place(true)?;
+        // The rename is durable once the directory is synced (where the platform allows it).
+        if let Ok(dir) = std::fs::File::open(parent_dir(&path)) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Flushes the data and renames it into place without waiting for the disk: readers and a
+    /// killed run still see the file whole or not at all, and [`sync_folder`] later makes a whole
+    /// folder of such files durable at once (one sync instead of two per file).
+    pub fn commit_unsynced(self) -> Result<(), OutputError> {
+        self.put_in_place(false)
+    }
+
+    fn put_in_place(self, sync: bool) -> Result<(), OutputError> {
         let tmp_path = self.out.get_ref().path().to_path_buf();
         let tmp =
             self.out.into_inner().map_err(|e| OutputError::Io { path: tmp_path.clone(), source: e.into_error() })?;
-        tmp.as_file().sync_all().map_err(io(&tmp_path))?;
-        tmp.persist(&self.path).map_err(|e| OutputError::Io { path: self.path.clone(), source: e.error })?;
-        // The rename is durable once the directory is synced (where the platform allows it).
-        if let Ok(dir) = std::fs::File::open(parent_dir(&self.path)) {
-            let _ = dir.sync_all();
+        if sync {
+            tmp.as_file().sync_all().map_err(io(&tmp_path))?;
         }
+        tmp.persist(&self.path).map_err(|e| OutputError::Io { path: self.path.clone(), source: e.error })?;
+        Ok(())
+    }
+}
+
+/// Makes every file written under `dir` so far durable, with the folders that name them: on
+/// Linux one `syncfs` of its file system, elsewhere a sync of each file and folder. A missing
+/// `dir` has nothing to sync.
+pub fn sync_folder(dir: &Path) -> Result<(), OutputError> {
+    let Ok(folder) = std::fs::File::open(dir) else { return Ok(()) };
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: syncfs takes any open descriptor and only reads it.
+        match unsafe { libc::syncfs(folder.as_raw_fd()) } {
+            0 => Ok(()),
+            _ => Err(OutputError::Io { path: dir.to_path_buf(), source: std::io::Error::last_os_error() }),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).map_err(io(&d))?.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    std::fs::File::open(&path).and_then(|f| f.sync_all()).map_err(io(&path))?;
+                }
+            }
+            if let Ok(f) = std::fs::File::open(&d) {
+                let _ = f.sync_all();
+            }
+        }
+        drop(folder);
         Ok(())
     }
 }
 
 fn parent_dir(path: &Path) -> &Path {
     path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Writes `bytes` to `path` atomically without syncing it (see [`AtomicFile::commit_unsynced`]).
+pub fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let mut f = AtomicFile::create(path)?;
+    f.write(bytes)?;
+    f.commit_unsynced()
 }
 
 /// Writes `bytes` to `path` atomically (see the module doc).
@@ -98,6 +159,19 @@ mod tests {
         write_atomic(&path, b"{}\n").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"{}\n");
         assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !is_temporary(&e.unwrap().file_name())));
+    }
+
+    #[test]
+    fn unsynced_files_appear_whole_and_a_folder_syncs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notices").join("a.json");
+        write_atomic_unsynced(&path, b"{}\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}\n");
+        let names: Vec<_> =
+            std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.json")], "no temporary file is left");
+        sync_folder(&dir.path().join("notices")).unwrap();
+        sync_folder(&dir.path().join("never-written")).unwrap();
     }
 
     /// An output gets the permissions of any new file in its folder (the umask's), not a

@@ -17,7 +17,7 @@ mod tasks_csv;
 #[cfg(feature = "xlsx")]
 pub mod xlsx;
 
-pub use atomic::{write_atomic, AtomicFile};
+pub use atomic::{sync_folder, write_atomic, write_atomic_unsynced, AtomicFile};
 pub use sink::{CsvSink, JsonlSink, ReportSink, Sink, SinkItem};
 pub use tasks_csv::{csv_writer, spreadsheet_safe, write_csv_tasks, CSV_BOM, CSV_HEADER};
 

@@ -35,6 +35,12 @@ pub struct Config {
 }
 
 impl Config {
+    /// The schema every converted document is checked against (compiled on first use; see
+    /// [`SchemaValidator::prepare`] to compile it ahead, on another thread if need be).
+    pub fn schema(&self) -> &SchemaValidator {
+        &self.schema
+    }
+
     /// One registry for every notice, with the built-in header table and limits.
     pub fn new(registry: OfficeRegistry) -> Self {
         Config::with_registries(RegistryChoice::Fixed(registry))

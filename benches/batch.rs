@@ -132,13 +132,15 @@ fn run_measured(command: &mut Command, log: &std::path::Path) -> (f64, f64, Stri
     (seconds, cpu, std::fs::read_to_string(log).unwrap_or_default(), usage.ru_maxrss)
 }
 
-/// Every PDF fixture that converts, with its page count.
+/// Every PDF fixture with a text layer that converts, with its page count. Scans
+/// (`fixtures/scans`) are left out: OCR is seconds a page, and `cargo bench --bench scan` times it.
 fn pdf_fixtures(root: &str) -> Vec<(std::path::PathBuf, u32)> {
+    let scans = std::path::Path::new(root).join("fixtures").join("scans");
     let mut files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(format!("{root}/fixtures"))
         .into_iter()
         .flatten()
         .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf") && !p.starts_with(&scans))
         .filter(|p| !p.ends_with("scanned.pdf") && !p.ends_with("no-ledger.pdf"))
         .collect();
     files.sort();

@@ -48,7 +48,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::output::{OutputError, Sink, SinkItem};
 use file::{process, FileContext};
 use isolate::WorkerPool;
-use state::{read_previous, write_state, Previous};
+use state::{read_previous, Previous, StateWriter};
 
 /// Files per parallel chunk: large enough to keep every thread busy, small enough that memory
 /// does not grow with the archive.
@@ -201,7 +201,8 @@ pub fn run_batch(
     let cx =
         FileContext { config, options, pool: &workers, previous: previous.as_ref().filter(|_| options.incremental) };
     let mut written = std::collections::HashSet::new();
-    let mut states = Vec::with_capacity(inputs.len());
+    // Each input's state goes to the file as its chunk is done (committed last, after the report).
+    let mut states = StateWriter::create(out, &fingerprint)?;
     let mut seen_notices: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for chunk in inputs.chunks(CHUNK) {
         let mut results: Vec<file::Converted> = pool.install(|| {
@@ -263,7 +264,7 @@ pub fn run_batch(
                 summary.converted += 1;
             }
             progress.written(&converted.report);
-            states.push(converted.state);
+            states.push(&converted.state)?;
         }
     }
     // The data first, the report that counts it next, the state that lets the next run reuse
@@ -276,7 +277,7 @@ pub fn run_batch(
     }
     outdir::remove_stale_notices(out, &written)?;
     Box::new(report).finish(&summary.totals, summary.failing.len())?;
-    write_state(out, &fingerprint, states)?;
+    states.finish()?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -169,12 +169,47 @@ pub fn read_previous(out_dir: &Path, fingerprint: &str) -> Previous {
     Previous::Usable(PreviousRun { files: state.files.into_iter().map(|f| (f.key.clone(), f)).collect() })
 }
 
-/// Writes the state of a run (`files` in canonical order) into `out_dir`.
+/// The state of a run written as the run goes, one input at a time in canonical order, so a run
+/// of any size keeps none of it in memory; put in place by [`StateWriter::finish`], after the
+/// report.
+pub struct StateWriter {
+    file: crate::output::AtomicFile,
+    first: bool,
+}
+
+impl StateWriter {
+    /// Starts `state.json` in `out_dir` for a run with `fingerprint`.
+    pub fn create(out_dir: &Path, fingerprint: &str) -> Result<Self, OutputError> {
+        let mut file = crate::output::AtomicFile::create(&out_dir.join(STATE_FILE))?;
+        let head = format!(
+            "{{\n  \"format\": {},\n  \"fingerprint\": {},\n  \"files\": [",
+            serde_json::to_string(STATE_FORMAT)?,
+            serde_json::to_string(fingerprint)?
+        );
+        file.write(head.as_bytes())?;
+        Ok(StateWriter { file, first: true })
+    }
+
+    /// Adds the next input's state.
+    pub fn push(&mut self, state: &FileState) -> Result<(), OutputError> {
+        let entry = serde_json::to_string(state)?;
+        self.file.write(format!("{}\n    {entry}", if self.first { "" } else { "," }).as_bytes())?;
+        self.first = false;
+        Ok(())
+    }
+
+    /// Completes the state and puts it in place (synced).
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.file.write(b"\n  ]\n}\n")?;
+        self.file.commit()
+    }
+}
+
+/// Writes the state of a run (`files` in canonical order) into `out_dir` at once.
 pub fn write_state(out_dir: &Path, fingerprint: &str, files: Vec<FileState>) -> Result<(), OutputError> {
-    let state = RunState { format: STATE_FORMAT.to_string(), fingerprint: fingerprint.to_string(), files };
-    let mut bytes = serde_json::to_vec_pretty(&state)?;
-    bytes.push(b'\n');
-    crate::output::write_atomic(&out_dir.join(STATE_FILE), &bytes)
+    let mut writer = StateWriter::create(out_dir, fingerprint)?;
+    files.iter().try_for_each(|f| writer.push(f))?;
+    writer.finish()
 }
 
 #[cfg(test)]

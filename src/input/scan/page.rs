@@ -306,8 +306,8 @@ fn merge_line(a: &OcrLine, b: &OcrLine) -> OcrLine {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i as u32;
     }
-    for j in 0..=m {
-        d[0][j] = j as u32;
+    for (j, v) in d[0].iter_mut().enumerate() {
+        *v = j as u32;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -649,7 +649,10 @@ mod tests {
         let first = line_read("加强甲乙，丙丁戊己庚", &[95.0, 95.0, 20.0, 95.0, 90.0, 95.0, 95.0, 95.0, 95.0, 95.0], 0);
         let second =
             line_read("加强申乙丙丁戊辛己庚", &[95.0, 95.0, 85.0, 95.0, 95.0, 95.0, 95.0, 30.0, 95.0, 95.0], 0);
-        assert_eq!(text(&merge_readings(&[first.clone()], &[second.clone()])), ["加强申乙，丙丁戊己庚"]);
+        assert_eq!(
+            text(&merge_readings(std::slice::from_ref(&first), std::slice::from_ref(&second))),
+            ["加强申乙，丙丁戊己庚"]
+        );
         // Order does not matter.
         assert_eq!(text(&merge_readings(&[second], &[first])), ["加强申乙，丙丁戊己庚"]);
         // Punctuation against punctuation: the first reading's; both sure: disputed, flagged.

@@ -21,17 +21,17 @@ use serde_json::Value;
 const SEED: &str = "fixtures/seed/000_289293f812862803.txt";
 
 // The share of fields asserted per scan. Where issue #20's target is met on this machine's
-// tesseract (5.3.0, the CI image), the target; where it is not yet, a regression guard a point
-// below the share measured on 2026-11-30. The tests print the measured share, the guard and the
-// target side by side.
-/// Measured 89.7% (issue target 93%).
-const CLEAN_GUARD: f64 = 0.887;
-/// Measured 90.7%: the issue's target of 88% is met and asserted.
+// tesseract (5.3.0 with `HanS+chi_sim`, the CI image), the target; where it is not yet, a
+// regression guard a point below the share measured on 2026-11-30. The tests print the measured
+// share, the guard and the target side by side.
+/// Measured 91.7% (187 of 204 fields; issue target 93%).
+const CLEAN_GUARD: f64 = 0.907;
+/// Measured 92.6%: the issue's target of 88% is met and asserted.
 const DEGRADED_GUARD: f64 = 0.88;
-/// Measured 88.2%: the issue's target of 88% is met and asserted.
+/// Measured 92.6%: the issue's target of 88% is met and asserted.
 const CCITT_GUARD: f64 = 0.88;
-/// Measured 90.5% (105 of 116 fields; issue target 33 of 36, 91.7%).
-const HIERARCHICAL_GUARD: f64 = 0.895;
+/// Measured 93.1% (108 of 116 fields): the issue's target of 33 of 36 (91.7%) is met and asserted.
+const HIERARCHICAL_GUARD: f64 = 33.0 / 36.0;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -112,8 +112,25 @@ fn ocr_available(test: &str) -> bool {
             "{test}: tesseract with chi_sim is required (NOTICE_INGEST_REQUIRE_OCR is set)"
         );
         eprintln!("{test}: skipped, tesseract with the chi_sim model is not installed");
+    } else if std::env::var_os("NOTICE_INGEST_REQUIRE_OCR").is_some() {
+        // The thresholds are measured with both models: CI reads as users who follow the README.
+        assert_eq!(language(), "HanS+chi_sim", "{test}: the HanS model is required (NOTICE_INGEST_REQUIRE_OCR is set)");
     }
     ok
+}
+
+/// The models the record names: the Han script model with the Chinese one where it is
+/// installed (CI installs it), the Chinese one alone where not.
+fn language() -> &'static str {
+    let listed = std::process::Command::new("tesseract")
+        .arg("--list-langs")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "HanS"));
+    if listed {
+        "HanS+chi_sim"
+    } else {
+        "chi_sim"
+    }
 }
 
 fn convert(path: &str) -> Value {
@@ -144,6 +161,66 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Where `got` differs from `want`, compactly: each run of differing characters as
+/// `…before[read→right]after…` with a few characters around it (short fields whole).
+fn differences(got: &str, want: &str) -> String {
+    let (a, b): (Vec<char>, Vec<char>) = (got.chars().collect(), want.chars().collect());
+    if a.len() + b.len() <= 60 {
+        return format!("read {got:?}, truth {want:?}");
+    }
+    // Levenshtein table, then the alignment back from the end.
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, v) in d[0].iter_mut().enumerate() {
+        *v = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            d[i][j] = (d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1])).min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+        }
+    }
+    // (got char, want char) pairs of the alignment, front to back; None is a gap.
+    let mut pairs: Vec<(Option<char>, Option<char>)> = Vec::new();
+    let (mut i, mut j) = (a.len(), b.len());
+    while i > 0 || j > 0 {
+        if i > 0 && j > 0 && d[i][j] == d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]) {
+            pairs.push((Some(a[i - 1]), Some(b[j - 1])));
+            (i, j) = (i - 1, j - 1);
+        } else if i > 0 && d[i][j] == d[i - 1][j] + 1 {
+            pairs.push((Some(a[i - 1]), None));
+            i -= 1;
+        } else {
+            pairs.push((None, Some(b[j - 1])));
+            j -= 1;
+        }
+    }
+    pairs.reverse();
+    let same = |p: &(Option<char>, Option<char>)| p.0.is_some() && p.0 == p.1;
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < pairs.len() {
+        if same(&pairs[k]) {
+            k += 1;
+            continue;
+        }
+        let start = k;
+        while k < pairs.len() && !same(&pairs[k]) {
+            k += 1;
+        }
+        let ctx = |r: std::ops::Range<usize>| pairs[r].iter().filter_map(|p| p.1).collect::<String>();
+        let read: String = pairs[start..k].iter().filter_map(|p| p.0).collect();
+        let right: String = pairs[start..k].iter().filter_map(|p| p.1).collect();
+        out.push(format!(
+            "…{}[{read}→{right}]{}…",
+            ctx(start.saturating_sub(4)..start),
+            ctx(k..(k + 4).min(pairs.len()))
+        ));
+    }
+    out.join(" ")
+}
+
 /// Cells a person is sent to: (task, column) of each `ocr-low-confidence` or `ocr-corrected`
 /// diagnostic.
 fn flagged(doc: &Value) -> std::collections::BTreeSet<(u64, u64)> {
@@ -166,6 +243,8 @@ struct Score {
     /// Character errors and characters of the task texts.
     char_errors: usize,
     chars: usize,
+    /// Each wrong field: task, field, whether flagged, what was read and what is right.
+    wrong_fields: Vec<String>,
 }
 
 impl Score {
@@ -177,6 +256,16 @@ impl Score {
         } else {
             self.wrong += 1;
             self.wrong_flagged += usize::from(flagged);
+        }
+    }
+
+    /// Like [`Score::add`], noting a wrong field's reading and truth for the printout.
+    fn add_seen(&mut self, seq: u64, field: &'static str, got: String, want: String, flagged: bool) {
+        let right = got == want;
+        self.add(field, right, flagged);
+        if !right {
+            let flag = if flagged { "flagged" } else { "NOT flagged" };
+            self.wrong_fields.push(format!("task {seq} {field} ({flag}): {}", differences(&got, &want)));
         }
     }
 
@@ -208,6 +297,9 @@ impl Score {
             self.wrong_flagged,
             100.0 * self.coverage()
         );
+        for w in &self.wrong_fields {
+            eprintln!("  {what}: wrong: {w}");
+        }
     }
 }
 
@@ -226,6 +318,7 @@ fn score_seed(doc: &Value) -> Score {
             for f in ["seq", "text", "leaders", "lead", "support", "deadline"] {
                 s.add(f, false, false);
             }
+            s.wrong_fields.push(format!("task {seq}: missing"));
             s.char_errors += truth_text.chars().count();
             continue;
         };
@@ -233,10 +326,10 @@ fn score_seed(doc: &Value) -> Score {
         s.char_errors += distance(&got_text, &truth_text);
         let flag = |col: u64| flags.contains(&(seq, col));
         s.add("seq", true, flag(1));
-        s.add("text", got_text == truth_text, flag(2));
-        s.add("leaders", strings(&t["leaders"]) == row.leaders, flag(3));
-        s.add("lead", raws(&t["lead_offices"]) == row.lead, flag(4));
-        s.add("support", raws(&t["support_offices"]) == row.support, flag(5));
+        s.add_seen(seq, "text", got_text, truth_text, flag(2));
+        s.add_seen(seq, "leaders", format!("{:?}", strings(&t["leaders"])), format!("{:?}", row.leaders), flag(3));
+        s.add_seen(seq, "lead", format!("{:?}", raws(&t["lead_offices"])), format!("{:?}", row.lead), flag(4));
+        s.add_seen(seq, "support", format!("{:?}", raws(&t["support_offices"])), format!("{:?}", row.support), flag(5));
         s.add("deadline", t["deadline"].is_null(), false);
     }
     s
@@ -298,7 +391,7 @@ fn check_seed_scan(path: &str, what: &str, guard: f64, target: f64) {
     let doc = convert(path);
     let vector = convert("fixtures/pdf/seed-libreoffice.pdf");
     let ocr = &doc["notice"]["source"]["ocr"];
-    assert_eq!(ocr["language"], "chi_sim", "{what}: the record says OCR read it");
+    assert_eq!(ocr["language"], language(), "{what}: the record says OCR read it, and with which models");
     assert_eq!(ocr["pages"].as_array().unwrap().len(), 11, "{what}");
     assert_eq!(doc["notice"]["sources"][0]["ocr"], *ocr);
     assert_eq!(doc["schema_version"], "1.3.0");
@@ -365,6 +458,7 @@ fn hierarchical_scan() {
         let measures = w["measures"].as_array().unwrap();
         let flag = |col: u64| flags.contains(&(seq, col));
         let Some(g) = g else {
+            s.wrong_fields.push(format!("task {seq}: missing"));
             s.add("seq", false, false);
             s.add("text", false, false);
             for _ in measures {
@@ -375,22 +469,42 @@ fn hierarchical_scan() {
             continue;
         };
         s.add("seq", true, flag(1));
-        s.add("text", no_space(g["text"].as_str().unwrap()) == no_space(w["task"].as_str().unwrap()), flag(2));
+        s.add_seen(seq, "text", no_space(g["text"].as_str().unwrap()), no_space(w["task"].as_str().unwrap()), flag(2));
         let gm = g["measures"].as_array().unwrap();
         for (i, m) in measures.iter().enumerate() {
             let got = gm.get(i);
             let deadline = |d: &Value| if d.is_null() { Value::Null } else { d["raw"].clone() };
-            let same = |f: &dyn Fn(&Value) -> bool| got.is_some_and(f);
+            // What measure `i` read, or a placeholder no truth equals when it is missing.
+            let seen = |f: &dyn Fn(&Value) -> String| got.map_or_else(|| "<no measure>".to_string(), f);
             // Measures' columns: 3 text, 4 lead, 5 support, 6 deadline.
-            let any_flag = flag;
-            s.add(
+            s.add_seen(
+                seq,
                 "measure",
-                same(&|x| no_space(x["text"].as_str().unwrap()) == no_space(m["text"].as_str().unwrap())),
-                any_flag(3),
+                seen(&|x| no_space(x["text"].as_str().unwrap())),
+                no_space(m["text"].as_str().unwrap()),
+                flag(3),
             );
-            s.add("lead", same(&|x| names(&x["lead_offices"]) == strings(&m["lead"])), any_flag(4));
-            s.add("support", same(&|x| names(&x["support_offices"]) == strings(&m["support"])), any_flag(5));
-            s.add("deadline", same(&|x| deadline(&x["deadline"]) == m["deadline"]), any_flag(6));
+            s.add_seen(
+                seq,
+                "lead",
+                seen(&|x| format!("{:?}", names(&x["lead_offices"]))),
+                format!("{:?}", strings(&m["lead"])),
+                flag(4),
+            );
+            s.add_seen(
+                seq,
+                "support",
+                seen(&|x| format!("{:?}", names(&x["support_offices"]))),
+                format!("{:?}", strings(&m["support"])),
+                flag(5),
+            );
+            s.add_seen(
+                seq,
+                "deadline",
+                seen(&|x| deadline(&x["deadline"]).to_string()),
+                m["deadline"].to_string(),
+                flag(6),
+            );
         }
     }
     s.print("hierarchical 300 dpi");

@@ -140,7 +140,76 @@ pub fn fold(text: &str) -> String {
         }
         cleaned.push(c);
     }
-    cleaned.trim_matches(|c: char| c.is_whitespace() || matches!(c, '|' | '丨' | '｜')).to_string()
+    let cleaned = cleaned.trim_matches(|c: char| c.is_whitespace() || matches!(c, '|' | '丨' | '｜')).to_string();
+    plus_in_lists(&pair_parentheses(&cleaned))
+}
+
+/// An opening bracket OCR read as another kind (`《`, `〔`) where the bracket that closes it is a
+/// parenthesis `）`: the pair is a parenthesis, `（`, as the closing one says (`基地《营地）` →
+/// `基地（营地）`). Book-title marks and tortoise-shell brackets closed by their own kind stay.
+pub fn pair_parentheses(text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for k in 0..chars.len() {
+        if !matches!(chars[k], '《' | '〔') {
+            continue;
+        }
+        let next = chars[k + 1..].iter().find(|&&c| matches!(c, '（' | '）' | '《' | '》' | '〔' | '〕'));
+        if next == Some(&'）') {
+            chars[k] = '（';
+        }
+    }
+    chars.into_iter().collect()
+}
+
+/// Chinese numerals: a `十` beside one is a number (二十, 十五), never a plus.
+fn is_numeral(c: char) -> bool {
+    matches!(
+        c,
+        '零' | '〇'
+            | '一'
+            | '二'
+            | '三'
+            | '四'
+            | '五'
+            | '六'
+            | '七'
+            | '八'
+            | '九'
+            | '十'
+            | '百'
+            | '千'
+            | '万'
+            | '亿'
+            | '两'
+            | '几'
+            | '第'
+    )
+}
+
+/// `十` read for `+` in a list joined by plus signs: within one phrase (the text between two
+/// marks of Chinese punctuation or quotes) that has a `+`, a `十` between two Han characters,
+/// neither a numeral, is that list's `+` (“地方政府+职业院校十龙头企业” → “…职业院校+龙头企业”).
+/// A `十` in a phrase with no `+` is kept as read: there it is as often the numeral.
+pub fn plus_in_lists(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let boundary =
+        |c: char| matches!(c, '，' | '。' | '；' | '：' | '、' | '“' | '”' | '（' | '）' | '《' | '》' | '！' | '？');
+    let mut out = chars.clone();
+    let mut start = 0;
+    while start < chars.len() {
+        let end = (start..chars.len()).find(|&k| boundary(chars[k])).unwrap_or(chars.len());
+        let phrase = &chars[start..end];
+        if phrase.iter().any(|&c| c == '+' || c == '＋') {
+            for k in start + 1..end.saturating_sub(1) {
+                let (a, b) = (chars[k - 1], chars[k + 1]);
+                if chars[k] == '十' && is_han(a) && is_han(b) && !is_numeral(a) && !is_numeral(b) {
+                    out[k] = '+';
+                }
+            }
+        }
+        start = end + 1;
+    }
+    out.into_iter().collect()
 }
 
 /// Sets the direction of the curly double quotes of a text by their order, where it has one
@@ -257,6 +326,27 @@ mod tests {
         assert_eq!(line_text(&line, 25.0).0, "基教处 高教处");
         assert_eq!(fold("基教处 高教处"), "基教处高教处", "no spaces between Han");
         assert_eq!(join_lines(["基教", "处", "Web", "page"]), "基教处Web page");
+    }
+
+    #[test]
+    fn ten_in_a_list_joined_by_plus_signs_is_a_plus() {
+        assert_eq!(plus_in_lists("推行“学校+家庭十社区”模式"), "推行“学校+家庭+社区”模式");
+        assert_eq!(fold("推行\"学校+家庭十社区\"模式"), "推行“学校+家庭+社区”模式");
+        // No plus in the phrase: the numeral stays, as does a ten beside numerals.
+        assert_eq!(plus_in_lists("落实“十要十不要”规定"), "落实“十要十不要”规定");
+        assert_eq!(plus_in_lists("“三十+N”项目"), "“三十+N”项目");
+        assert_eq!(plus_in_lists("打造“一核+二十个”格局"), "打造“一核+二十个”格局");
+        // A plus in another phrase is no evidence.
+        assert_eq!(plus_in_lists("“互联网+”行动，开展“城市十乡村”试点"), "“互联网+”行动，开展“城市十乡村”试点");
+    }
+
+    #[test]
+    fn an_opening_bracket_closed_by_a_parenthesis_is_one() {
+        assert_eq!(pair_parentheses("研学基地《营地）建设"), "研学基地（营地）建设");
+        assert_eq!(pair_parentheses("培训中心〔某大学）"), "培训中心（某大学）");
+        assert_eq!(pair_parentheses("落实《条例》（试行）"), "落实《条例》（试行）");
+        assert_eq!(pair_parentheses("某教〔2024〕15号"), "某教〔2024〕15号");
+        assert_eq!(pair_parentheses("《方案"), "《方案", "nothing closes it");
     }
 
     #[test]

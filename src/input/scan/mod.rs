@@ -69,6 +69,8 @@ impl CellCheck {
 pub struct ScanReport {
     /// e.g. `tesseract 5.3.0`.
     pub engine: String,
+    /// The models read, e.g. `HanS+chi_sim` (`chi_sim` where the script model is missing).
+    pub language: String,
     /// Pages read by OCR.
     pub pages: Vec<u32>,
     /// Lowest resolution of the pages, dots per inch.
@@ -84,7 +86,7 @@ impl ScanReport {
     pub fn summary(&self) -> OcrSource {
         OcrSource {
             engine: self.engine.clone(),
-            language: ocr::LANGUAGE.to_string(),
+            language: self.language.clone(),
             pages: self.pages.clone(),
             min_dpi: self.min_dpi,
             cells: self.cells.len() as u32,
@@ -163,8 +165,12 @@ pub fn read_scan(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<ScanR
     drop(doc);
     let mut blocks = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut report =
-        ScanReport { engine: tesseract.version.clone(), min_dpi: min_dpi.round() as u32, ..Default::default() };
+    let mut report = ScanReport {
+        engine: tesseract.version.clone(),
+        language: tesseract.languages(ocr::Models::Both),
+        min_dpi: min_dpi.round() as u32,
+        ..Default::default()
+    };
     let mut cells = Vec::new();
     for read in reads {
         let (number, read) = read?;

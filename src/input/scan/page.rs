@@ -8,7 +8,7 @@ use super::deskew::{estimate_skew, otsu, rotate};
 use super::error::OcrError;
 use super::grid::{find_rulings, lattice, RuledGrid, RulingSizes};
 use super::image::{Gray, PageImage};
-use super::ocr::{Layout, OcrLine, Tesseract};
+use super::ocr::{Layout, Models, OcrLine, Tesseract};
 
 /// What OCR said about one table cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,6 +117,10 @@ fn text_of(lines: &[OcrLine], space: f32) -> (String, f32, String) {
     (fold(&join_lines(texts.iter().map(String::as_str))), conf, weakest)
 }
 
+/// The confidence given to a cell OCR read fewer lines of than its crop shows (below
+/// [`super::LOW_CONFIDENCE`]: the cell is flagged).
+const LOST_LINE_CONFIDENCE: f32 = 50.0;
+
 /// The resolution an unsure crop of a fine scan is read again at: tesseract reads some characters
 /// of a 300 dpi grey scan better shrunk to this (measured on the seed's scans: 支 read as 文, 培 as
 /// 塔 at 300 dpi).
@@ -153,13 +157,16 @@ fn ink_lines(crop: &Gray, ink: u8, min_height: usize) -> usize {
     lines
 }
 
-/// Reads again, at another scale, every crop whose reading has a word below
-/// [`super::LOW_CONFIDENCE`] or fewer lines than the crop shows (tesseract drops a line now and
-/// then, with no word to say so: 安稳 of 安稳处 read as 处) — shrunk to [`REREAD_DPI`] from a
-/// finer scan, grown by half from a coarser one. The second reading is kept where OCR is surer of
-/// it overall and it lost no more than a tenth of the characters, or where it recovers lines the
-/// first lost, no more than the crop shows, read with confidence. Word boxes stay in the crop's
-/// own pixels.
+/// Reads again, at another scale and with the Chinese model alone ([`Models::Chinese`]), every
+/// crop whose reading has a word below [`super::LOW_CONFIDENCE`] or fewer lines than the crop
+/// shows (tesseract drops a line now and then, with no word to say so: 安稳 of 安稳处 read as
+/// 处) — shrunk to [`REREAD_DPI`] from a finer scan, grown by half from a coarser one. The two
+/// readings err in different places: where the second has all the lines the first has, they are
+/// merged character by character, each difference taken from the reading surer of it
+/// ([`merge_readings`]: a comma one reading lost, a character the other misread). Where the first
+/// lost lines, the second reading is kept whole when OCR is surer of it overall and it lost no
+/// more than a tenth of the characters, or the lines it recovers are taken in, no more than the
+/// crop shows, read with confidence. Word boxes stay in the crop's own pixels.
 fn reread_unsure(
     crops: &[Gray],
     lines_shown: &[usize],
@@ -179,7 +186,7 @@ fn reread_unsure(
     let factor = if dpi > REREAD_DPI * 1.25 { REREAD_DPI / dpi } else { 1.5 };
     let scaled: Vec<Gray> = unsure.iter().map(|&i| crops[i].resampled(factor)).collect();
     let refs: Vec<&Gray> = scaled.iter().collect();
-    let again = tesseract.recognize(&refs, Layout::Block, None)?;
+    let again = tesseract.recognize_with(&refs, Layout::Block, None, Models::Chinese)?;
     for (lines, &i) in again.into_iter().zip(&unsure) {
         let back = |v: i32| (v as f32 / factor).round() as i32;
         let lines: Vec<OcrLine> = lines
@@ -192,9 +199,11 @@ fn reread_unsure(
             .collect();
         let (before, before_chars) = reading_confidence(&read[i]);
         let (after, after_chars) = reading_confidence(&lines);
-        if after > before && after_chars * 10 >= before_chars * 9 {
+        if !lost_lines(&read[i], i) {
+            read[i] = merge_readings(&read[i], &lines);
+        } else if after > before && after_chars * 10 >= before_chars * 9 {
             read[i] = lines;
-        } else if lost_lines(&read[i], i) {
+        } else {
             // Lines the first reading lost, taken from the second where it read them with
             // confidence; a line both read is kept as the surer one read it.
             let merged = merge_lines(&read[i], &lines);
@@ -222,6 +231,179 @@ fn merge_lines(first: &[OcrLine], second: &[OcrLine]) -> Vec<OcrLine> {
         match second.iter().find(|b| same(a, b)) {
             Some(b) if conf(b) > conf(a) => out.push(b.clone()),
             _ => out.push(a.clone()),
+        }
+    }
+    for b in second {
+        if !first.iter().any(|a| same(a, b)) && sure(b) {
+            out.push(b.clone());
+        }
+    }
+    out.sort_by_key(|l| l.bbox[1]);
+    out
+}
+
+/// One character of a line as read, with its word's confidence and its share of the word's box.
+#[derive(Clone, Debug)]
+struct ReadChar {
+    c: char,
+    conf: f32,
+    bbox: [i32; 4],
+}
+
+/// The characters of a line, each with its word's confidence and an equal share of its word's
+/// width (tesseract gives boxes per word only).
+fn read_chars(line: &OcrLine) -> Vec<ReadChar> {
+    let mut out = Vec::new();
+    for w in &line.words {
+        let n = w.text.chars().count().max(1) as i32;
+        let width = w.bbox[2] - w.bbox[0];
+        for (k, c) in w.text.chars().enumerate() {
+            let k = k as i32;
+            let (x0, x1) = (w.bbox[0] + width * k / n, w.bbox[0] + width * (k + 1) / n);
+            out.push(ReadChar { c, conf: w.conf, bbox: [x0, w.bbox[1], x1, w.bbox[3]] });
+        }
+    }
+    out
+}
+
+/// Characters back into a line: characters that came from one word (touching boxes of the same
+/// confidence) are one word again, so that word gaps and spaces stay as read.
+fn line_of(chars: &[ReadChar]) -> OcrLine {
+    let mut words: Vec<super::ocr::Word> = Vec::new();
+    for ch in chars {
+        match words.last_mut() {
+            Some(w) if w.bbox[2] == ch.bbox[0] && w.conf == ch.conf => {
+                w.text.push(ch.c);
+                w.bbox[2] = ch.bbox[2];
+                w.bbox[1] = w.bbox[1].min(ch.bbox[1]);
+                w.bbox[3] = w.bbox[3].max(ch.bbox[3]);
+            }
+            _ => words.push(super::ocr::Word { text: ch.c.to_string(), conf: ch.conf, bbox: ch.bbox }),
+        }
+    }
+    let bbox =
+        words.iter().map(|w| w.bbox).reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]);
+    OcrLine { words, bbox: bbox.unwrap_or_default() }
+}
+
+/// The confidence given to reading nothing where the other reading has characters: a run one
+/// reading has and the other lacks is kept when it was read surer than this.
+const GAP_CONFIDENCE: f32 = 60.0;
+
+/// The confidence given to what was chosen where the other reading was sure of something else
+/// (below [`super::LOW_CONFIDENCE`], so the cell is flagged for a person).
+const DISPUTED_CONFIDENCE: f32 = 50.0;
+
+/// Two readings of one line merged character by character: the readings are aligned (fewest
+/// edits), and where they differ, the run read with the higher confidence (its least sure
+/// character) is kept, or the first reading's where both runs are punctuation; a run only one
+/// reading has is kept when read surer than [`GAP_CONFIDENCE`]. What was chosen against a
+/// reading sure of something else gets [`DISPUTED_CONFIDENCE`].
+fn merge_line(a: &OcrLine, b: &OcrLine) -> OcrLine {
+    let (x, y) = (read_chars(a), read_chars(b));
+    let (n, m) = (x.len(), y.len());
+    let mut d = vec![vec![0u32; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i as u32;
+    }
+    for (j, v) in d[0].iter_mut().enumerate() {
+        *v = j as u32;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let sub = d[i - 1][j - 1] + u32::from(x[i - 1].c != y[j - 1].c);
+            d[i][j] = sub.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+        }
+    }
+    // The alignment, front to back: (index in x, index in y), None for a gap.
+    let mut pairs: Vec<(Option<usize>, Option<usize>)> = Vec::new();
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        if i > 0 && j > 0 && d[i][j] == d[i - 1][j - 1] + u32::from(x[i - 1].c != y[j - 1].c) {
+            pairs.push((Some(i - 1), Some(j - 1)));
+            (i, j) = (i - 1, j - 1);
+        } else if i > 0 && d[i][j] == d[i - 1][j] + 1 {
+            pairs.push((Some(i - 1), None));
+            i -= 1;
+        } else {
+            pairs.push((None, Some(j - 1)));
+            j -= 1;
+        }
+    }
+    pairs.reverse();
+    let same = |p: &(Option<usize>, Option<usize>)| matches!(p, (Some(i), Some(j)) if x[*i].c == y[*j].c);
+    let mut out: Vec<ReadChar> = Vec::new();
+    let mut k = 0;
+    while k < pairs.len() {
+        if same(&pairs[k]) {
+            let (Some(i), Some(j)) = pairs[k] else { unreachable!() };
+            out.push(if y[j].conf > x[i].conf { y[j].clone() } else { x[i].clone() });
+            k += 1;
+            continue;
+        }
+        let start = k;
+        while k < pairs.len() && !same(&pairs[k]) {
+            k += 1;
+        }
+        let run_x: Vec<&ReadChar> = pairs[start..k].iter().filter_map(|p| p.0.map(|i| &x[i])).collect();
+        let run_y: Vec<&ReadChar> = pairs[start..k].iter().filter_map(|p| p.1.map(|j| &y[j])).collect();
+        let conf = |run: &[&ReadChar]| {
+            if run.is_empty() {
+                GAP_CONFIDENCE
+            } else {
+                run.iter().map(|c| c.conf).fold(f32::MAX, f32::min)
+            }
+        };
+        // Marks against marks: the first reading's, at the scan's own resolution, where small
+        // marks (，；：。) keep their shape better than in a resampled crop.
+        let small = |c: char| matches!(c, '，' | '；' | '：' | '。' | '、' | ',' | ';' | ':' | '.');
+        let marks = |run: &[&ReadChar]| !run.is_empty() && run.iter().all(|c| small(c.c));
+        let (chosen, other) = if marks(&run_x) && marks(&run_y) {
+            (run_x, run_y)
+        } else if conf(&run_y) > conf(&run_x) {
+            (run_y, run_x)
+        } else {
+            (run_x, run_y)
+        };
+        // Two readings each sure of something else: a person checks the cell.
+        let disputed = conf(&other) >= super::LOW_CONFIDENCE;
+        out.extend(chosen.into_iter().map(|c| {
+            let mut c = c.clone();
+            if disputed {
+                c.conf = c.conf.min(DISPUTED_CONFIDENCE);
+            }
+            c
+        }));
+    }
+    line_of(&out)
+}
+
+/// Two readings of one crop merged: lines that overlap (as in [`merge_lines`]) merged character
+/// by character ([`merge_line`]); a line only one reading has is kept as [`merge_lines`] keeps it.
+fn merge_readings(first: &[OcrLine], second: &[OcrLine]) -> Vec<OcrLine> {
+    let same = |a: &OcrLine, b: &OcrLine| {
+        let overlap = a.bbox[3].min(b.bbox[3]) - a.bbox[1].max(b.bbox[1]);
+        let shorter = (a.bbox[3] - a.bbox[1]).min(b.bbox[3] - b.bbox[1]).max(1);
+        overlap * 2 > shorter
+    };
+    // One line of each reading, each overlapping the other by more than half of the taller one
+    // (a line one reading ran together with the next pairs with neither).
+    let pair = |a: &OcrLine, b: &OcrLine| {
+        let overlap = a.bbox[3].min(b.bbox[3]) - a.bbox[1].max(b.bbox[1]);
+        let taller = (a.bbox[3] - a.bbox[1]).max(b.bbox[3] - b.bbox[1]).max(1);
+        overlap * 2 > taller
+    };
+    let sure = |l: &OcrLine| l.words.iter().all(|w| w.conf >= super::LOW_CONFIDENCE);
+    let mut out: Vec<OcrLine> = Vec::new();
+    let mut used = vec![false; second.len()];
+    for a in first {
+        let partner = (0..second.len()).find(|&j| !used[j] && pair(a, &second[j]));
+        match partner {
+            Some(j) => {
+                used[j] = true;
+                out.push(merge_line(a, &second[j]));
+            }
+            None => out.push(a.clone()),
         }
     }
     for b in second {
@@ -362,6 +544,16 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
         for &(_, c, crop) in cell_crops.iter().filter(|(g, _, _)| *g == t) {
             let cell = grid.cells[c];
             let (text, conf, weakest) = match crop {
+                // Fewer lines read than the crop shows, after the second reading too: a line was
+                // lost with no word to say so, and a person checks the cell.
+                Some(i) if read[i].len() < lines_shown[i] => {
+                    let (text, conf, weakest) = text_of(&read[i], space);
+                    if conf < LOST_LINE_CONFIDENCE {
+                        (text, conf, weakest)
+                    } else {
+                        (text, LOST_LINE_CONFIDENCE, "(a line of ink read as no text)".to_string())
+                    }
+                }
                 Some(i) => text_of(&read[i], space),
                 None => (String::new(), 100.0, String::new()),
             };
@@ -429,6 +621,57 @@ mod tests {
         fill(45, 65, 5, 20); // a second, shorter line
         fill(80, 82, 30, 33); // a speck
         assert_eq!(ink_lines(&crop, 128, 8), 2);
+    }
+
+    /// A line of one-character words at 40 px each, `confs[i]` the confidence of character i.
+    fn line_read(text: &str, confs: &[f32], y: i32) -> OcrLine {
+        let words: Vec<super::super::ocr::Word> = text
+            .chars()
+            .zip(confs)
+            .enumerate()
+            .map(|(i, (c, &conf))| {
+                let x = 40 * i as i32;
+                super::super::ocr::Word { text: c.to_string(), conf, bbox: [x, y, x + 38, y + 30] }
+            })
+            .collect();
+        let bbox = [0, y, 40 * words.len() as i32, y + 30];
+        OcrLine { words, bbox }
+    }
+
+    fn text(lines: &[OcrLine]) -> Vec<String> {
+        lines.iter().map(|l| l.words.iter().map(|w| w.text.as_str()).collect()).collect()
+    }
+
+    #[test]
+    fn two_readings_merge_character_by_character_by_confidence() {
+        // The first misreads a character the second reads surely; the second loses a comma the
+        // first read surely and adds a character neither is sure of.
+        let first = line_read("加强甲乙，丙丁戊己庚", &[95.0, 95.0, 20.0, 95.0, 90.0, 95.0, 95.0, 95.0, 95.0, 95.0], 0);
+        let second =
+            line_read("加强申乙丙丁戊辛己庚", &[95.0, 95.0, 85.0, 95.0, 95.0, 95.0, 95.0, 30.0, 95.0, 95.0], 0);
+        assert_eq!(
+            text(&merge_readings(std::slice::from_ref(&first), std::slice::from_ref(&second))),
+            ["加强申乙，丙丁戊己庚"]
+        );
+        // Order does not matter.
+        assert_eq!(text(&merge_readings(&[second], &[first])), ["加强申乙，丙丁戊己庚"]);
+        // Punctuation against punctuation: the first reading's; both sure: disputed, flagged.
+        let merged = merge_readings(
+            &[line_read("甲；乙", &[95.0, 80.0, 95.0], 0)],
+            &[line_read("甲，乙", &[95.0, 96.0, 95.0], 0)],
+        );
+        assert_eq!(text(&merged), ["甲；乙"]);
+        assert!(merged[0].words[1].conf < super::super::LOW_CONFIDENCE);
+    }
+
+    #[test]
+    fn a_line_read_run_together_with_the_next_is_not_merged_into_both() {
+        let first = [line_read("甲乙丙", &[90.0; 3], 0), line_read("丁戊", &[90.0; 2], 40)];
+        // The second reading ran both lines into one, as tall as both.
+        let mut both = line_read("甲乙丙丁戊", &[95.0; 5], 0);
+        both.bbox[3] = 70;
+        let merged = merge_readings(&first, &[both]);
+        assert_eq!(text(&merged), ["甲乙丙", "丁戊"]);
     }
 
     #[test]

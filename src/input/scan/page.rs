@@ -286,6 +286,10 @@ fn line_of(chars: &[ReadChar]) -> OcrLine {
     OcrLine { words, bbox: bbox.unwrap_or_default() }
 }
 
+/// The longest line two readings are aligned on, in characters: a line across an A4 page at 300 dpi
+/// holds a few hundred at the smallest print.
+const MAX_ALIGNED_CHARS: usize = 1_000;
+
 /// The confidence given to reading nothing where the other reading has characters: a run one
 /// reading has and the other lacks is kept when it was read surer than this.
 const GAP_CONFIDENCE: f32 = 60.0;
@@ -302,6 +306,12 @@ const DISPUTED_CONFIDENCE: f32 = 50.0;
 fn merge_line(a: &OcrLine, b: &OcrLine) -> OcrLine {
     let (x, y) = (read_chars(a), read_chars(b));
     let (n, m) = (x.len(), y.len());
+    // The alignment takes n × m cells: a line longer than any a page holds (garbage read from a
+    // damaged image) is not aligned; the reading surer of it overall is kept whole.
+    if n > MAX_ALIGNED_CHARS || m > MAX_ALIGNED_CHARS {
+        let conf = |l: &OcrLine| reading_confidence(std::slice::from_ref(l)).0;
+        return if conf(b) > conf(a) { b.clone() } else { a.clone() };
+    }
     let mut d = vec![vec![0u32; m + 1]; n + 1];
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i as u32;
@@ -621,6 +631,18 @@ mod tests {
         fill(45, 65, 5, 20); // a second, shorter line
         fill(80, 82, 30, 33); // a speck
         assert_eq!(ink_lines(&crop, 128, 8), 2);
+    }
+
+    /// Lines longer than a page holds are not aligned (n × m cells): the surer one is kept whole.
+    #[test]
+    fn overlong_lines_are_not_aligned() {
+        let long = |c: char, conf: f32| {
+            let text: String = std::iter::repeat_n(c, MAX_ALIGNED_CHARS + 1).collect();
+            line_read(&text, &vec![conf; MAX_ALIGNED_CHARS + 1], 0)
+        };
+        let (unsure, sure) = (long('甲', 40.0), long('乙', 90.0));
+        assert_eq!(merge_line(&unsure, &sure), sure);
+        assert_eq!(merge_line(&sure, &unsure), sure);
     }
 
     /// A line of one-character words at 40 px each, `confs[i]` the confidence of character i.

@@ -91,38 +91,39 @@ impl AtomicFile {
 }
 
 /// Makes every file written under `dir` so far durable, with the folders that name them: on
-/// Linux one `syncfs` of its file system, elsewhere a sync of each file and folder. A missing
-/// `dir` has nothing to sync.
+/// Linux one `syncfs` of its file system, elsewhere (or where `syncfs` is refused) a sync of each
+/// file and folder. A missing `dir` has nothing to sync.
 pub fn sync_folder(dir: &Path) -> Result<(), OutputError> {
     let Ok(folder) = std::fs::File::open(dir) else { return Ok(()) };
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
         // SAFETY: syncfs takes any open descriptor and only reads it.
-        match unsafe { libc::syncfs(folder.as_raw_fd()) } {
-            0 => Ok(()),
-            _ => Err(OutputError::Io { path: dir.to_path_buf(), source: std::io::Error::last_os_error() }),
+        if unsafe { libc::syncfs(folder.as_raw_fd()) } == 0 {
+            return Ok(());
         }
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(&d).map_err(io(&d))?.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else {
-                    std::fs::File::open(&path).and_then(|f| f.sync_all()).map_err(io(&path))?;
-                }
-            }
-            if let Ok(f) = std::fs::File::open(&d) {
-                let _ = f.sync_all();
+    drop(folder);
+    sync_each(dir)
+}
+
+/// Syncs every file under `dir`, then each folder.
+fn sync_each(dir: &Path) -> Result<(), OutputError> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io(&d))?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                std::fs::File::open(&path).and_then(|f| f.sync_all()).map_err(io(&path))?;
             }
         }
-        drop(folder);
-        Ok(())
+        if let Ok(f) = std::fs::File::open(&d) {
+            let _ = f.sync_all();
+        }
     }
+    Ok(())
 }
 
 fn parent_dir(path: &Path) -> &Path {
@@ -171,6 +172,7 @@ mod tests {
             std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.json")], "no temporary file is left");
         sync_folder(&dir.path().join("notices")).unwrap();
+        sync_each(&dir.path().join("notices")).unwrap();
         sync_folder(&dir.path().join("never-written")).unwrap();
     }
 

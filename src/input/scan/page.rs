@@ -219,22 +219,42 @@ fn reread_unsure(
 /// shorter's height are one line, kept as the reading surer of it; a line only one reading has
 /// is kept when its words are read with confidence ([`super::LOW_CONFIDENCE`]). Top to bottom.
 fn merge_lines(first: &[OcrLine], second: &[OcrLine]) -> Vec<OcrLine> {
-    let same = |a: &OcrLine, b: &OcrLine| {
-        let overlap = a.bbox[3].min(b.bbox[3]) - a.bbox[1].max(b.bbox[1]);
-        let shorter = (a.bbox[3] - a.bbox[1]).min(b.bbox[3] - b.bbox[1]).max(1);
-        overlap * 2 > shorter
-    };
-    let sure = |l: &OcrLine| l.words.iter().all(|w| w.conf >= super::LOW_CONFIDENCE);
     let conf = |l: &OcrLine| reading_confidence(std::slice::from_ref(l)).0;
     let mut out: Vec<OcrLine> = Vec::new();
     for a in first {
-        match second.iter().find(|b| same(a, b)) {
+        match second.iter().find(|b| one_line(a, b, Overlap::OfShorter)) {
             Some(b) if conf(b) > conf(a) => out.push(b.clone()),
             _ => out.push(a.clone()),
         }
     }
+    with_sure_lines_only_second_has(out, first, second)
+}
+
+/// How much two lines' heights must overlap to be one line: more than half of the shorter's, or
+/// of the taller's (a line one reading ran together with the next then pairs with neither).
+#[derive(Clone, Copy)]
+enum Overlap {
+    OfShorter,
+    OfTaller,
+}
+
+/// Whether two readings' lines are one line of the crop.
+fn one_line(a: &OcrLine, b: &OcrLine, overlap: Overlap) -> bool {
+    let common = a.bbox[3].min(b.bbox[3]) - a.bbox[1].max(b.bbox[1]);
+    let (ha, hb) = (a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1]);
+    let base = match overlap {
+        Overlap::OfShorter => ha.min(hb),
+        Overlap::OfTaller => ha.max(hb),
+    };
+    common * 2 > base.max(1)
+}
+
+/// `out` (lines from the first reading, or merged) with the lines only the second reading has,
+/// where it read every word with confidence ([`super::LOW_CONFIDENCE`]); top to bottom.
+fn with_sure_lines_only_second_has(mut out: Vec<OcrLine>, first: &[OcrLine], second: &[OcrLine]) -> Vec<OcrLine> {
+    let sure = |l: &OcrLine| l.words.iter().all(|w| w.conf >= super::LOW_CONFIDENCE);
     for b in second {
-        if !first.iter().any(|a| same(a, b)) && sure(b) {
+        if !first.iter().any(|a| one_line(a, b, Overlap::OfShorter)) && sure(b) {
             out.push(b.clone());
         }
     }
@@ -391,23 +411,10 @@ fn merge_line(a: &OcrLine, b: &OcrLine) -> OcrLine {
 /// Two readings of one crop merged: lines that overlap (as in [`merge_lines`]) merged character
 /// by character ([`merge_line`]); a line only one reading has is kept as [`merge_lines`] keeps it.
 fn merge_readings(first: &[OcrLine], second: &[OcrLine]) -> Vec<OcrLine> {
-    let same = |a: &OcrLine, b: &OcrLine| {
-        let overlap = a.bbox[3].min(b.bbox[3]) - a.bbox[1].max(b.bbox[1]);
-        let shorter = (a.bbox[3] - a.bbox[1]).min(b.bbox[3] - b.bbox[1]).max(1);
-        overlap * 2 > shorter
-    };
-    // One line of each reading, each overlapping the other by more than half of the taller one
-    // (a line one reading ran together with the next pairs with neither).
-    let pair = |a: &OcrLine, b: &OcrLine| {
-        let overlap = a.bbox[3].min(b.bbox[3]) - a.bbox[1].max(b.bbox[1]);
-        let taller = (a.bbox[3] - a.bbox[1]).max(b.bbox[3] - b.bbox[1]).max(1);
-        overlap * 2 > taller
-    };
-    let sure = |l: &OcrLine| l.words.iter().all(|w| w.conf >= super::LOW_CONFIDENCE);
     let mut out: Vec<OcrLine> = Vec::new();
     let mut used = vec![false; second.len()];
     for a in first {
-        let partner = (0..second.len()).find(|&j| !used[j] && pair(a, &second[j]));
+        let partner = (0..second.len()).find(|&j| !used[j] && one_line(a, &second[j], Overlap::OfTaller));
         match partner {
             Some(j) => {
                 used[j] = true;
@@ -416,13 +423,7 @@ fn merge_readings(first: &[OcrLine], second: &[OcrLine]) -> Vec<OcrLine> {
             None => out.push(a.clone()),
         }
     }
-    for b in second {
-        if !first.iter().any(|a| same(a, b)) && sure(b) {
-            out.push(b.clone());
-        }
-    }
-    out.sort_by_key(|l| l.bbox[1]);
-    out
+    with_sure_lines_only_second_has(out, first, second)
 }
 
 /// A line of text outside the tables, in points (down coordinates).

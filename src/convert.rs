@@ -141,7 +141,6 @@ struct ReadFile<'c> {
     diagnostics: Vec<Diagnostic>,
     meta: NoticeMeta,
     registry: Cow<'c, OfficeRegistry>,
-    issuer: Option<String>,
     ledger: std::result::Result<Ledger, LedgerError>,
 }
 
@@ -178,16 +177,16 @@ fn read_file<'c>(
     // The issuer decides the registry, and the registry resolves the recipients: read the issuer
     // first (it needs no registry).
     let head = crate::notice::read_head(&doc);
-    let issuer = head.issuer.clone();
+    let issuer = head.issuer.as_deref();
     let year = crate::notice::notice_year(&head);
     let read = |registry: &OfficeRegistry| {
         read_ledger(&doc, &grids, &LedgerContext { vocabulary: &config.headers, registry, year })
     };
     let (registry, ledger_read): (Cow<'c, OfficeRegistry>, _) = match registry {
         Some(r) => (Cow::Owned(r.clone()), None),
-        None => match choose_registry(&config.registries, issuer.as_deref(), |r| read(r).ok()) {
+        None => match choose_registry(&config.registries, issuer, |r| read(r).ok()) {
             (Some(r), l) => (Cow::Borrowed(r), l),
-            (None, _) => (Cow::Owned(OfficeRegistry::unregistered(issuer.as_deref())), None),
+            (None, _) => (Cow::Owned(OfficeRegistry::unregistered(issuer)), None),
         },
     };
     let (meta, d) = read_notice_meta(&doc, head, &registry);
@@ -211,7 +210,7 @@ fn read_file<'c>(
         pages: doc.pages,
         ocr: scan.as_ref().map(crate::input::scan::ScanReport::summary),
     };
-    Ok(ReadFile { info, diagnostics, meta, registry, issuer, ledger })
+    Ok(ReadFile { info, diagnostics, meta, registry, ledger })
 }
 
 /// Reads and converts the notice at `path`. A page that links attachments (附件) saved beside it
@@ -454,7 +453,7 @@ fn assemble(
     }
     let registry = page.registry;
     if registry.is_unregistered() {
-        diagnostics.push(no_registry_diagnostic(&config.registries, page.issuer.as_deref(), &tasks));
+        diagnostics.push(no_registry_diagnostic(&config.registries, page.meta.issuer.as_deref(), &tasks));
     }
     let meta = page.meta;
     // A plan's or a ledger's own heading (2024年重点任务分解表) does not identify a notice: many

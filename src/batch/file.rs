@@ -7,7 +7,7 @@ use super::inputs::InputFile;
 use super::isolate::{convert_bytes, Isolation, Worker, WorkerPool};
 use super::state::{content_hash, sha256_hex, FileState, Outcome, PreviousRun};
 use super::BatchOptions;
-use crate::convert::{convert_path, Config};
+use crate::convert::{convert_source_in_folder, Config};
 use crate::diag::Severity;
 use crate::output::report::{FileReport, FileStatus};
 use crate::output::{csv_writer, render, write_csv_tasks, OutputError, OutputFormat};
@@ -73,26 +73,37 @@ pub(crate) fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// Converts one input, in this process or (for the formats `worker` isolates) in a child.
+/// `read` is the input read as a source already (by [`read_input`]), or why it could not be.
 fn obtain(
     input: &InputFile,
+    read: Result<crate::input::Source, crate::input::SourceError>,
     config: &Config,
     worker: Option<&Worker>,
     pool: &WorkerPool,
 ) -> Result<NoticeDocument, Failure> {
-    if let Some(problem) = &input.problem {
-        return Err(Failure::Error(problem.clone()));
-    }
+    let source = read.map_err(|e| crate::Error::from(e).with_path(&input.path))?;
     let Some(worker) = worker.filter(|w| w.isolation != Isolation::Off) else {
-        return Ok(contain_panic(|| convert_path(&input.path, config))??);
+        return Ok(contain_panic(|| convert_source_in_folder(&source, config))??);
     };
     // Read and sniffed here, with the same checks and messages as in-process; converted there.
-    let source = crate::input::read_source(&input.path, config.limits.max_input_bytes)
-        .map_err(|e| crate::Error::from(e).with_path(&input.path))?;
     // A page read with its attachments goes to a child when they would.
     if !(worker.isolation.applies_to(source.format) || input.has_attachments && worker.isolation != Isolation::Off) {
         return Ok(contain_panic(|| convert_bytes(&input.path, source.bytes, config))??);
     }
     pool.convert(input, &source.bytes, worker)
+}
+
+/// Reads `input` once for both its content hash and its conversion: a file that brings in no
+/// linked files hashes to its own bytes' SHA-256, which reading it as a source computes anyway.
+/// A file that cannot be read as a source, or that links others, is hashed as
+/// [`content_hash`] says (the read error is reported when it is converted).
+fn read_input(input: &InputFile, config: &Config) -> (String, Result<crate::input::Source, crate::input::SourceError>) {
+    let read = crate::input::read_source(&input.path, config.limits.max_input_bytes);
+    let content = match &read {
+        Ok(source) if input.linked.is_empty() => source.sha256.clone(),
+        _ => content_hash(input),
+    };
+    (content, read)
 }
 
 /// Where the notice JSON of the input with `key` goes, relative to the output directory.
@@ -205,7 +216,7 @@ pub(super) fn process(input: &InputFile, cx: &FileContext) -> Converted {
     let state = FileState {
         key: input.key.clone(),
         path: report.path.clone(),
-        content: content_hash(input),
+        content: String::new(),
         outcome: Outcome::Failed,
         output: None,
         message: None,
@@ -216,13 +227,19 @@ pub(super) fn process(input: &InputFile, cx: &FileContext) -> Converted {
             message: Some(format!("read with the notice page {page} that links it")),
             ..report
         };
-        let state = FileState { outcome: Outcome::Attachment, ..state };
+        let state = FileState { content: content_hash(input), outcome: Outcome::Attachment, ..state };
         return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None, state, reused: false };
     }
+    if let Some(problem) = &input.problem {
+        let report = FileReport { message: Some(problem.clone()), ..report };
+        return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None, state, reused: false };
+    }
+    let (content, read) = read_input(input, cx.config);
+    let state = FileState { content, ..state };
     if let Some(reused) = reuse(input, cx, &report, &state) {
         return reused;
     }
-    match obtain(input, cx.config, cx.options.worker.as_ref(), cx.pool) {
+    match obtain(input, read, cx.config, cx.options.worker.as_ref(), cx.pool) {
         Ok(doc) => with_document(doc, None, report, state, cx),
         Err(Failure::NoLedger(message)) => without_ledger(message, report, state, cx),
         Err(Failure::Error(message)) => {
@@ -235,6 +252,38 @@ pub(super) fn process(input: &InputFile, cx: &FileContext) -> Converted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_read_once_and_hashed_as_the_state_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let (page, linked, empty) = (dir.path().join("p.html"), dir.path().join("a.xlsx"), dir.path().join("e.txt"));
+        std::fs::write(&page, "<p>通知</p>").unwrap();
+        std::fs::write(&linked, "attachment").unwrap();
+        std::fs::write(&empty, "").unwrap();
+        let input = |path: &std::path::Path, linked: Vec<std::path::PathBuf>| InputFile {
+            key: path.file_name().unwrap().to_string_lossy().into_owned(),
+            path: path.to_path_buf(),
+            problem: None,
+            attached_to: None,
+            has_attachments: false,
+            linked,
+        };
+        let config = Config::default();
+        // No links: the hash of the source read for converting, which is the state's content hash.
+        let alone = input(&page, Vec::new());
+        let (content, read) = read_input(&alone, &config);
+        assert_eq!(content, content_hash(&alone));
+        assert_eq!(read.unwrap().sha256, content);
+        // With links, and for a file that cannot be read as a source, the state's own hash.
+        let with_link = input(&page, vec![linked.clone()]);
+        let (content, read) = read_input(&with_link, &config);
+        assert_eq!(content, content_hash(&with_link));
+        assert_ne!(content, read.unwrap().sha256, "the linked file's bytes are part of the content");
+        let unreadable = input(&empty, Vec::new());
+        let (content, read) = read_input(&unreadable, &config);
+        assert!(read.is_err());
+        assert_eq!(content, content_hash(&unreadable));
+    }
 
     #[test]
     fn a_panic_in_one_file_becomes_its_error() {

@@ -25,7 +25,7 @@ pub(crate) mod sections;
 use crate::diag::{Diagnostic, Location};
 use crate::ledger::deadlines::normalize_deadline_in;
 use crate::model::Document;
-use crate::offices::{marker_role, MarkerRole, OfficeRef, OfficeRegistry};
+use crate::offices::{marker_role, CellSplitter, MarkerRole, OfficeRef, OfficeRegistry};
 use crate::people::{person_roster, split_names, Roster};
 use crate::record::{Deadline, Section, Task};
 use crate::tables::Grid;
@@ -88,6 +88,8 @@ pub(crate) struct Units {
 /// Counts the deadlines whose year came from the notice, for one diagnostic at the end.
 pub(crate) struct RowReader<'c> {
     ctx: LedgerContext<'c>,
+    /// The ledger's office cells, each distinct one split once.
+    splitter: CellSplitter<'c>,
     roster: Roster,
     assumed_years: usize,
     /// The notice says the first unit listed leads (`列第一位的为牵头单位`).
@@ -96,7 +98,13 @@ pub(crate) struct RowReader<'c> {
 
 impl<'c> RowReader<'c> {
     pub fn new(ctx: &LedgerContext<'c>) -> Self {
-        RowReader { ctx: *ctx, roster: Roster::new(), assumed_years: 0, first_listed_leads: false }
+        RowReader {
+            ctx: *ctx,
+            splitter: CellSplitter::new(ctx.registry),
+            roster: Roster::new(),
+            assumed_years: 0,
+            first_listed_leads: false,
+        }
     }
 
     /// What the ledger is read with.
@@ -132,7 +140,7 @@ impl<'c> RowReader<'c> {
             if text.trim().is_empty() {
                 return Vec::new();
             }
-            let (refs, d) = self.ctx.registry.split(&text, at);
+            let (refs, d) = self.splitter.split(&text, at);
             diags.extend(d);
             refs
         };

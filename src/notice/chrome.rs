@@ -171,6 +171,12 @@ fn labelled_fields(t: &str) -> Option<(ChromeFacts, usize)> {
     if !t.contains(['：', ':']) {
         return None;
     }
+    // The first field must open the line (checked below): a line that does not start with a
+    // label word cannot have one, and most lines with a colon are body text.
+    let head = t.trim_start_matches(|c: char| c.is_whitespace() || "|丨│【[（(".contains(c));
+    if !LABELS.iter().any(|(w, _)| head.starts_with(w)) {
+        return None;
+    }
     let found: Vec<(usize, usize, Label)> = rare(&RE, label_pattern)
         .captures_iter(t)
         .filter_map(|c| {

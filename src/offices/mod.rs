@@ -17,7 +17,7 @@ pub use draft::draft_registry;
 pub use names::{has_name_suffix, is_close_bracket, is_open_bracket, normalize_name};
 pub use registry::{OfficeEntry, OfficeError, OfficeKind, OfficeRef, OfficeRegistry};
 pub use roles::{marker_role, read_clause, Clause, MarkerRole};
-pub use segment::split_separators;
+pub use segment::{split_separators, CellSplitter};
 
 #[cfg(test)]
 mod tests {
@@ -46,6 +46,24 @@ mod tests {
             "{}",
             diags[0].message
         );
+    }
+
+    #[test]
+    fn a_remembered_cell_splits_as_the_registry_does_at_each_location() {
+        let r = OfficeRegistry::builtin();
+        let mut splitter = CellSplitter::new(&r);
+        // Known names run together, an alias, an unknown name and a repeat: every kind of finding.
+        let cell = "基教处高教处、职成处 高教科 基教处";
+        for at in [Location::page(1).with_column(4), Location::page(7).with_column(5), Location::page(2)] {
+            let (refs, diags) = splitter.split(cell, &at);
+            let (want_refs, want_diags) = r.split(cell, &at);
+            assert_eq!(refs, want_refs);
+            assert!(!want_diags.is_empty());
+            assert_eq!(diags, want_diags, "the diagnostics of a remembered cell carry the location of this use");
+        }
+        // A cell past the remembered length is split afresh, with the same result.
+        let long = "基教处".repeat(100);
+        assert_eq!(splitter.split(&long, &Location::page(3)), r.split(&long, &Location::page(3)));
     }
 
     #[test]

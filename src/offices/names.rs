@@ -50,11 +50,15 @@ pub fn is_close_bracket(c: char) -> bool {
 /// Whether `piece` ends with one of the [`NAME_SUFFIXES`] (and not with one of the
 /// [`NOT_NAME_ENDINGS`]).
 pub(super) fn ends_with_name_suffix(piece: &[char]) -> bool {
-    let ends = |s: &&str| {
-        let n = s.chars().count();
-        piece.len() >= n && piece[piece.len() - n..].iter().copied().eq(s.chars())
-    };
+    let ends = |s: &&str| chars_end_with(piece, s);
     NAME_SUFFIXES.iter().any(ends) && !NOT_NAME_ENDINGS.iter().any(ends)
+}
+
+/// Whether the characters `piece` end with `suffix` (as `str::ends_with` on their text, without
+/// building it).
+pub(super) fn chars_end_with(piece: &[char], suffix: &str) -> bool {
+    let mut back = piece.iter().rev();
+    suffix.chars().rev().all(|c| back.next() == Some(&c))
 }
 
 /// Whether `name` ends like a unit name (处, 办, 中心, …), a bracketed alias aside.

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use super::names::{
-    ends_with_name_suffix, has_name_suffix, is_close_bracket, is_open_bracket, normalize_name, split_trailing_group,
+    chars_end_with, ends_with_name_suffix, has_name_suffix, is_close_bracket, is_open_bracket, normalize_name,
+    split_trailing_group,
 };
 use super::roles::{role_marker_of_group, split_duty_phrase, strip_marker_text};
 use super::{OfficeRef, OfficeRegistry};
@@ -97,10 +98,9 @@ fn is_generic(piece: &str) -> bool {
 /// 单位 is one collective), not places of their own (各县市区政府, 各街道).
 fn is_member_collective(piece: &[char]) -> bool {
     const MEMBERS: &[&str] = &["成员单位", "处室", "科室", "部门", "单位", "专班", "小组", "站所", "中队"];
-    let text: String = piece.iter().collect();
     piece.first() == Some(&'各')
-        && MEMBERS.iter().any(|m| text.ends_with(m))
-        && !text.chars().any(|c| "省市州县区乡镇街道".contains(c))
+        && MEMBERS.iter().any(|m| chars_end_with(piece, m))
+        && !piece.iter().any(|&c| "省市州县区乡镇街道".contains(c))
 }
 
 /// Endings of units that belong to the body named before them (市生态环境局咸安分局): a cut
@@ -262,7 +262,7 @@ impl OfficeRegistry {
                             || start > 0
                                 && !GLUE.contains(&chars[start - 1])
                                 && (is_member_collective(&chars[start..end])
-                                    || SUB_UNIT_ENDINGS.iter().any(|e| piece().ends_with(e)));
+                                    || SUB_UNIT_ENDINGS.iter().any(|e| chars_end_with(&chars[start..end], e)));
                         // A name does not start with a connective (及各县市区政府).
                         let well_formed = well_formed && !GLUE.contains(&chars[start]);
                         Cost {
@@ -295,6 +295,41 @@ impl OfficeRegistry {
         }
         pieces.reverse();
         pieces
+    }
+}
+
+/// Cells longer than this are split afresh each time rather than remembered by [`CellSplitter`].
+const MAX_REMEMBERED_CELL_CHARS: usize = 200;
+/// How many distinct cells one [`CellSplitter`] remembers; later ones are split afresh.
+const MAX_REMEMBERED_CELLS: usize = 4096;
+
+/// Splits the office cells of one document with [`OfficeRegistry::split`], remembering each
+/// cell's result: a ledger repeats the same unit lists from row to row (`各市教育局`, the same
+/// lead office), and each is split once. A cell's result does not depend on where it stands, only
+/// its diagnostics' location does, so a remembered result is given the location of each use.
+/// The memory is bounded: short cells only, and at most [`MAX_REMEMBERED_CELLS`] of them.
+pub struct CellSplitter<'r> {
+    registry: &'r OfficeRegistry,
+    memo: HashMap<String, (Vec<OfficeRef>, Vec<Diagnostic>)>,
+}
+
+impl<'r> CellSplitter<'r> {
+    /// A splitter over `registry` that remembers nothing yet.
+    pub fn new(registry: &'r OfficeRegistry) -> Self {
+        CellSplitter { registry, memo: HashMap::new() }
+    }
+
+    /// What [`OfficeRegistry::split`] gives for `cell` at `location`.
+    pub fn split(&mut self, cell: &str, location: &Location) -> (Vec<OfficeRef>, Vec<Diagnostic>) {
+        if let Some((refs, diags)) = self.memo.get(cell) {
+            let diags = diags.iter().map(|d| Diagnostic { location: location.clone(), ..d.clone() }).collect();
+            return (refs.clone(), diags);
+        }
+        let (refs, diags) = self.registry.split(cell, location);
+        if self.memo.len() < MAX_REMEMBERED_CELLS && cell.chars().count() <= MAX_REMEMBERED_CELL_CHARS {
+            self.memo.insert(cell.to_string(), (refs.clone(), diags.clone()));
+        }
+        (refs, diags)
     }
 }
 

@@ -9,6 +9,8 @@
 # binary (every asset of the page is inside it) running as an unprivileged user.
 
 FROM rust:1-slim-bookworm AS build
+# make builds jemalloc, the program's allocator (tikv-jemalloc-sys).
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src

@@ -6,6 +6,13 @@
 
 mod cli;
 
+/// jemalloc for the program (not the library): a batch spends about a sixth of its time
+/// allocating and freeing, and jemalloc does that about 8% faster than glibc's allocator for a few
+/// MiB more peak memory (README, Benchmarks).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -168,6 +168,15 @@ pub fn recheck_doubtful(
     tesseract: &Tesseract,
 ) -> Result<Vec<bool>, OcrError> {
     let mut changed = vec![false; crops.len()];
+    // The lexicon is loaded only where some cell of prose has a character read unsurely.
+    let unsure = |lines: &Vec<OcrLine>| {
+        let chars: Vec<(char, f32)> = lines.iter().flat_map(read_chars).map(|c| (c.c, c.conf)).collect();
+        let text: Vec<char> = chars.iter().map(|c| c.0).collect();
+        prose(&text) && chars.iter().any(|&(c, conf)| is_han(c) && conf < super::LOW_CONFIDENCE)
+    };
+    if !read.iter().any(unsure) {
+        return Ok(changed);
+    }
     let lexicon = lexicon();
     let found = doubts(read, lexicon);
     // Each doubt with the character forbidden at it (what was read) and the choices refused.

@@ -26,7 +26,14 @@ fn record(report: &mut ScanReport, page: u32, bbox: Option<crate::model::BBox>, 
     let Some(bbox) = bbox else { return };
     if let Some(check) = report.cells.iter_mut().find(|c| c.page == page && c.bbox == bbox) {
         if check.read != chosen {
-            check.corrected = Some((chosen.to_string(), why.to_string()));
+            // A change made before (by the lexicon, when the page was read) keeps its reason.
+            let why = match &check.corrected {
+                Some((_, before)) if before.starts_with(super::lexicon::WHY) && before != why => {
+                    format!("{}; then {why}", super::lexicon::WHY)
+                }
+                _ => why.to_string(),
+            };
+            check.corrected = Some((chosen.to_string(), why));
         } else {
             check.corrected = None;
         }

@@ -21,6 +21,7 @@ mod deskew;
 mod error;
 mod grid;
 mod image;
+mod lexicon;
 mod ocr;
 mod page;
 
@@ -212,8 +213,8 @@ pub fn read_scan(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<ScanR
             bbox: c.bbox,
             conf: c.conf,
             weakest: c.weakest.clone(),
-            read: c.text.clone(),
-            corrected: None,
+            read: c.lexicon_read.clone().unwrap_or_else(|| c.text.clone()),
+            corrected: c.lexicon_read.as_ref().map(|_| (c.text.clone(), lexicon::WHY.to_string())),
         })
         .collect();
     Ok(ScanRead { document, diagnostics, report })

@@ -74,6 +74,8 @@ pub enum Layout {
     Block,
     /// A column of text of varying sizes (`--psm 4`): the body of a notice page.
     Column,
+    /// One line of text (`--psm 7`): a line of a cell read again.
+    Line,
 }
 
 impl Layout {
@@ -81,6 +83,7 @@ impl Layout {
         match self {
             Layout::Block => "6",
             Layout::Column => "4",
+            Layout::Line => "7",
         }
     }
 }
@@ -180,6 +183,31 @@ impl Tesseract {
         whitelist: Option<&str>,
         models: Models,
     ) -> Result<Vec<Vec<OcrLine>>, OcrError> {
+        let restrict = whitelist.map(|chars| ("tessedit_char_whitelist", chars));
+        self.read(images, layout, restrict, models)
+    }
+
+    /// Reads each image as `layout` says with `models`, never answering one of the characters of
+    /// `excluded` (tesseract's `tessedit_char_blacklist`): where the model read one of them, it
+    /// gives its next choice instead.
+    pub fn recognize_excluding(
+        &self,
+        images: &[&Gray],
+        layout: Layout,
+        excluded: &str,
+        models: Models,
+    ) -> Result<Vec<Vec<OcrLine>>, OcrError> {
+        self.read(images, layout, Some(("tessedit_char_blacklist", excluded)), models)
+    }
+
+    /// One tesseract process over `images`; `restrict` is a character list variable and its value.
+    fn read(
+        &self,
+        images: &[&Gray],
+        layout: Layout,
+        restrict: Option<(&str, &str)>,
+        models: Models,
+    ) -> Result<Vec<Vec<OcrLine>>, OcrError> {
         if images.is_empty() {
             return Ok(Vec::new());
         }
@@ -204,8 +232,8 @@ impl Tesseract {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if let Some(chars) = whitelist {
-            cmd.args(["-c", &format!("tessedit_char_whitelist={chars}")]);
+        if let Some((variable, chars)) = restrict {
+            cmd.args(["-c", &format!("{variable}={chars}")]);
         }
         let out = cmd.output().map_err(|source| OcrError::Run { program: self.program.clone(), source })?;
         if !out.status.success() {

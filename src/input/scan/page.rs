@@ -25,6 +25,9 @@ pub struct CellRead {
     /// The lowest confidence of its words (100 for an empty cell), and that word.
     pub conf: f32,
     pub weakest: String,
+    /// What OCR read before a doubtful character was changed by the lexicon
+    /// ([`super::lexicon`]); `None` when nothing was.
+    pub lexicon_read: Option<String>,
 }
 
 /// A page read by OCR.
@@ -264,15 +267,15 @@ fn with_sure_lines_only_second_has(mut out: Vec<OcrLine>, first: &[OcrLine], sec
 
 /// One character of a line as read, with its word's confidence and its share of the word's box.
 #[derive(Clone, Debug)]
-struct ReadChar {
-    c: char,
-    conf: f32,
+pub(super) struct ReadChar {
+    pub(super) c: char,
+    pub(super) conf: f32,
     bbox: [i32; 4],
 }
 
 /// The characters of a line, each with its word's confidence and an equal share of its word's
 /// width (tesseract gives boxes per word only).
-fn read_chars(line: &OcrLine) -> Vec<ReadChar> {
+pub(super) fn read_chars(line: &OcrLine) -> Vec<ReadChar> {
     let mut out = Vec::new();
     for w in &line.words {
         let n = w.text.chars().count().max(1) as i32;
@@ -288,7 +291,7 @@ fn read_chars(line: &OcrLine) -> Vec<ReadChar> {
 
 /// Characters back into a line: characters that came from one word (touching boxes of the same
 /// confidence) are one word again, so that word gaps and spaces stay as read.
-fn line_of(chars: &[ReadChar]) -> OcrLine {
+pub(super) fn line_of(chars: &[ReadChar]) -> OcrLine {
     let mut words: Vec<super::ocr::Word> = Vec::new();
     for ch in chars {
         match words.last_mut() {
@@ -544,6 +547,8 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
     // A line of text is about 10 pt tall; half of it is the least a line of ink is.
     let lines_shown: Vec<usize> = crops.iter().map(|c| ink_lines(c, ink, (5.0 * sy).round() as usize)).collect();
     reread_unsure(&crops, &lines_shown, &mut read, dpi, tesseract)?;
+    let before: Vec<Vec<OcrLine>> = read.clone();
+    let changed = super::lexicon::recheck_doubtful(&crops, &mut read, tesseract)?;
 
     let top = scan.page_size.1;
     let mut cells = Vec::new();
@@ -554,6 +559,7 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
             (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page: number, line: None } }).collect();
         for &(_, c, crop) in cell_crops.iter().filter(|(g, _, _)| *g == t) {
             let cell = grid.cells[c];
+            let lexicon_read = crop.filter(|&i| changed[i]).map(|i| text_of(&before[i], space).0);
             let (text, conf, weakest) = match crop {
                 // Fewer lines read than the crop shows, after the second reading too: a line was
                 // lost with no word to say so, and a person checks the cell.
@@ -577,6 +583,7 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
                 table: t,
                 row: cell.row,
                 col: cell.col,
+                lexicon_read: lexicon_read.filter(|read| *read != text),
                 text: text.clone(),
                 conf,
                 weakest,

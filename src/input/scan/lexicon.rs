@@ -37,8 +37,7 @@ const MAX_LINES: usize = 200;
 /// the cell stays flagged for a person).
 const CHOSEN_CONFIDENCE: f32 = 50.0;
 
-/// Why a character was changed, as the `ocr-corrected` diagnostic says it.
-pub const WHY: &str = "a doubtful character read again without it: the model's next choice forms a word of the lexicon";
+pub(crate) use super::LEXICON_WHY as WHY;
 
 /// The general lexicon (jieba's dictionary), loaded on first use.
 fn lexicon() -> &'static Jieba {

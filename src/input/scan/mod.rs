@@ -21,7 +21,29 @@ mod deskew;
 mod error;
 mod grid;
 mod image;
+#[cfg(feature = "ocr-lexicon")]
 mod lexicon;
+/// Why a character was changed by the lexicon, as the `ocr-corrected` diagnostic says it.
+pub(crate) const LEXICON_WHY: &str =
+    "a doubtful character read again without it: the model's next choice forms a word of the lexicon";
+/// Without the `ocr-lexicon` feature, doubtful characters keep what OCR read (and their flags).
+#[cfg(not(feature = "ocr-lexicon"))]
+mod lexicon {
+    use super::error::OcrError;
+    use super::image::Gray;
+    use super::ocr::{OcrLine, Tesseract};
+
+    pub(crate) use super::LEXICON_WHY as WHY;
+
+    /// Changes nothing: which cells changed (none).
+    pub fn recheck_doubtful(
+        crops: &[Gray],
+        _read: &mut [Vec<OcrLine>],
+        _tesseract: &Tesseract,
+    ) -> Result<Vec<bool>, OcrError> {
+        Ok(vec![false; crops.len()])
+    }
+}
 mod ocr;
 mod page;
 

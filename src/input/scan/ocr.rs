@@ -75,6 +75,7 @@ pub enum Layout {
     /// A column of text of varying sizes (`--psm 4`): the body of a notice page.
     Column,
     /// One line of text (`--psm 7`): a line of a cell read again.
+    #[cfg_attr(not(feature = "ocr-lexicon"), allow(dead_code))]
     Line,
 }
 
@@ -190,6 +191,7 @@ impl Tesseract {
     /// Reads each image as `layout` says with `models`, never answering one of the characters of
     /// `excluded` (tesseract's `tessedit_char_blacklist`): where the model read one of them, it
     /// gives its next choice instead.
+    #[cfg_attr(not(feature = "ocr-lexicon"), allow(dead_code))]
     pub fn recognize_excluding(
         &self,
         images: &[&Gray],

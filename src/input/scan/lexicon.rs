@@ -103,6 +103,26 @@ fn prose(text: &[char]) -> bool {
     text.len() >= MIN_PROSE_CHARS && text.iter().any(|&c| matches!(c, '，' | '。'))
 }
 
+/// One character of a cell as read: its line, its place in the line, and its word's confidence.
+#[derive(Clone, Copy, Debug)]
+struct CellChar {
+    line: usize,
+    index: usize,
+    c: char,
+    conf: f32,
+}
+
+/// A cell's characters in reading order, across its lines (a word may wrap).
+fn cell_chars(lines: &[OcrLine]) -> Vec<CellChar> {
+    lines
+        .iter()
+        .enumerate()
+        .flat_map(|(line, l)| {
+            read_chars(l).into_iter().enumerate().map(move |(index, c)| CellChar { line, index, c: c.c, conf: c.conf })
+        })
+        .collect()
+}
+
 /// The doubtful characters of every crop's reading that is prose ([`prose`]): Han characters
 /// read below [`super::LOW_CONFIDENCE`] with a Han neighbour (a word can be judged) that form no
 /// word of the lexicon with their neighbours. The neighbours are the cell's characters in reading
@@ -110,16 +130,12 @@ fn prose(text: &[char]) -> bool {
 fn doubts(read: &[Vec<OcrLine>], lexicon: &Jieba) -> Vec<Doubt> {
     let mut out = Vec::new();
     for (crop, lines) in read.iter().enumerate() {
-        let chars: Vec<(usize, usize, char, f32)> = lines
-            .iter()
-            .enumerate()
-            .flat_map(|(l, line)| read_chars(line).into_iter().enumerate().map(move |(k, c)| (l, k, c.c, c.conf)))
-            .collect();
-        let text: Vec<char> = chars.iter().map(|c| c.2).collect();
+        let chars = cell_chars(lines);
+        let text: Vec<char> = chars.iter().map(|c| c.c).collect();
         if !prose(&text) {
             continue;
         }
-        for (i, &(line, index, c, conf)) in chars.iter().enumerate() {
+        for (i, &CellChar { line, index, c, conf }) in chars.iter().enumerate() {
             let han_neighbour = (i > 0 && is_han(text[i - 1])) || text.get(i + 1).is_some_and(|&n| is_han(n));
             if conf < super::LOW_CONFIDENCE && is_han(c) && han_neighbour && !in_a_word(&text, i, lexicon) {
                 out.push(Doubt { crop, line, index });
@@ -135,14 +151,7 @@ fn line_image(crop: &Gray, bbox: [i32; 4], pad: i32) -> Gray {
     let clamp = |v: i32, max: usize| v.clamp(0, max as i32) as usize;
     let (x0, y0) = (clamp(bbox[0] - pad, crop.width), clamp(bbox[1] - pad, crop.height));
     let (x1, y1) = (clamp(bbox[2] + pad, crop.width).max(x0), clamp(bbox[3] + pad, crop.height).max(y0));
-    let (w, h) = (x1 - x0 + 2 * LINE_BORDER, y1 - y0 + 2 * LINE_BORDER);
-    let mut out = Gray::white(w, h);
-    for y in y0..y1 {
-        let src = &crop.pixels[y * crop.width + x0..y * crop.width + x1];
-        let at = (y - y0 + LINE_BORDER) * w + LINE_BORDER;
-        out.pixels[at..at + src.len()].copy_from_slice(src);
-    }
-    out
+    crop.framed((x0, y0, x1, y1), LINE_BORDER)
 }
 
 /// How a line is cut and scaled for each reading again, in turn while the lexicon refuses the
@@ -160,18 +169,19 @@ const VARIANTS: [(i32, f32, bool); 3] = [(4, 1.0, false), (2, 1.25, true), (2, 1
 /// Where it refuses, the line is read again cut and scaled as the next of [`VARIANTS`] says. All
 /// lines of a round are read by one tesseract process, so the characters forbidden are those of
 /// every line of the round; a line read again is used only where it has as many characters as the
-/// first (so that places match), and only at its doubtful places. Returns which crops changed.
+/// first (so that places match), and only at its doubtful places. Returns, for each crop, its
+/// reading before the change where it changed (`None` where it did not).
 pub fn recheck_doubtful(
     crops: &[Gray],
     read: &mut [Vec<OcrLine>],
     tesseract: &Tesseract,
-) -> Result<Vec<bool>, OcrError> {
-    let mut changed = vec![false; crops.len()];
+) -> Result<Vec<Option<Vec<OcrLine>>>, OcrError> {
+    let mut changed: Vec<Option<Vec<OcrLine>>> = vec![None; crops.len()];
     // The lexicon is loaded only where some cell of prose has a character read unsurely.
     let unsure = |lines: &Vec<OcrLine>| {
-        let chars: Vec<(char, f32)> = lines.iter().flat_map(read_chars).map(|c| (c.c, c.conf)).collect();
-        let text: Vec<char> = chars.iter().map(|c| c.0).collect();
-        prose(&text) && chars.iter().any(|&(c, conf)| is_han(c) && conf < super::LOW_CONFIDENCE)
+        let chars = cell_chars(lines);
+        let text: Vec<char> = chars.iter().map(|c| c.c).collect();
+        prose(&text) && chars.iter().any(|c| is_han(c.c) && c.conf < super::LOW_CONFIDENCE)
     };
     if !read.iter().any(unsure) {
         return Ok(changed);
@@ -231,19 +241,10 @@ pub fn recheck_doubtful(
             }
             // The cell's characters in reading order with their confidence, and where this line
             // starts among them.
-            let mut text: Vec<char> = Vec::new();
-            let mut confs: Vec<f32> = Vec::new();
-            let mut start = 0;
-            for (l, cell_line) in read[crop].iter().enumerate() {
-                if l == line {
-                    start = text.len();
-                }
-                for c in read_chars(cell_line) {
-                    text.push(c.c);
-                    confs.push(c.conf);
-                }
-            }
-            let sure = |k: usize| confs[k] >= super::LOW_CONFIDENCE;
+            let cell = cell_chars(&read[crop]);
+            let mut text: Vec<char> = cell.iter().map(|c| c.c).collect();
+            let start = cell.iter().position(|c| c.line == line).unwrap_or(0);
+            let sure = |k: usize| cell[k].conf >= super::LOW_CONFIDENCE;
             let mut any = false;
             for (d, mut refused) in here {
                 let next = second[d.index];
@@ -269,8 +270,8 @@ pub fn recheck_doubtful(
                 let bbox = read[crop][line].bbox;
                 let mut rebuilt = line_of(&chars);
                 rebuilt.bbox = bbox;
+                changed[crop].get_or_insert_with(|| read[crop].clone());
                 read[crop][line] = rebuilt;
-                changed[crop] = true;
             }
         }
         open = next_open;

@@ -35,13 +35,13 @@ mod lexicon {
 
     pub(crate) use super::LEXICON_WHY as WHY;
 
-    /// Changes nothing: which cells changed (none).
+    /// Changes nothing: no crop has a reading from before a change.
     pub fn recheck_doubtful(
         crops: &[Gray],
         _read: &mut [Vec<OcrLine>],
         _tesseract: &Tesseract,
-    ) -> Result<Vec<bool>, OcrError> {
-        Ok(vec![false; crops.len()])
+    ) -> Result<Vec<Option<Vec<OcrLine>>>, OcrError> {
+        Ok(vec![None; crops.len()])
     }
 }
 mod ocr;

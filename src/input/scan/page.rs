@@ -92,15 +92,7 @@ fn crop_ink(level: &Gray, ink: u8, area: PxBox, margin: usize, min_ink: usize) -
     }
     let (cx0, cy0) = (bx0.saturating_sub(margin).max(x0), by0.saturating_sub(margin).max(y0));
     let (cx1, cy1) = ((bx1 + margin).min(x1), (by1 + margin).min(y1));
-    let border = margin.max(8);
-    let (w, h) = (cx1 - cx0 + 2 * border, cy1 - cy0 + 2 * border);
-    let mut out = Gray::white(w, h);
-    for y in cy0..cy1 {
-        let src = &level.pixels[y * level.width + cx0..y * level.width + cx1];
-        let at = (y - cy0 + border) * w + border;
-        out.pixels[at..at + src.len()].copy_from_slice(src);
-    }
-    Some(out)
+    Some(level.framed((cx0, cy0, cx1, cy1), margin.max(8)))
 }
 
 /// The text of recognized lines, folded, with its lowest word confidence and that word.
@@ -547,8 +539,8 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
     // A line of text is about 10 pt tall; half of it is the least a line of ink is.
     let lines_shown: Vec<usize> = crops.iter().map(|c| ink_lines(c, ink, (5.0 * sy).round() as usize)).collect();
     reread_unsure(&crops, &lines_shown, &mut read, dpi, tesseract)?;
-    let before: Vec<Vec<OcrLine>> = read.clone();
-    let changed = super::lexicon::recheck_doubtful(&crops, &mut read, tesseract)?;
+    // Each cell's reading from before the lexicon changed it, where it did.
+    let before = super::lexicon::recheck_doubtful(&crops, &mut read, tesseract)?;
 
     let top = scan.page_size.1;
     let mut cells = Vec::new();
@@ -559,7 +551,7 @@ pub fn read_page(number: u32, scan: &PageImage, tesseract: &Tesseract) -> Result
             (0..grid.rows()).map(|_| Row { cells: Vec::new(), origin: Origin { page: number, line: None } }).collect();
         for &(_, c, crop) in cell_crops.iter().filter(|(g, _, _)| *g == t) {
             let cell = grid.cells[c];
-            let lexicon_read = crop.filter(|&i| changed[i]).map(|i| text_of(&before[i], space).0);
+            let lexicon_read = crop.and_then(|i| before[i].as_ref()).map(|lines| text_of(lines, space).0);
             let (text, conf, weakest) = match crop {
                 // Fewer lines read than the crop shows, after the second reading too: a line was
                 // lost with no word to say so, and a person checks the cell.

@@ -5,7 +5,7 @@
 
 use super::inputs::InputFile;
 use super::isolate::{convert_bytes, Isolation, Worker, WorkerPool};
-use super::state::{content_hash, sha256_hex, FileState, Outcome, PreviousRun};
+use super::state::{content_hash, content_hash_of, sha256_hex, FileState, Outcome, PreviousRun};
 use super::BatchOptions;
 use crate::convert::{convert_source_in_folder, Config};
 use crate::diag::Severity;
@@ -94,14 +94,16 @@ fn obtain(
 }
 
 /// Reads `input` once for both its content hash and its conversion: a file that brings in no
-/// linked files hashes to its own bytes' SHA-256, which reading it as a source computes anyway.
-/// A file that cannot be read as a source, or that links others, is hashed as
-/// [`content_hash`] says (the read error is reported when it is converted).
+/// linked files hashes to its own bytes' SHA-256, which reading it as a source computes anyway,
+/// and a page that links others hashes its bytes as read with theirs. A file that cannot be read
+/// as a source is hashed as [`content_hash`] says (the read error is reported when it is
+/// converted).
 fn read_input(input: &InputFile, config: &Config) -> (String, Result<crate::input::Source, crate::input::SourceError>) {
     let read = crate::input::read_source(&input.path, config.limits.max_input_bytes);
     let content = match &read {
         Ok(source) if input.linked.is_empty() => source.sha256.clone(),
-        _ => content_hash(input),
+        Ok(source) => content_hash_of(&source.bytes, &input.linked),
+        Err(_) => content_hash(input),
     };
     (content, read)
 }

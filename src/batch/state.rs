@@ -101,7 +101,20 @@ pub fn content_hash(input: &InputFile) -> String {
     if input.problem.is_some() || hash_file(&mut hasher, &input.path).is_none() {
         return String::new();
     }
-    for linked in &input.linked {
+    with_linked(hasher, &input.linked)
+}
+
+/// [`content_hash`] of an input whose bytes are read already: `bytes`, then the files `linked`.
+pub(super) fn content_hash_of(bytes: &[u8], linked: &[std::path::PathBuf]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(bytes);
+    with_linked(hasher, linked)
+}
+
+/// Finishes a content hash that has the input's own bytes: each linked file's name and bytes
+/// (or a mark that it is missing) follow, and the digest is given in hex.
+fn with_linked(mut hasher: Sha256, linked: &[std::path::PathBuf]) -> String {
+    for linked in linked {
         hasher.update(linked.as_os_str().as_encoded_bytes());
         hasher.update([0]);
         let mut part = Sha256::new();

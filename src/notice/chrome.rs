@@ -164,6 +164,11 @@ pub fn chrome_line(text: &str) -> Option<ChromeFacts> {
     (covered * 10 >= t.chars().filter(|c| !c.is_whitespace()).count() * 9).then_some(facts)
 }
 
+/// What may stand before a label: space, a bar or an opening bracket (`| 来源：`, `【发布时间：`).
+fn opens_field(c: char) -> bool {
+    c.is_whitespace() || "|丨│【[（(".contains(c)
+}
+
 /// The labelled fields of a line, and how many non-space characters they cover (labels and
 /// values). `None` when the line starts with no label.
 fn labelled_fields(t: &str) -> Option<(ChromeFacts, usize)> {
@@ -173,7 +178,7 @@ fn labelled_fields(t: &str) -> Option<(ChromeFacts, usize)> {
     }
     // The first field must open the line (checked below): a line that does not start with a
     // label word cannot have one, and most lines with a colon are body text.
-    let head = t.trim_start_matches(|c: char| c.is_whitespace() || "|丨│【[（(".contains(c));
+    let head = t.trim_start_matches(opens_field);
     if !LABELS.iter().any(|(w, _)| head.starts_with(w)) {
         return None;
     }
@@ -183,8 +188,7 @@ fn labelled_fields(t: &str) -> Option<(ChromeFacts, usize)> {
             let m = c.get(0)?;
             let word = c.get(1)?.as_str();
             // `时间`/`日期` alone only at a field's start (not 完成时间：).
-            let start_ok =
-                m.start() == 0 || t[..m.start()].ends_with(|ch: char| ch.is_whitespace() || "|丨│【[（(".contains(ch));
+            let start_ok = m.start() == 0 || t[..m.start()].ends_with(opens_field);
             if !start_ok {
                 return None;
             }
@@ -192,9 +196,7 @@ fn labelled_fields(t: &str) -> Option<(ChromeFacts, usize)> {
             Some((m.start(), m.end(), label))
         })
         .collect();
-    if found.first().is_none_or(|f| {
-        t[..f.0].trim_matches(|c: char| c.is_whitespace() || "|丨│【[（(".contains(c)).chars().count() > 0
-    }) {
+    if found.first().is_none_or(|f| t[..f.0].trim_matches(opens_field).chars().count() > 0) {
         return None;
     }
     let mut facts = ChromeFacts::default();

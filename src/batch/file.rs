@@ -4,7 +4,7 @@
 //! so the writer only copies bytes.
 
 use super::inputs::InputFile;
-use super::isolate::{convert_bytes, Isolation, Worker, WorkerPool};
+use super::isolate::{convert_read_source, Isolation, Worker, WorkerPool};
 use super::state::{content_hash, content_hash_of, sha256_hex, FileState, Outcome, PreviousRun};
 use super::BatchOptions;
 use crate::convert::{convert_source_in_folder, Config};
@@ -88,9 +88,9 @@ fn obtain(
     // Read and sniffed here, with the same checks and messages as in-process; converted there.
     // A page read with its attachments goes to a child when they would.
     if !(worker.isolation.applies_to(source.format) || input.has_attachments && worker.isolation != Isolation::Off) {
-        return Ok(contain_panic(|| convert_bytes(&input.path, source.bytes, config))??);
+        return Ok(contain_panic(|| convert_read_source(&source, config))??);
     }
-    pool.convert(input, &source.bytes, worker)
+    pool.convert(input, &source, worker)
 }
 
 /// Reads `input` once for both its content hash and its conversion: a file that brings in no

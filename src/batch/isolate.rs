@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::inputs::InputFile;
 use super::{contain_panic, Failure};
 use crate::convert::Config;
+use crate::input::Source;
 use crate::record::NoticeDocument;
 
 /// Which inputs `batch` converts in a child process.
@@ -62,11 +63,12 @@ pub enum WorkerReply {
     NoLedger(String),
 }
 
-/// Converts bytes already read, as [`convert_path`] would the file at `path` (a page's
-/// attachments are read from beside it).
-pub(super) fn convert_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> crate::Result<NoticeDocument> {
-    let source = crate::input::source_from_bytes(path, bytes).map_err(|e| crate::Error::from(e).with_path(path))?;
-    crate::convert::convert_source_in_folder(&source, config).map_err(|e| e.with_path(path))
+/// Converts a source already read, as [`convert_path`] would the file at its path (a page's
+/// attachments are read from beside it); an error names that path.
+///
+/// [`convert_path`]: crate::convert_path
+pub(super) fn convert_read_source(source: &Source, config: &Config) -> crate::Result<NoticeDocument> {
+    crate::convert::convert_source_in_folder(source, config).map_err(|e| e.with_path(&source.path))
 }
 
 /// Reads one frame of the worker protocol: a little-endian `u64` length and that many bytes (at
@@ -97,17 +99,26 @@ fn write_frame(output: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// The child's side of isolated conversions: for each request on `input` (a frame holding the
-/// input's path, then a frame holding its bytes), converts the bytes as the file at that path and
-/// writes a frame holding the [`WorkerReply`] as JSON to `output`, until `input` ends. One child
-/// serves many files in turn, so its start-up (the schema, the registries) is paid once.
+/// input's path, one holding the SHA-256 of its bytes as the parent computed it while reading
+/// them, then one holding the bytes), converts the bytes as the file at that path and writes a
+/// frame holding the [`WorkerReply`] as JSON to `output`, until `input` ends. One child serves
+/// many files in turn, so its start-up (the schema, the registries) is paid once.
 pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Write) -> std::io::Result<()> {
+    let text = |frame: Vec<u8>| String::from_utf8(frame).map_err(std::io::Error::other);
     loop {
         let Some(path) = read_frame(&mut input, 1 << 20)? else { return Ok(()) };
-        let path = PathBuf::from(String::from_utf8(path).map_err(std::io::Error::other)?);
-        let Some(bytes) = read_frame(&mut input, config.limits.max_input_bytes)? else {
+        let path = PathBuf::from(text(path)?);
+        let (Some(sha256), Some(bytes)) =
+            (read_frame(&mut input, 64)?, read_frame(&mut input, config.limits.max_input_bytes)?)
+        else {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         };
-        let reply = match contain_panic(|| convert_bytes(&path, bytes, config)) {
+        let sha256 = text(sha256)?;
+        let reply = match contain_panic(|| {
+            let source = crate::input::source_with_sha256(&path, bytes, sha256)
+                .map_err(|e| crate::Error::from(e).with_path(&path))?;
+            convert_read_source(&source, config)
+        }) {
             Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
             Ok(Err(e)) if e.is_no_ledger() => WorkerReply::NoLedger(e.to_string()),
             Ok(Err(e)) => WorkerReply::Error(e.to_string()),
@@ -147,6 +158,11 @@ struct WorkerProcess {
 /// Files one child converts before it is replaced by a fresh one.
 const FILES_PER_CHILD: usize = 256;
 
+/// The size asked for the pipes to and from a child: 1 MiB, Linux's default ceiling for an
+/// unprivileged process (`/proc/sys/fs/pipe-max-size`).
+#[cfg(target_os = "linux")]
+const PIPE_BYTES: libc::c_int = 1 << 20;
+
 impl WorkerProcess {
     fn start(worker: &Worker) -> Result<WorkerProcess, String> {
         use std::io::Read;
@@ -164,6 +180,19 @@ impl WorkerProcess {
             child.stdout.take().expect("piped"),
             child.stderr.take().expect("piped"),
         );
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            // A file and its document cross the pipes whole: with Linux's default 64 KiB the
+            // parent and the child take turns for every 64 KiB (a PDF of 200 KiB is four turns
+            // each way). A larger pipe is a hint; where it is refused the default serves.
+            for fd in [stdin.as_raw_fd(), stdout.as_raw_fd()] {
+                // SAFETY: fcntl(2) on a pipe this process owns; F_SETPIPE_SZ takes an int.
+                unsafe {
+                    libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BYTES);
+                }
+            }
+        }
         let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = said.clone();
         let errors = std::thread::spawn(move || {
@@ -186,11 +215,12 @@ impl WorkerProcess {
     }
 
     /// Sends one file and reads the reply; `Err` when the child died or broke the protocol.
-    fn convert(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<WorkerReply> {
+    fn convert(&mut self, path: &Path, source: &Source) -> std::io::Result<WorkerReply> {
         self.said.lock().unwrap_or_else(|p| p.into_inner()).clear();
         let path = path.to_str().ok_or_else(|| std::io::Error::other("path not UTF-8"))?;
         write_frame(&mut self.stdin, path.as_bytes())?;
-        write_frame(&mut self.stdin, bytes)?;
+        write_frame(&mut self.stdin, source.sha256.as_bytes())?;
+        write_frame(&mut self.stdin, &source.bytes)?;
         self.stdin.flush()?;
         let reply = read_frame(&mut self.stdout, u64::MAX)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
         serde_json::from_slice(&reply).map_err(std::io::Error::other)
@@ -219,9 +249,9 @@ pub(super) struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Converts `bytes` (read from `input`) in a child; `Err` says why the file gave no notice. A
-    /// child that fails is ended, and the next file gets a fresh one.
-    pub(super) fn convert(&self, input: &InputFile, bytes: &[u8], worker: &Worker) -> Result<NoticeDocument, Failure> {
+    /// Converts `source` (read from `input`) in a child; `Err` says why the file gave no notice.
+    /// A child that fails is ended, and the next file gets a fresh one.
+    pub(super) fn convert(&self, input: &InputFile, source: &Source, worker: &Worker) -> Result<NoticeDocument, Failure> {
         // The path travels as text; the document and messages show a path lossily in any case.
         let path = PathBuf::from(input.path.to_string_lossy().into_owned());
         let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -246,7 +276,7 @@ impl WorkerPool {
                 }
             })
         });
-        let reply = process.convert(&path, bytes);
+        let reply = process.convert(&path, source);
         drop(stop);
         if let Some(k) = killer {
             let _ = k.join();

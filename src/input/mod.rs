@@ -163,6 +163,14 @@ pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 /// Builds a [`Source`] from bytes already in memory; `path` is used for provenance and to tell
 /// zip-based formats apart.
 pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Source, SourceError> {
+    let sha256 = if bytes.is_empty() { String::new() } else { hex(&Sha256::digest(&bytes)) };
+    source_with_sha256(path, bytes, sha256)
+}
+
+/// Builds a [`Source`] from bytes whose SHA-256 (lower-case hex) is already known: a batch's
+/// conversion process is handed the hash its parent computed while reading the file, instead of
+/// hashing the bytes a second time. Assumes `sha256` is the hash of `bytes`; nothing checks it.
+pub(crate) fn source_with_sha256(path: &Path, bytes: Vec<u8>, sha256: String) -> Result<Source, SourceError> {
     if bytes.is_empty() {
         return Err(SourceError::Empty { path: path.to_path_buf() });
     }
@@ -170,7 +178,6 @@ pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Source, SourceEr
         path: path.to_path_buf(),
         head: String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).into_owned(),
     })?;
-    let sha256 = hex(&Sha256::digest(&bytes));
     Ok(Source { path: path.to_path_buf(), bytes, sha256, format })
 }
 

@@ -16,7 +16,11 @@ fn is_cjk_punct(c: char) -> bool {
 /// The text with every whitespace character removed: the key two spellings of one header, numeral
 /// or name compare by when producers space them differently (`序 号`, `2024 年`).
 pub fn without_whitespace(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    // Sized for `s` at once: this runs on most cells, and a string grown a character at a time
+    // reallocates three or four times for a short Chinese phrase.
+    let mut out = String::with_capacity(s.len());
+    out.extend(s.chars().filter(|c| !c.is_whitespace()));
+    out
 }
 
 /// Han ideographs: the CJK Unified Ideographs with extension A, the compatibility ideographs, and

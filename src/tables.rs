@@ -123,11 +123,11 @@ pub fn is_page_furniture(text: &str) -> bool {
     if !core.is_empty() && core.chars().all(|c| c.is_ascii_digit()) {
         return true;
     }
-    let stripped: String = core.chars().filter(|c| !c.is_ascii_digit() && *c != '/').collect();
-    matches!(
-        stripped.as_str(),
-        "第页" | "第页共页" | "页" | "Page" | "Pageof" | "续表" | "续上表" | "（续表）" | "(续表)"
-    )
+    // Compared as it is read: most cells are text that matches none of these.
+    let stripped = || core.chars().filter(|c| !c.is_ascii_digit() && *c != '/');
+    ["第页", "第页共页", "页", "Page", "Pageof", "续表", "续上表", "（续表）", "(续表)"]
+        .iter()
+        .any(|furniture| stripped().eq(furniture.chars()))
 }
 
 /// A line a browser prints above or below each page of a saved web page: a time stamp with the

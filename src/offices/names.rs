@@ -71,18 +71,32 @@ pub fn has_name_suffix(name: &str) -> bool {
 /// Normalizes a name for lookup: no whitespace or zero-width characters, half-width brackets
 /// made full-width.
 pub fn normalize_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200B}' | '\u{FEFF}'))
-        .map(|c| match c {
-            '(' => '（',
-            ')' => '）',
-            other => other,
-        })
-        .collect()
+    // Sized for `name` at once (a bracket grows it once): this runs on every office piece.
+    let mut key = String::with_capacity(name.len());
+    key.extend(name.chars().filter(|&c| !is_name_filler(c)).map(|c| match c {
+        '(' => '（',
+        ')' => '）',
+        other => other,
+    }));
+    key
+}
+
+/// What [`normalize_name`] leaves out: whitespace and zero-width characters.
+fn is_name_filler(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}')
+}
+
+/// The last character of `s` that [`normalize_name`] keeps, as it keeps it (`)` as `）`).
+pub(super) fn last_name_char(s: &str) -> Option<char> {
+    s.chars().rev().find(|&c| !is_name_filler(c)).map(|c| if c == ')' { '）' } else { c })
 }
 
 /// If `s` ends with a bracket group, returns (text before it, text inside it), normalized.
 pub(super) fn split_trailing_group(s: &str) -> Option<(String, String)> {
+    // Most pieces end otherwise: they are refused before anything is built.
+    if last_name_char(s)? != '）' {
+        return None;
+    }
     let key = normalize_name(s);
     let body = key.strip_suffix('）')?;
     let open = body.rfind('（')?;

@@ -345,11 +345,11 @@ impl OfficeRegistry {
     /// Tries the name as written and without an issuer prefix.
     pub(super) fn lookup_candidates(&self, name: &str) -> Option<(usize, NameUse, String)> {
         let key = normalize_name(name);
-        let mut tries = vec![key.clone()];
-        if let Some(rest) = self.strip_issuer_prefix(&key) {
-            tries.push(rest);
+        if let Some(&(i, u)) = self.names.get(&key) {
+            return Some((i, u, key));
         }
-        tries.into_iter().find_map(|k| self.names.get(&k).map(|&(i, u)| (i, u, k)))
+        let rest = self.strip_issuer_prefix(&key)?;
+        self.names.get(&rest).map(|&(i, u)| (i, u, rest))
     }
 
     /// Whether `name` resolves, directly or through a bracketed second name.
@@ -360,12 +360,9 @@ impl OfficeRegistry {
     }
 
     pub(super) fn strip_issuer_prefix(&self, key: &str) -> Option<String> {
-        let chars: Vec<char> = key.chars().collect();
         self.issuer_prefixes.iter().find_map(|p| {
-            (chars.len() > p.len()
-                && chars.starts_with(p)
-                && self.names.contains_key(&chars[p.len()..].iter().collect::<String>()))
-            .then(|| chars[p.len()..].iter().collect())
+            let rest = p.iter().try_fold(key, |rest, &c| rest.strip_prefix(c))?;
+            (!rest.is_empty() && self.names.contains_key(rest)).then(|| rest.to_string())
         })
     }
 

@@ -101,6 +101,9 @@ pub(super) fn split_duty_phrase(token: &str) -> Option<(String, String)> {
 
 /// The marker text when `token` is nothing but a bracketed role marker such as `（牵头）`.
 pub(super) fn role_marker_of_group(token: &str) -> Option<String> {
+    if super::names::last_name_char(token)? != '）' {
+        return None;
+    }
     let key = normalize_name(token);
     let inner = key.strip_prefix('（')?.strip_suffix('）')?;
     marker_role(inner).map(|_| inner.to_string())

@@ -33,30 +33,38 @@ pub(super) struct Line {
 /// (almost) the same place — fake bold by overprinting — is kept once, as bold.
 pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec<Line> {
     glyphs.sort_by(|a, b| a.base.total_cmp(&b.base));
+    // A line is a run of the sorted glyphs: each glyph within 0.45 of a size below the run's
+    // first. Each line's glyphs are copied once, at their number, rather than pushed one by one.
     let mut lines: Vec<Line> = Vec::new();
-    for g in glyphs {
-        match lines.last_mut() {
-            Some(line) if g.base - line.base <= 0.45 * line.size.max(g.size) => line.glyphs.push(g),
-            _ => lines.push(Line { glyphs: vec![g], x0: 0.0, x1: 0.0, base: g.base, size: g.size }),
-        }
+    let mut rest = &glyphs[..];
+    while let Some(first) = rest.first() {
+        let n = rest[1..]
+            .iter()
+            .position(|g| !(g.base - first.base <= 0.45 * first.size.max(g.size)))
+            .map_or(rest.len(), |p| p + 1);
+        lines.push(Line { glyphs: rest[..n].to_vec(), x0: 0.0, x1: 0.0, base: first.base, size: first.size });
+        rest = &rest[n..];
     }
     for line in &mut lines {
         line.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
-        let mut kept: Vec<Placed> = Vec::with_capacity(line.glyphs.len());
-        for g in line.glyphs.drain(..) {
+        // A glyph drawn again at about the same place (a producer's fake bold) is dropped and
+        // makes the one kept bold; the kept glyphs are moved to the front in place.
+        let mut kept = 0;
+        for i in 0..line.glyphs.len() {
+            let g = line.glyphs[i];
             let text = content.glyph_text(glyph_of(content, &g));
-            let duplicate = kept.iter().rev().take(3).position(|k| {
+            let duplicate = line.glyphs[..kept].iter().rev().take(3).position(|k| {
                 (k.x0 - g.x0).abs() < 0.2 * g.size.max(1.0) && content.glyph_text(glyph_of(content, k)) == text
             });
             match duplicate {
-                Some(back) if !text.trim().is_empty() => {
-                    let at = kept.len() - 1 - back;
-                    kept[at].bold = true;
+                Some(back) if !text.trim().is_empty() => line.glyphs[kept - 1 - back].bold = true,
+                _ => {
+                    line.glyphs[kept] = g;
+                    kept += 1;
                 }
-                _ => kept.push(g),
             }
         }
-        line.glyphs = kept;
+        line.glyphs.truncate(kept);
         line.x0 = line.glyphs.iter().map(|g| g.x0).fold(f32::MAX, f32::min);
         line.x1 = line.glyphs.iter().map(|g| g.x1).fold(f32::MIN, f32::max);
         let mut sizes: Vec<f32> = line.glyphs.iter().map(|g| g.size).collect();

@@ -35,8 +35,7 @@ pub struct Config {
 }
 
 impl Config {
-    /// The schema every converted document is checked against (compiled on first use; see
-    /// [`SchemaValidator::prepare`] to compile it ahead, on another thread if need be).
+    /// The schema every converted document is checked against.
     pub fn schema(&self) -> &SchemaValidator {
         &self.schema
     }

@@ -99,11 +99,6 @@ pub(crate) fn convert(files: &[PathBuf], output: &Path, format: OutputFormat, co
             }
         }
     }
-    // The schema every document is checked against compiles on another core while the first
-    // file is read (a single-file run waits about 2 ms less); a validation that comes first
-    // waits for it. Without a thread to spare, the first validation compiles it.
-    let schema = config.schema().clone();
-    let _ = std::thread::Builder::new().name("schema".into()).spawn(move || schema.prepare());
     let mut status = OK;
     let mut first_out = true;
     for file in files {

@@ -72,8 +72,6 @@ pub(crate) struct DrawArgs {
 /// The service's configuration from the flags, or a usage message.
 fn serve_config(args: &ServeArgs) -> Result<ServeConfig, u8> {
     let mut convert = load_config(args.registry.as_deref(), &args.limits)?;
-    // Compiled before the first request, so it does not wait for it.
-    convert.schema().prepare();
     if convert.limits.time_budget.is_none() {
         convert.limits.time_budget = Some(Duration::from_secs(DEFAULT_SERVE_BUDGET_SECONDS));
     }

@@ -33,18 +33,25 @@ pub enum ValidateError {
     NotJson { origin: String, source: serde_json::Error },
 }
 
-/// A compiled schema, shared by its clones (compiling is the expensive part). The built-in
-/// schema ([`SchemaValidator::notice`]) is compiled on first use, or ahead of it by
-/// [`SchemaValidator::prepare`] (which a caller may run on another thread while a document is
-/// read); a schema given as text is compiled at once, so its errors show there.
+/// The built-in notice schema, turned into Rust code when the crate is built by `jsonschema`'s
+/// `validator` macro from the file `schemas/` publishes: a run compiles nothing (compiling it,
+/// and first the draft's meta-schema to check it against, was a sixth of a single-file
+/// conversion's work), and a schema that does not compile fails the build.
+#[jsonschema::validator(path = "schemas/notice.schema.json", draft = Draft202012)]
+struct NoticeSchema;
+
+/// A schema to check documents against: the built-in notice schema ([`SchemaValidator::notice`])
+/// or one given as text ([`SchemaValidator::from_json`]), compiled when it is given and shared by
+/// its clones.
 #[derive(Clone)]
 pub struct SchemaValidator {
-    validator: std::sync::Arc<std::sync::OnceLock<jsonschema::Validator>>,
+    /// `None` for the built-in schema.
+    given: Option<std::sync::Arc<jsonschema::Validator>>,
 }
 
 impl std::fmt::Debug for SchemaValidator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SchemaValidator")
+        f.write_str(if self.given.is_some() { "SchemaValidator(given)" } else { "SchemaValidator(notice)" })
     }
 }
 
@@ -57,33 +64,23 @@ fn compile(text: &str, origin: &str) -> Result<jsonschema::Validator, ValidateEr
 }
 
 impl SchemaValidator {
-    /// The built-in notice schema, compiled on first use (a test checks that it compiles).
+    /// The built-in notice schema (`schemas/notice.schema.json`, compiled into the program).
     pub fn notice() -> Self {
-        SchemaValidator { validator: Default::default() }
+        SchemaValidator { given: None }
     }
 
     /// Compiles a schema given as JSON text; `origin` names it in errors.
     pub fn from_json(text: &str, origin: &str) -> Result<Self, ValidateError> {
-        let validator = compile(text, origin)?;
-        Ok(SchemaValidator { validator: std::sync::Arc::new(validator.into()) })
-    }
-
-    /// Compiles the schema now if it is not yet (about 2 ms for the built-in one in a fresh
-    /// process); its clones share the result. A validation that starts meanwhile waits for it.
-    pub fn prepare(&self) {
-        self.compiled();
-    }
-
-    fn compiled(&self) -> &jsonschema::Validator {
-        self.validator.get_or_init(|| {
-            compile(NOTICE_SCHEMA_JSON, "builtin:notice.schema.json").expect("the built-in schema compiles")
-        })
+        Ok(SchemaValidator { given: Some(std::sync::Arc::new(compile(text, origin)?)) })
     }
 
     /// Every violation of `instance`, in the validator's order; empty when it is valid.
     pub fn violations(&self, instance: &Value) -> Vec<SchemaViolation> {
-        self.compiled()
-            .iter_errors(instance)
+        let errors = match &self.given {
+            Some(validator) => validator.iter_errors(instance),
+            None => NoticeSchema::iter_errors(instance),
+        };
+        errors
             .map(|e| SchemaViolation {
                 instance_path: e.instance_path().as_str().to_string(),
                 schema_path: e.schema_path().as_str().to_string(),

@@ -251,7 +251,12 @@ pub(super) struct WorkerPool {
 impl WorkerPool {
     /// Converts `source` (read from `input`) in a child; `Err` says why the file gave no notice.
     /// A child that fails is ended, and the next file gets a fresh one.
-    pub(super) fn convert(&self, input: &InputFile, source: &Source, worker: &Worker) -> Result<NoticeDocument, Failure> {
+    pub(super) fn convert(
+        &self,
+        input: &InputFile,
+        source: &Source,
+        worker: &Worker,
+    ) -> Result<NoticeDocument, Failure> {
         // The path travels as text; the document and messages show a path lossily in any case.
         let path = PathBuf::from(input.path.to_string_lossy().into_owned());
         let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -325,5 +330,60 @@ impl Drop for WorkerPool {
         for process in self.idle.get_mut().unwrap_or_else(|p| p.into_inner()).drain(..) {
             process.finish(false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request as the parent writes it: the path, the SHA-256 it computed, the bytes.
+    fn request(path: &str, sha256: &str, bytes: &[u8]) -> Vec<u8> {
+        let mut frames = Vec::new();
+        for frame in [path.as_bytes(), sha256.as_bytes(), bytes] {
+            write_frame(&mut frames, frame).unwrap();
+        }
+        frames
+    }
+
+    #[test]
+    fn a_child_converts_each_request_with_the_hash_its_parent_read() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed/000_289293f812862803.txt");
+        let bytes = std::fs::read(path).unwrap();
+        // Not the bytes' own hash: what the parent sends is what the document carries, so this
+        // fails if the child hashes the bytes again.
+        let hash = "ab".repeat(32);
+        let mut input = request(path, &hash, &bytes);
+        input.extend(request("empty.txt", &hash, b"x"));
+        let mut output = Vec::new();
+        serve(&Config::default(), &input[..], &mut output).unwrap();
+
+        let mut replies = &output[..];
+        let first = read_frame(&mut replies, u64::MAX).unwrap().unwrap();
+        match serde_json::from_slice(&first).unwrap() {
+            WorkerReply::Document(doc) => {
+                assert_eq!(doc.tasks.len(), 34);
+                assert_eq!(doc.notice.source.sha256, hash);
+                assert!(doc.notice.sources.iter().all(|s| s.sha256 == hash));
+            }
+            other => panic!("the seed gave {other:?}"),
+        }
+        let second = read_frame(&mut replies, u64::MAX).unwrap().unwrap();
+        assert!(
+            matches!(serde_json::from_slice(&second).unwrap(), WorkerReply::NoLedger(_) | WorkerReply::Error(_)),
+            "a one-byte file is no notice"
+        );
+        assert!(read_frame(&mut replies, u64::MAX).unwrap().is_none(), "one reply per request");
+    }
+
+    #[test]
+    fn a_request_cut_short_is_an_error_not_a_conversion() {
+        let mut input = Vec::new();
+        write_frame(&mut input, b"notice.txt").unwrap();
+        write_frame(&mut input, b"0123").unwrap();
+        let mut output = Vec::new();
+        let err = serve(&Config::default(), &input[..], &mut output).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+        assert!(output.is_empty());
     }
 }

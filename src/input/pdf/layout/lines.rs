@@ -38,10 +38,8 @@ pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec
     let mut lines: Vec<Line> = Vec::new();
     let mut rest = &glyphs[..];
     while let Some(first) = rest.first() {
-        let n = rest[1..]
-            .iter()
-            .position(|g| !(g.base - first.base <= 0.45 * first.size.max(g.size)))
-            .map_or(rest.len(), |p| p + 1);
+        let joins = |g: &Placed| g.base - first.base <= 0.45 * first.size.max(g.size);
+        let n = rest[1..].iter().position(|g| !joins(g)).map_or(rest.len(), |p| p + 1);
         lines.push(Line { glyphs: rest[..n].to_vec(), x0: 0.0, x1: 0.0, base: first.base, size: first.size });
         rest = &rest[n..];
     }

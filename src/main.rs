@@ -42,8 +42,8 @@ fn main() -> ExitCode {
             match load_config(registry.as_deref(), &limits) {
                 Ok(config) => {
                     let status = convert(&files, &output, format.into(), &config, verbose);
-                    // The process ends here: freeing the registries and the compiled schema
-                    // would cost a single-file run a few percent and give nothing back.
+                    // The process ends here: freeing the registries would take time and give
+                    // nothing back to anyone.
                     std::mem::forget(config);
                     status
                 }

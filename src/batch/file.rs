@@ -4,7 +4,7 @@
 //! so the writer only copies bytes.
 
 use super::inputs::InputFile;
-use super::isolate::{convert_read_source, Isolation, Worker, WorkerPool};
+use super::isolate::{Isolation, Worker, WorkerPool};
 use super::state::{content_hash, content_hash_of, sha256_hex, FileState, Outcome, PreviousRun};
 use super::BatchOptions;
 use crate::convert::{convert_source_in_folder, Config};
@@ -82,15 +82,15 @@ fn obtain(
     pool: &WorkerPool,
 ) -> Result<NoticeDocument, Failure> {
     let source = read.map_err(|e| crate::Error::from(e).with_path(&input.path))?;
-    let Some(worker) = worker.filter(|w| w.isolation != Isolation::Off) else {
-        return Ok(contain_panic(|| convert_source_in_folder(&source, config))??);
-    };
-    // Read and sniffed here, with the same checks and messages as in-process; converted there.
-    // A page read with its attachments goes to a child when they would.
-    if !(worker.isolation.applies_to(source.format) || input.has_attachments && worker.isolation != Isolation::Off) {
-        return Ok(contain_panic(|| convert_read_source(&source, config))??);
+    // Read and sniffed here, with the same checks and messages as in-process; converted in a
+    // child when isolation covers its format. A page read with its attachments goes to a child
+    // when they would.
+    let isolating = worker
+        .filter(|w| w.isolation != Isolation::Off && (w.isolation.applies_to(source.format) || input.has_attachments));
+    match isolating {
+        Some(worker) => pool.convert(input, &source, worker),
+        None => Ok(contain_panic(|| convert_source_in_folder(&source, config))??),
     }
-    pool.convert(input, &source, worker)
 }
 
 /// Reads `input` once for both its content hash and its conversion: a file that brings in no

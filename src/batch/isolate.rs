@@ -63,14 +63,6 @@ pub enum WorkerReply {
     NoLedger(String),
 }
 
-/// Converts a source already read, as [`convert_path`] would the file at its path (a page's
-/// attachments are read from beside it); an error names that path.
-///
-/// [`convert_path`]: crate::convert_path
-pub(super) fn convert_read_source(source: &Source, config: &Config) -> crate::Result<NoticeDocument> {
-    crate::convert::convert_source_in_folder(source, config).map_err(|e| e.with_path(&source.path))
-}
-
 /// Reads one frame of the worker protocol: a little-endian `u64` length and that many bytes (at
 /// most `limit`); `Ok(None)` at the end of the stream.
 fn read_frame(input: &mut impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
@@ -117,7 +109,7 @@ pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Wr
         let reply = match contain_panic(|| {
             let source = crate::input::source_with_sha256(&path, bytes, sha256)
                 .map_err(|e| crate::Error::from(e).with_path(&path))?;
-            convert_read_source(&source, config)
+            crate::convert::convert_source_in_folder(&source, config)
         }) {
             Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
             Ok(Err(e)) if e.is_no_ledger() => WorkerReply::NoLedger(e.to_string()),

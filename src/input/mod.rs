@@ -163,7 +163,7 @@ pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 /// Builds a [`Source`] from bytes already in memory; `path` is used for provenance and to tell
 /// zip-based formats apart.
 pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Source, SourceError> {
-    let sha256 = if bytes.is_empty() { String::new() } else { hex(&Sha256::digest(&bytes)) };
+    let sha256 = hex(&Sha256::digest(&bytes));
     source_with_sha256(path, bytes, sha256)
 }
 

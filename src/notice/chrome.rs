@@ -196,7 +196,7 @@ fn labelled_fields(t: &str) -> Option<(ChromeFacts, usize)> {
             Some((m.start(), m.end(), label))
         })
         .collect();
-    if found.first().is_none_or(|f| t[..f.0].trim_matches(opens_field).chars().count() > 0) {
+    if found.first().is_none_or(|f| !t[..f.0].trim_matches(opens_field).is_empty()) {
         return None;
     }
     let mut facts = ChromeFacts::default();

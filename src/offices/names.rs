@@ -86,15 +86,16 @@ fn is_name_filler(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}')
 }
 
-/// The last character of `s` that [`normalize_name`] keeps, as it keeps it (`)` as `）`).
-pub(super) fn last_name_char(s: &str) -> Option<char> {
-    s.chars().rev().find(|&c| !is_name_filler(c)).map(|c| if c == ')' { '）' } else { c })
+/// Whether the last character of `s` that [`normalize_name`] keeps is a closing bracket: what a
+/// name ending with a bracket group (`基教处（牵头）`) needs, tested before anything is built.
+pub(super) fn ends_with_closing_bracket(s: &str) -> bool {
+    s.chars().rev().find(|&c| !is_name_filler(c)).is_some_and(|c| matches!(c, ')' | '）'))
 }
 
 /// If `s` ends with a bracket group, returns (text before it, text inside it), normalized.
 pub(super) fn split_trailing_group(s: &str) -> Option<(String, String)> {
     // Most pieces end otherwise: they are refused before anything is built.
-    if last_name_char(s)? != '）' {
+    if !ends_with_closing_bracket(s) {
         return None;
     }
     let key = normalize_name(s);

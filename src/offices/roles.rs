@@ -2,7 +2,7 @@
 //! after the names they govern (`…按职责分工负责`) and the verbs that end a responsibility clause
 //! (`市发改委牵头`, `市财政局配合`).
 
-use super::names::{normalize_name, split_trailing_group};
+use super::names::{ends_with_closing_bracket, normalize_name, split_trailing_group};
 
 /// The role-word table compiled into the binary (see its `description`).
 pub const ROLES_JSON: &str = include_str!("../data/roles.json");
@@ -101,7 +101,7 @@ pub(super) fn split_duty_phrase(token: &str) -> Option<(String, String)> {
 
 /// The marker text when `token` is nothing but a bracketed role marker such as `（牵头）`.
 pub(super) fn role_marker_of_group(token: &str) -> Option<String> {
-    if super::names::last_name_char(token)? != '）' {
+    if !ends_with_closing_bracket(token) {
         return None;
     }
     let key = normalize_name(token);

@@ -195,18 +195,24 @@ def generated(tmp_path_factory):
 def test_conversion_releases_the_gil(generated):
     """While one thread is inside `convert`, another runs Python. Were the GIL held for the whole
     call, the other thread could run only within a switch interval of the call's ends; it is
-    looked for in the middle of calls that last longer than that. The interval is shortened to
-    0.5 ms for the test, so that a release build's calls (a few ms each) are long enough."""
+    looked for in the middle of calls that last longer than that. The interval is shortened for
+    the test to a twentieth of the shortest call measured here first, so that the calls are long
+    enough however fast this machine and this build convert."""
+    big = max(generated, key=lambda item: len(item[1]))
+    alone = []
+    for _ in range(3):
+        started = time.perf_counter()
+        notice_ingest.convert(big[1], filename=big[0])
+        alone.append(time.perf_counter() - started)
     previous = sys.getswitchinterval()
-    sys.setswitchinterval(0.0005)
+    sys.setswitchinterval(min(0.0005, max(min(alone) / 20, 1e-5)))
     try:
-        _look_inside_calls(generated)
+        _look_inside_calls(big)
     finally:
         sys.setswitchinterval(previous)
 
 
-def _look_inside_calls(generated):
-    big = max(generated, key=lambda item: len(item[1]))
+def _look_inside_calls(big):
     calls = []
     stop = threading.Event()
 
@@ -229,7 +235,7 @@ def _look_inside_calls(generated):
     margin = 3 * sys.getswitchinterval()
     windows = [(a + margin, b - margin) for a, b in calls if b - a > 3 * margin]
     inside = sum(1 for t in ticks for a, b in windows if a < t < b)
-    print(f"\n{len(windows)} calls longer than {3 * margin * 1000:.0f} ms; {inside} ticks of the other thread inside them")
+    print(f"\n{len(windows)} calls longer than {3 * margin * 1000:.2f} ms; {inside} ticks of the other thread inside them")
     assert windows, "no call lasted long enough to look inside it"
     assert inside > 0, "no Python ran while convert ran: is the GIL released?"
 

@@ -273,10 +273,32 @@ fn parse_value<'a>(
     Ok(match token {
         Token::ArrayOpen => {
             let mut items = Vec::new();
+            // How many of the last items are integers written as plain digits (0, 1 or 2): an
+            // `R` after two makes them a reference. Seen from the `R` rather than looked ahead
+            // for from each integer, as in a dictionary, since arrays are mostly numbers
+            // (`/Widths`) that no `R` follows.
+            let mut plain_ints = 0u8;
             loop {
                 lexer.skip_space();
                 let at = lexer.pos();
-                match lexer.next()? {
+                let token = lexer.next()?;
+                if let Some(Token::Int(i)) = token {
+                    items.push(Object::Int(i));
+                    plain_ints = if lexer.data()[at].is_ascii_digit() { (plain_ints + 1).min(2) } else { 0 };
+                    continue;
+                }
+                if plain_ints == 2 && token == Some(Token::Keyword(b"R")) {
+                    if let [.., Object::Int(number), Object::Int(generation)] = items[..] {
+                        if let (Ok(number), Ok(generation)) = (u32::try_from(number), u16::try_from(generation)) {
+                            items.truncate(items.len() - 2);
+                            items.push(Object::Ref((number, generation)));
+                            plain_ints = 0;
+                            continue;
+                        }
+                    }
+                }
+                plain_ints = 0;
+                match token {
                     Some(Token::ArrayClose) => break,
                     Some(token) => match scalar(lexer, at, token) {
                         Some(item) => items.push(item),
@@ -328,6 +350,15 @@ mod tests {
         // `+8 0 R` is no reference: the 0 and the R stay, and R stops the array.
         assert!(parse_object(&mut Lexer::new(b"[+8 0 R]")).is_err());
         assert!(parse_object(&mut Lexer::new(b"[9 -1 R]")).is_err());
+        // Neither a generation past u16 nor an object number past u32 makes a reference.
+        assert!(parse_object(&mut Lexer::new(b"[1 65536 R]")).is_err());
+        assert!(parse_object(&mut Lexer::new(b"[4294967296 0 R]")).is_err());
+        assert_eq!(parse(b"[1 65535 R]"), Object::Array(vec![Object::Ref((1, 65535))]));
+        // A reference after a nested array, and numbers on either side of one.
+        assert_eq!(
+            parse(b"[[7] 3 0 R 9]"),
+            Object::Array(vec![Object::Array(ints(&[7])), Object::Ref((3, 0)), Object::Int(9)])
+        );
         assert_eq!(parse(b"[10 0]"), Object::Array(ints(&[10, 0])));
         // After a number, the lexer is left where the next object starts.
         let mut lexer = Lexer::new(b"5 6 /N");

@@ -16,6 +16,8 @@ pub(super) struct Placed {
     pub(super) base: f32,
     pub(super) size: f32,
     pub(super) bold: bool,
+    /// The glyph's text is not all white space (decided once, when the glyph is placed).
+    pub(super) ink: bool,
     pub(super) index: u32,
 }
 
@@ -55,7 +57,7 @@ pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec
                 (k.x0 - g.x0).abs() < 0.2 * g.size.max(1.0) && content.glyph_text(glyph_of(content, k)) == text
             });
             match duplicate {
-                Some(back) if !text.trim().is_empty() => line.glyphs[kept - 1 - back].bold = true,
+                Some(back) if g.ink => line.glyphs[kept - 1 - back].bold = true,
                 _ => {
                     line.glyphs[kept] = g;
                     kept += 1;
@@ -69,7 +71,7 @@ pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec
         sizes.sort_by(f32::total_cmp);
         line.size = sizes[sizes.len() / 2];
     }
-    lines.retain(|l| l.glyphs.iter().any(|g| !content.glyph_text(glyph_of(content, g)).trim().is_empty()));
+    lines.retain(|l| l.glyphs.iter().any(|g| g.ink));
     lines
 }
 
@@ -90,13 +92,24 @@ pub(super) struct LineJoiner {
     space_glyph: bool,
     /// A word gap or a soft line break was seen since the last character.
     soft_gap: bool,
+    /// Bytes to reserve for a new run: the text expected in all (glyph texts and separators).
+    expected_len: usize,
 }
 
 impl LineJoiner {
+    /// A joiner for about `expected_len` bytes of text, so that a run grows in one allocation.
+    pub(super) fn with_expected_len(expected_len: usize) -> Self {
+        LineJoiner { expected_len, ..Default::default() }
+    }
+
     fn push(&mut self, text: &str, bold: bool) {
         match self.runs.last_mut() {
             Some(run) if run.bold == bold => run.text.push_str(text),
-            _ => self.runs.push(Run { text: text.to_string(), bold }),
+            _ => {
+                let mut run = String::with_capacity(self.expected_len.max(text.len()));
+                run.push_str(text);
+                self.runs.push(Run { text: run, bold });
+            }
         }
     }
 
@@ -170,7 +183,15 @@ pub(super) fn join_lines(
     keep_breaks: bool,
     cell: Option<(f32, f32)>,
 ) -> RichText {
-    let mut joiner = LineJoiner::default();
+    // Glyph texts, and a space or line break after each line.
+    let expected_len = lines
+        .iter()
+        .flat_map(|l| &l.glyphs)
+        .map(|g| glyph_of(content, g))
+        .map(|g| (g.text_end - g.text_start) as usize)
+        .sum::<usize>()
+        + lines.len();
+    let mut joiner = LineJoiner::with_expected_len(expected_len);
     let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
     let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
     // The cell's text area: its edges less the padding, estimated from where lines start (at
@@ -185,7 +206,7 @@ pub(super) fn join_lines(
             let text = content.glyph_text(glyph_of(content, g));
             let gap = prev_end.is_some_and(|end| g.x0 - end > 0.25 * g.size);
             joiner.glyph(text, g.bold, gap);
-            if !text.trim().is_empty() {
+            if g.ink {
                 prev_end = Some(g.x1);
             }
         }
@@ -206,12 +227,8 @@ pub(super) fn join_lines(
 /// with the closing marks after it and what opening marks hold to it, or a run of Latin letters
 /// and digits.
 fn first_piece_width(line: &Line, content: &PageContent) -> f32 {
-    let texts: Vec<(&str, &Placed)> = line
-        .glyphs
-        .iter()
-        .map(|g| (content.glyph_text(glyph_of(content, g)), g))
-        .filter(|(t, _)| !t.trim().is_empty())
-        .collect();
+    let texts: Vec<(&str, &Placed)> =
+        line.glyphs.iter().filter(|g| g.ink).map(|g| (content.glyph_text(glyph_of(content, g)), g)).collect();
     let Some(&(first, g0)) = texts.first() else { return 0.0 };
     let latin = |t: &str| t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '%' | '/'));
     let mut end = 1;

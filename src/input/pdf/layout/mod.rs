@@ -57,6 +57,7 @@ fn placed(content: &PageContent, top: f32) -> Vec<Placed> {
             base: top - g.y,
             size: g.size.max(0.1),
             bold: g.bold,
+            ink: content.glyph_text(g).chars().any(|c| !c.is_whitespace()),
             index: i as u32,
         })
         .collect()

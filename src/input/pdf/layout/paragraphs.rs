@@ -81,7 +81,7 @@ pub(super) fn paragraphs(
             for g in &line.glyphs {
                 let text = content.glyph_text(glyph_of(content, g));
                 joiner.glyph(text, g.bold, prev_end.is_some_and(|end| g.x0 - end > 0.25 * g.size));
-                if !text.trim().is_empty() {
+                if g.ink {
                     prev_end = Some(g.x1);
                 }
             }

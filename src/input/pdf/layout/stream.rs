@@ -29,8 +29,7 @@ fn line_chunks(line: &Line, content: &PageContent) -> Vec<Chunk> {
     let mut prev_end: Option<f32> = None;
     let mut prev_hanging = false;
     for (k, g) in line.glyphs.iter().enumerate() {
-        let text = content.glyph_text(glyph_of(content, g));
-        if text.trim().is_empty() {
+        if !g.ink {
             if let Some(c) = open.as_mut() {
                 c.b = k + 1;
             }
@@ -42,7 +41,7 @@ fn line_chunks(line: &Line, content: &PageContent) -> Vec<Chunk> {
         if split {
             out.extend(open.take());
         }
-        let hanging = text.chars().all(is_closing_punctuation);
+        let hanging = content.glyph_text(glyph_of(content, g)).chars().all(is_closing_punctuation);
         prev_hanging = hanging;
         match open.as_mut() {
             Some(c) => {
@@ -132,7 +131,6 @@ pub(super) fn stream_table(
         top: f32,
     }
     let mut rows: Vec<StreamRow> = Vec::new();
-    let ink = |g: &Placed| !content.glyph_text(glyph_of(content, g)).trim().is_empty();
     for i in first..=last {
         let line = &lines[i];
         let line_top = line.base - line.size;
@@ -150,7 +148,7 @@ pub(super) fn stream_table(
             continue;
         }
         let starts_row =
-            rows.last().is_none_or(|r| r.section) || line.glyphs.iter().any(|g| ink(g) && col_of(g.x0) == 0);
+            rows.last().is_none_or(|r| r.section) || line.glyphs.iter().any(|g| g.ink && col_of(g.x0) == 0);
         if starts_row {
             rows.push(StreamRow { cells: vec![Vec::new(); n_cols], section: false, top: line_top });
         }
@@ -161,7 +159,7 @@ pub(super) fn stream_table(
     }
 
     // Cell boxes: column edges halfway across the gaps, row edges at the tops of the rows' text.
-    let table_glyphs = || lines[first..=last].iter().flat_map(|l| l.glyphs.iter().filter(|g| ink(g)));
+    let table_glyphs = || lines[first..=last].iter().flat_map(|l| l.glyphs.iter().filter(|g| g.ink));
     let left = table_glyphs().map(|g| g.x0).fold(f32::MAX, f32::min);
     let right = table_glyphs().map(|g| g.x1).fold(f32::MIN, f32::max);
     let mut xs = vec![left];

@@ -129,15 +129,25 @@ fn real_value(text: &[u8]) -> Option<f32> {
             break;
         }
     }
-    if fast && fraction_digits < POW10.len() {
-        let q = mantissa as f64 / POW10[fraction_digits];
-        let low = q.to_bits() & ((1 << 29) - 1);
-        if q == 0.0 || (low.abs_diff(1 << 28) > 1 && (1e-30..1e30).contains(&q)) {
-            let value = q as f32;
-            return Some(if negative { -value } else { value });
+    if fast {
+        if let Some(value) = exact_decimal(mantissa, fraction_digits, negative) {
+            return Some(value);
         }
     }
     std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+/// `±mantissa / 10^fraction_digits` correctly rounded to `f32` by one division (see
+/// [`real_value`]), or `None` when that cannot be sure of the rounding. `mantissa` is at most 2^53.
+#[inline]
+fn exact_decimal(mantissa: u64, fraction_digits: usize, negative: bool) -> Option<f32> {
+    let q = mantissa as f64 / *POW10.get(fraction_digits)?;
+    let low = q.to_bits() & ((1 << 29) - 1);
+    if q == 0.0 || (low.abs_diff(1 << 28) > 1 && (1e-30..1e30).contains(&q)) {
+        let value = q as f32;
+        return Some(if negative { -value } else { value });
+    }
+    None
 }
 
 /// A cursor over PDF bytes. Copying it saves a position to come back to.
@@ -230,22 +240,10 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
                 Token::ArrayClose
             }
-            b'0'..=b'9' => {
-                // Plain integers, the most common token, without the general number scan.
-                let mut value: u64 = 0;
-                let mut i = start;
-                while i < data.len() && data[i].is_ascii_digit() && i - start < 18 {
-                    value = value * 10 + u64::from(data[i] - b'0');
-                    i += 1;
-                }
-                if data.get(i).is_some_and(|&c| c == b'.' || c.is_ascii_digit()) {
-                    self.scan_number()?
-                } else {
-                    self.pos = i;
-                    Token::Int(value as i64)
-                }
-            }
-            b'+' | b'-' | b'.' => self.scan_number()?,
+            b'0'..=b'9' | b'+' | b'-' | b'.' => match self.scan_short_number() {
+                Some(token) => token,
+                None => self.scan_number()?,
+            },
             _ if is_keyword_byte(b) => {
                 while self.pos < data.len() && is_keyword_byte(data[self.pos]) {
                     self.pos += 1;
@@ -326,6 +324,57 @@ impl<'a> Lexer<'a> {
             i += 1;
         }
         Err(self.error(start, "a hexadecimal string that never ends"))
+    }
+
+    /// Numbers as most are written — an optional sign, at most 17 digits before the point and
+    /// 17 after it — read in one pass, the token's value the same as [`Lexer::scan_number`]'s.
+    /// `None`, the position unmoved, for anything else (longer numbers, a minus sign inside the
+    /// fraction, a sign or dot without digits, a real whose rounding needs the slow path).
+    #[inline(always)]
+    fn scan_short_number(&mut self) -> Option<Token<'a>> {
+        let data = self.data;
+        let mut i = self.pos;
+        let negative = data[i] == b'-';
+        if matches!(data[i], b'+' | b'-') {
+            i += 1;
+        }
+        let mut mantissa: u64 = 0;
+        let int_start = i;
+        while i < data.len() && data[i].is_ascii_digit() && i - int_start < 17 {
+            mantissa = mantissa * 10 + u64::from(data[i] - b'0');
+            i += 1;
+        }
+        let int_digits = i - int_start;
+        match data.get(i) {
+            Some(b'.') => {
+                i += 1;
+                let fraction_start = i;
+                while i < data.len() && data[i].is_ascii_digit() && i - fraction_start < 17 {
+                    if mantissa > 1 << 53 {
+                        return None;
+                    }
+                    mantissa = mantissa * 10 + u64::from(data[i] - b'0');
+                    i += 1;
+                }
+                let fraction_digits = i - fraction_start;
+                if int_digits + fraction_digits == 0
+                    || mantissa > 1 << 53
+                    || data.get(i).is_some_and(|&c| c == b'-' || c.is_ascii_digit())
+                {
+                    return None;
+                }
+                let value = exact_decimal(mantissa, fraction_digits, negative)?;
+                self.pos = i;
+                Some(Token::Real(value))
+            }
+            Some(c) if c.is_ascii_digit() => None,
+            _ if int_digits == 0 => None,
+            _ => {
+                self.pos = i;
+                let magnitude = mantissa as i64;
+                Some(Token::Int(if negative { -magnitude } else { magnitude }))
+            }
+        }
     }
 
     #[inline(never)]

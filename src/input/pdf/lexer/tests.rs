@@ -62,6 +62,44 @@ fn reals_round_as_the_standard_library_does() {
 }
 
 #[test]
+fn the_short_number_scan_agrees_with_the_general_one() {
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut taken = 0;
+    for _ in 0..100_000 {
+        let mut text = String::new();
+        text.push_str(["", "-", "+", "", ""][(next() % 5) as usize]);
+        for _ in 0..next() % 22 {
+            text.push(char::from(b'0' + (next() % 10) as u8));
+        }
+        if next() % 3 > 0 {
+            text.push('.');
+            for _ in 0..next() % 22 {
+                text.push(char::from(b'0' + (next() % 10) as u8));
+            }
+        }
+        text.push_str(["", " ", "-4", "R", "]", ".5", "7"][(next() % 7) as usize]);
+        if text.is_empty() || !matches!(text.as_bytes()[0], b'0'..=b'9' | b'+' | b'-' | b'.') {
+            continue;
+        }
+        let (mut short, mut general) = (Lexer::new(text.as_bytes()), Lexer::new(text.as_bytes()));
+        if let Some(token) = short.scan_short_number() {
+            taken += 1;
+            assert_eq!(Ok(token), general.scan_number(), "{text}");
+            assert_eq!(short.pos(), general.pos(), "{text}");
+        } else {
+            assert_eq!(short.pos(), 0, "{text}");
+        }
+    }
+    assert!(taken > 30_000, "the short scan read only {taken} numbers");
+}
+
+#[test]
 fn huge_and_broken_numbers_are_errors() {
     assert_eq!(tokens(b"99999999999999999999").unwrap_err().what, "an integer out of range");
     assert_eq!(tokens(b"1 - 2").unwrap_err().pos, 2);

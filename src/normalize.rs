@@ -45,6 +45,14 @@ pub fn is_cjk(c: char) -> bool {
 /// a space between two Han characters (as in `教育部 甘肃省人民政府`) is kept; lines are trimmed
 /// and empty lines dropped. Lines stay separated by `\n`.
 pub fn clean_text(text: &str) -> String {
+    // Most cells hold no white space but their line breaks, and no empty line: nothing to clean.
+    let clean = !text.starts_with('\n')
+        && !text.ends_with('\n')
+        && !text.contains("\n\n")
+        && !text.chars().any(|c| (c.is_whitespace() && c != '\n') || c == '\u{200B}');
+    if clean {
+        return text.to_string();
+    }
     let mut lines: Vec<String> = Vec::new();
     for line in text.split('\n') {
         let cleaned = clean_line(line);
@@ -158,6 +166,13 @@ mod tests {
         assert_eq!(clean_text("5G+智慧  教育\u{3000}平台"), "5G+智慧 教育 平台");
         assert_eq!(clean_text("a\n\n b \n"), "a\nb");
         assert_eq!(clean_text("（一） 完善"), "（一）完善");
+        // Text with nothing to clean comes back as it was; a `\r`, a zero-width space or an
+        // empty line is still cleaned.
+        assert_eq!(clean_text("推进\n落实"), "推进\n落实");
+        assert_eq!(clean_text("推进\r\n落实"), "推进\n落实");
+        assert_eq!(clean_text("推\u{200B}进\n"), "推 进");
+        assert_eq!(clean_text("\n推进"), "推进");
+        assert_eq!(clean_text(""), "");
     }
 
     #[test]

@@ -34,7 +34,10 @@ pub(super) struct Line {
 /// Groups glyphs into lines by baseline, then orders each line by x. A glyph drawn twice at
 /// (almost) the same place — fake bold by overprinting — is kept once, as bold.
 pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec<Line> {
-    glyphs.sort_by(|a, b| a.base.total_cmp(&b.base));
+    // Glyphs usually come in reading order, already sorted: checking is cheaper than sorting.
+    if !glyphs.is_sorted_by(|a, b| a.base.total_cmp(&b.base).is_le()) {
+        glyphs.sort_by(|a, b| a.base.total_cmp(&b.base));
+    }
     // A line is a run of the sorted glyphs: each glyph within 0.45 of a size below the run's
     // first. Each line's glyphs are copied once, at their number, rather than pushed one by one.
     let mut lines: Vec<Line> = Vec::new();
@@ -46,7 +49,9 @@ pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec
         rest = &rest[n..];
     }
     for line in &mut lines {
-        line.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        if !line.glyphs.is_sorted_by(|a, b| a.x0.total_cmp(&b.x0).is_le()) {
+            line.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        }
         // A glyph drawn again at about the same place (a producer's fake bold) is dropped and
         // makes the one kept bold; the kept glyphs are moved to the front in place.
         let mut kept = 0;
@@ -68,8 +73,8 @@ pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec
         line.x0 = line.glyphs.iter().map(|g| g.x0).fold(f32::MAX, f32::min);
         line.x1 = line.glyphs.iter().map(|g| g.x1).fold(f32::MIN, f32::max);
         let mut sizes: Vec<f32> = line.glyphs.iter().map(|g| g.size).collect();
-        sizes.sort_by(f32::total_cmp);
-        line.size = sizes[sizes.len() / 2];
+        let middle = sizes.len() / 2;
+        line.size = *sizes.select_nth_unstable_by(middle, f32::total_cmp).1;
     }
     lines.retain(|l| l.glyphs.iter().any(|g| g.ink));
     lines

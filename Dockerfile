@@ -21,12 +21,12 @@ COPY tests ./tests
 # A service starts once: it keeps the position-independent executable (and its randomized
 # address) that build.rs otherwise trades for a faster start of each short run.
 ENV NOTICE_INGEST_PIE=1
-RUN cargo build --release --locked --bin notice-ingest \
- && strip target/release/notice-ingest
+RUN cargo build --profile dist --locked --bin notice-ingest \
+ && strip target/dist/notice-ingest
 
 FROM debian:bookworm-slim
 RUN useradd --system --no-create-home --shell /usr/sbin/nologin notice-ingest
-COPY --from=build /src/target/release/notice-ingest /usr/local/bin/notice-ingest
+COPY --from=build /src/target/dist/notice-ingest /usr/local/bin/notice-ingest
 USER notice-ingest
 EXPOSE 8080
 # Inside a container the service must listen on every interface to be reached through -p.

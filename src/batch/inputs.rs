@@ -129,7 +129,7 @@ fn key_component(raw: &std::ffi::OsStr) -> String {
     }
     if out.len() > MAX_KEY_COMPONENT {
         let digest = Sha256::digest(bytes);
-        let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let hash = format!("{digest:.16x}");
         let cut = (0..=MAX_KEY_COMPONENT - 20).rev().find(|&i| out.is_char_boundary(i)).unwrap_or(0);
         out = format!("{}~{hash}", &out[..cut]);
     }
@@ -239,7 +239,7 @@ pub fn discover_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, BatchError> {
     for input in &mut inputs {
         if seen[&input.key] > 1 {
             let digest = Sha256::digest(input.path.as_os_str().as_encoded_bytes());
-            let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+            let hash = format!("{digest:.8x}");
             input.key = format!("{}~{hash}", input.key);
         }
     }
@@ -254,7 +254,7 @@ pub fn input_set_id(inputs: &[InputFile]) -> String {
         hasher.update(input.key.as_bytes());
         hasher.update(b"\n");
     }
-    hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:.16x}", hasher.finalize())
 }
 
 /// Leaves out the inputs that `patterns` (globs) name and returns how many. A pattern without

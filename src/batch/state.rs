@@ -73,7 +73,7 @@ pub fn run_fingerprint(config: &str) -> String {
 
 /// SHA-256 of `bytes`, in hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// Feeds the regular file at `path` to `hasher`, streamed; `None` when it is not a regular file
@@ -123,7 +123,7 @@ fn with_linked(mut hasher: Sha256, linked: &[std::path::PathBuf]) -> String {
             None => hasher.update(b"missing"),
         }
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", hasher.finalize())
 }
 
 /// The previous run's state, by key, when it can be used for this run.

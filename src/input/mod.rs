@@ -163,7 +163,7 @@ pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 /// Builds a [`Source`] from bytes already in memory; `path` is used for provenance and to tell
 /// zip-based formats apart.
 pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Source, SourceError> {
-    let sha256 = hex(&Sha256::digest(&bytes));
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
     source_with_sha256(path, bytes, sha256)
 }
 
@@ -179,10 +179,6 @@ pub(crate) fn source_with_sha256(path: &Path, bytes: Vec<u8>, sha256: String) ->
         head: String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).into_owned(),
     })?;
     Ok(Source { path: path.to_path_buf(), bytes, sha256, format })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Decides the format from magic numbers and content; `None` when nothing fits.

@@ -15,9 +15,8 @@ pub fn id_basis(text: &str) -> String {
 
 /// The first `hex_chars` lower-case hex digits of the SHA-256 of `text`.
 pub fn short_hash(text: &str, hex_chars: usize) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    hex[..hex_chars.min(hex.len())].to_string()
+    // The digest's own hex formatting, cut at `hex_chars` digits (at most its 64) by the precision.
+    format!("{:.*x}", hex_chars.min(64), Sha256::digest(text.as_bytes()))
 }
 
 /// The id of a notice: `n-` and 12 hex digits of its issuer and document number, or of its
@@ -53,5 +52,9 @@ mod tests {
             notice_id(Some("甘肃省教育厅"), Some("甘教发〔2023〕2号"), None)
         );
         assert_eq!(short_hash("a", 8).len(), 8);
+        // SHA-256 of "abc" (FIPS 180-2's example), cut and whole.
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(short_hash("abc", 12), abc[..12]);
+        assert_eq!(short_hash("abc", 100), abc);
     }
 }

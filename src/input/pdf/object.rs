@@ -279,6 +279,23 @@ fn parse_value<'a>(
             // (`/Widths`) that no `R` follows.
             let mut plain_ints = 0u8;
             loop {
+                // A plain integer one space after the last item (`/Widths [1000 0 0 …]`), read
+                // without the general token dispatch: the same token `Lexer::next` gives.
+                let (data, at) = (lexer.data(), lexer.pos());
+                if data.get(at) == Some(&b' ') && data.get(at + 1).is_some_and(u8::is_ascii_digit) {
+                    let mut end = at + 1;
+                    let mut value = 0i64;
+                    while end < data.len() && data[end].is_ascii_digit() && end - at <= 17 {
+                        value = value * 10 + i64::from(data[end] - b'0');
+                        end += 1;
+                    }
+                    if !data.get(end).is_some_and(|&c| c == b'.' || c.is_ascii_digit()) {
+                        lexer.set_pos(end);
+                        items.push(Object::Int(value));
+                        plain_ints = (plain_ints + 1).min(2);
+                        continue;
+                    }
+                }
                 lexer.skip_space();
                 let at = lexer.pos();
                 let token = lexer.next()?;
@@ -354,6 +371,18 @@ mod tests {
         assert!(parse_object(&mut Lexer::new(b"[1 65536 R]")).is_err());
         assert!(parse_object(&mut Lexer::new(b"[4294967296 0 R]")).is_err());
         assert_eq!(parse(b"[1 65535 R]"), Object::Array(vec![Object::Ref((1, 65535))]));
+        // Integers one space apart among reals, signs and long integers.
+        assert_eq!(
+            parse(b"[1 2.5 -3 4 123456789012345678 5]"),
+            Object::Array(vec![
+                Object::Int(1),
+                Object::Real(2.5),
+                Object::Int(-3),
+                Object::Int(4),
+                Object::Int(123_456_789_012_345_678),
+                Object::Int(5)
+            ])
+        );
         // A reference after a nested array, and numbers on either side of one.
         assert_eq!(
             parse(b"[[7] 3 0 R 9]"),

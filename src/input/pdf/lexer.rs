@@ -76,8 +76,9 @@ pub(crate) fn is_space(b: u8) -> bool {
     CLASS[b as usize] == SPACE
 }
 
+/// Whether a byte is regular: neither white space nor a delimiter.
 #[inline]
-fn is_regular(b: u8) -> bool {
+pub(crate) fn is_regular(b: u8) -> bool {
     CLASS[b as usize] == REGULAR
 }
 

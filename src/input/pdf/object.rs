@@ -296,6 +296,20 @@ fn parse_value<'a>(
                         continue;
                     }
                 }
+                // Likewise a name without `#` escapes (`/Differences [0 /g0 /g0 …]`).
+                if data.get(at) == Some(&b' ') && data.get(at + 1) == Some(&b'/') {
+                    let from = at + 2;
+                    let end = data[from..]
+                        .iter()
+                        .position(|&b| !lexer::is_regular(b) || b == b'#')
+                        .map_or(data.len(), |n| from + n);
+                    if data.get(end) != Some(&b'#') {
+                        lexer.set_pos(end);
+                        items.push(Object::Name(Cow::Borrowed(&data[from..end])));
+                        plain_ints = 0;
+                        continue;
+                    }
+                }
                 lexer.skip_space();
                 let at = lexer.pos();
                 let token = lexer.next()?;
@@ -383,6 +397,11 @@ mod tests {
                 Object::Int(5)
             ])
         );
+        // Names one space apart, with and without escapes, and an empty one.
+        let names = parse(b"[/a /b#20c /d / /e]");
+        let names: Vec<_> = names.as_array().unwrap().iter().map(|o| o.as_name().unwrap().to_vec()).collect();
+        assert_eq!(names, [&b"a"[..], b"b c", b"d", b"", b"e"]);
+        assert!(parse_object(&mut Lexer::new(b"[/a /b")).is_err());
         // A reference after a nested array, and numbers on either side of one.
         assert_eq!(
             parse(b"[[7] 3 0 R 9]"),

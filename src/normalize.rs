@@ -49,7 +49,7 @@ pub fn clean_text(text: &str) -> String {
     let clean = !text.starts_with('\n')
         && !text.ends_with('\n')
         && !text.contains("\n\n")
-        && !text.chars().any(|c| (c.is_whitespace() && c != '\n') || c == '\u{200B}');
+        && !text.chars().any(|c| c != '\n' && is_cleaned_space(c));
     if clean {
         return text.to_string();
     }
@@ -83,15 +83,20 @@ pub fn clean_text_single_line(text: &str) -> String {
     out
 }
 
+/// What [`clean_text`] treats as a space: white space and the zero-width space.
+fn is_cleaned_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{200B}'
+}
+
 fn clean_line(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len());
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if c.is_whitespace() || c == '\u{200B}' {
+        if is_cleaned_space(c) {
             let start = i;
-            while i < chars.len() && (chars[i].is_whitespace() || chars[i] == '\u{200B}') {
+            while i < chars.len() && is_cleaned_space(chars[i]) {
                 i += 1;
             }
             let prev = if start == 0 { None } else { Some(chars[start - 1]) };

@@ -71,10 +71,7 @@ pub fn run_fingerprint(config: &str) -> String {
     format!("notice-ingest {} / schema {} / {config}", env!("CARGO_PKG_VERSION"), crate::record::SCHEMA_VERSION)
 }
 
-/// SHA-256 of `bytes`, in hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
-}
+pub use crate::input::sha256_hex;
 
 /// Feeds the regular file at `path` to `hasher`, streamed; `None` when it is not a regular file
 /// or cannot be read (a FIFO is never opened).

@@ -160,10 +160,16 @@ pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     }
 }
 
+/// SHA-256 of `bytes`, in lower-case hex: a source's [`Source::sha256`], and the hash a batch
+/// keeps of its inputs and outputs.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
 /// Builds a [`Source`] from bytes already in memory; `path` is used for provenance and to tell
 /// zip-based formats apart.
 pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Source, SourceError> {
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let sha256 = sha256_hex(&bytes);
     source_with_sha256(path, bytes, sha256)
 }
 

@@ -76,9 +76,8 @@ pub(crate) fn is_space(b: u8) -> bool {
     CLASS[b as usize] == SPACE
 }
 
-/// Whether a byte is regular: neither white space nor a delimiter.
 #[inline]
-pub(crate) fn is_regular(b: u8) -> bool {
+fn is_regular(b: u8) -> bool {
     CLASS[b as usize] == REGULAR
 }
 
@@ -325,6 +324,40 @@ impl<'a> Lexer<'a> {
             i += 1;
         }
         Err(self.error(start, "a hexadecimal string that never ends"))
+    }
+
+    /// The next token when one space stands before it and it is a number or a name without `#`
+    /// escapes (the items of a `/Widths` or `/Differences` array): the token [`Lexer::next`]
+    /// would give, without its dispatch and its white-space and comment handling. `None`, the
+    /// position unmoved, for anything else; a name given has no escapes to decode.
+    #[inline(always)]
+    pub(crate) fn next_after_one_space(&mut self) -> Option<Token<'a>> {
+        let data = self.data;
+        let start = self.pos;
+        if data.get(start) != Some(&b' ') {
+            return None;
+        }
+        match data.get(start + 1)? {
+            b'0'..=b'9' => {
+                self.pos = start + 1;
+                let token = self.scan_short_number();
+                if token.is_none() {
+                    self.pos = start;
+                }
+                token
+            }
+            b'/' => {
+                let from = start + 2;
+                let end =
+                    data[from..].iter().position(|&b| !is_regular(b) || b == b'#').map_or(data.len(), |n| from + n);
+                if data.get(end) == Some(&b'#') {
+                    return None;
+                }
+                self.pos = end;
+                Some(Token::Name(&data[from..end]))
+            }
+            _ => None,
+        }
     }
 
     /// Numbers as most are written — an optional sign, at most 17 digits before the point and

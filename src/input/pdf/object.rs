@@ -279,40 +279,20 @@ fn parse_value<'a>(
             // (`/Widths`) that no `R` follows.
             let mut plain_ints = 0u8;
             loop {
-                // A plain integer one space after the last item (`/Widths [1000 0 0 …]`), read
-                // without the general token dispatch: the same token `Lexer::next` gives.
-                let (data, at) = (lexer.data(), lexer.pos());
-                if data.get(at) == Some(&b' ') && data.get(at + 1).is_some_and(u8::is_ascii_digit) {
-                    let mut end = at + 1;
-                    let mut value = 0i64;
-                    while end < data.len() && data[end].is_ascii_digit() && end - at <= 17 {
-                        value = value * 10 + i64::from(data[end] - b'0');
-                        end += 1;
-                    }
-                    if !data.get(end).is_some_and(|&c| c == b'.' || c.is_ascii_digit()) {
-                        lexer.set_pos(end);
-                        items.push(Object::Int(value));
-                        plain_ints = (plain_ints + 1).min(2);
-                        continue;
-                    }
-                }
-                // Likewise a name without `#` escapes (`/Differences [0 /g0 /g0 …]`).
-                if data.get(at) == Some(&b' ') && data.get(at + 1) == Some(&b'/') {
-                    let from = at + 2;
-                    let end = data[from..]
-                        .iter()
-                        .position(|&b| !lexer::is_regular(b) || b == b'#')
-                        .map_or(data.len(), |n| from + n);
-                    if data.get(end) != Some(&b'#') {
-                        lexer.set_pos(end);
-                        items.push(Object::Name(Cow::Borrowed(&data[from..end])));
+                // Most items stand one space after the last (`/Widths [1000 0 0 …]`).
+                let before = lexer.pos();
+                let (at, token) = match lexer.next_after_one_space() {
+                    Some(Token::Name(raw)) => {
+                        items.push(Object::Name(Cow::Borrowed(raw)));
                         plain_ints = 0;
                         continue;
                     }
-                }
-                lexer.skip_space();
-                let at = lexer.pos();
-                let token = lexer.next()?;
+                    Some(token) => (before + 1, Some(token)),
+                    None => {
+                        lexer.skip_space();
+                        (lexer.pos(), lexer.next()?)
+                    }
+                };
                 if let Some(Token::Int(i)) = token {
                     items.push(Object::Int(i));
                     plain_ints = if lexer.data()[at].is_ascii_digit() { (plain_ints + 1).min(2) } else { 0 };

@@ -189,13 +189,9 @@ pub(super) fn join_lines(
     cell: Option<(f32, f32)>,
 ) -> RichText {
     // Glyph texts, and a space or line break after each line.
-    let expected_len = lines
-        .iter()
-        .flat_map(|l| &l.glyphs)
-        .map(|g| glyph_of(content, g))
-        .map(|g| (g.text_end - g.text_start) as usize)
-        .sum::<usize>()
-        + lines.len();
+    let expected_len =
+        lines.iter().flat_map(|l| &l.glyphs).map(|g| content.glyph_text(glyph_of(content, g)).len()).sum::<usize>()
+            + lines.len();
     let mut joiner = LineJoiner::with_expected_len(expected_len);
     let right = lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max);
     let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);

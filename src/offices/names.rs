@@ -54,6 +54,17 @@ pub(super) fn ends_with_name_suffix(piece: &[char]) -> bool {
     NAME_SUFFIXES.iter().any(ends) && !NOT_NAME_ENDINGS.iter().any(ends)
 }
 
+/// The lengths of the shortest [`NAME_SUFFIXES`] entry and of the shortest [`NOT_NAME_ENDINGS`]
+/// entry that `chars` end with (`usize::MAX` for none). Every piece `chars[s..]` of them ends like
+/// a name ([`ends_with_name_suffix`]) exactly when it is at least as long as the first and shorter
+/// than the second, so segmentation reads this once for all the pieces that end at one place.
+pub(super) fn name_ending_lengths(chars: &[char]) -> (usize, usize) {
+    let shortest = |words: &[&str]| {
+        words.iter().filter(|w| chars_end_with(chars, w)).map(|w| w.chars().count()).min().unwrap_or(usize::MAX)
+    };
+    (shortest(NAME_SUFFIXES), shortest(NOT_NAME_ENDINGS))
+}
+
 /// Whether the characters `piece` end with `suffix` (as `str::ends_with` on their text, without
 /// building it).
 pub(super) fn chars_end_with(piece: &[char], suffix: &str) -> bool {
@@ -104,4 +115,28 @@ pub(super) fn split_trailing_group(s: &str) -> Option<(String, String)> {
     let outer = body[..open].to_string();
     let inner = body[open + '（'.len_utf8()..].to_string();
     (!outer.is_empty() && !inner.is_empty()).then_some((outer, inner))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ending_lengths_answer_for_every_piece() {
+        for text in ["人力资源社会保障局市卫生健康委等县政府办公室", "区安委会各成员单位社会大会处", "都会中心产业园公司"] {
+            let chars: Vec<char> = text.chars().collect();
+            for end in 0..=chars.len() {
+                let (suffix, not_name) = name_ending_lengths(&chars[..end]);
+                for start in 0..=end {
+                    let len = end - start;
+                    assert_eq!(
+                        suffix <= len && not_name > len,
+                        ends_with_name_suffix(&chars[start..end]),
+                        "{:?}",
+                        chars[start..end].iter().collect::<String>()
+                    );
+                }
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::names::{
-    chars_end_with, ends_with_name_suffix, has_name_suffix, is_close_bracket, is_open_bracket, normalize_name,
+    chars_end_with, has_name_suffix, is_close_bracket, is_open_bracket, name_ending_lengths, normalize_name,
     split_trailing_group,
 };
 use super::roles::{role_marker_of_group, split_duty_phrase, strip_marker_text};
@@ -215,6 +215,14 @@ impl OfficeRegistry {
             if !cuttable[end] {
                 continue;
             }
+            // What depends on the piece's end only is read once for all its starts.
+            let last = chars[end - 1];
+            let bracketed = matches!(last, '）' | ')');
+            let ends_like_known = bracketed || self.name_endings.contains(&last);
+            // A trailing 等 (市卫生健康委等) leaves the name's ending as it is.
+            let name_end = if last == '等' { end - 1 } else { end };
+            // name_ending_lengths(&chars[..name_end]), once a piece asks for it.
+            let mut name_ending = None;
             for start in end.saturating_sub(MAX_PIECE_CHARS)..end {
                 let Some((base, _, _)) = best[start] else { continue };
                 if !cuttable[start] {
@@ -222,16 +230,13 @@ impl OfficeRegistry {
                 }
                 let len = end - start;
                 let glue = len == 1 && GLUE.contains(&chars[start]) && start > 0 && end < n;
-                let last = chars[end - 1];
-                let bracketed = matches!(last, '）' | ')');
                 let cost = if glue {
                     Cost::default()
                 } else {
                     // Strings are built only for pieces that could name a registry entry or end
                     // in brackets; everything else is judged on the characters.
                     let piece = || chars[start..end].iter().collect::<String>();
-                    let could_be_known =
-                        len <= self.max_lookup_chars && (bracketed || self.name_endings.contains(&last));
+                    let could_be_known = len <= self.max_lookup_chars && ends_like_known;
                     let known = could_be_known && {
                         let p = piece();
                         self.resolves(&strip_marker_text(&p)) || role_marker_of_group(&p).is_some()
@@ -246,10 +251,14 @@ impl OfficeRegistry {
                             let name = strip_marker_text(&piece());
                             has_name_suffix(&name) && name.chars().count() >= 3 && !is_generic(&name)
                         } else {
-                            // A trailing 等 (市卫生健康委等) leaves the name's ending as it is.
-                            let name = &chars[start..end];
-                            let name = name.strip_suffix(&['等']).unwrap_or(name);
-                            name.len() >= 3 && ends_with_name_suffix(name) && !is_generic(&piece())
+                            let len = name_end.saturating_sub(start);
+                            len >= 3
+                                && {
+                                    let (suffix, not_name) =
+                                        *name_ending.get_or_insert_with(|| name_ending_lengths(&chars[..name_end]));
+                                    suffix <= len && not_name > len
+                                }
+                                && !is_generic(&piece())
                         };
                         // `X各Y` (区安委会各成员单位) is one collective, `X局Y分局` one unit: a cut
                         // before 各 or before a branch splits it.

@@ -9,11 +9,18 @@ use super::object::{Dict, Object, Stream};
 
 /// A stream as lopdf holds it, with only what decoding reads (`/Filter`, `/DecodeParms`).
 fn lopdf_stream(stream: &Stream<'_>) -> lopdf::Stream {
+    lopdf_stream_with_filter(stream, stream.dict.get(b"Filter").map(to_lopdf))
+}
+
+/// The stream's data as lopdf holds it under `filter` (none: stored as is) and the stream's
+/// `/DecodeParms`.
+fn lopdf_stream_with_filter(stream: &Stream<'_>, filter: Option<lopdf::Object>) -> lopdf::Stream {
     let mut dict = lopdf::Dictionary::new();
-    for key in [&b"Filter"[..], b"DecodeParms"] {
-        if let Some(v) = stream.dict.get(key) {
-            dict.set(key.to_vec(), to_lopdf(v));
-        }
+    if let Some(filter) = filter {
+        dict.set(b"Filter".to_vec(), filter);
+    }
+    if let Some(v) = stream.dict.get(b"DecodeParms") {
+        dict.set(b"DecodeParms".to_vec(), to_lopdf(v));
     }
     lopdf::Stream { dict, content: stream.data.to_vec(), allows_compression: true, start_position: None }
 }
@@ -26,23 +33,49 @@ fn over_limit(len: usize, limit: usize) -> lopdf::Result<()> {
 }
 
 /// The stream's data with its filters applied, at most `limit` bytes (lopdf's
-/// `decompressed_content_with_limit`).
+/// `decompressed_content_with_limit`). Flate without parameters, alone or after ASCII85 (as
+/// ReportLab writes every stream), is inflated here; everything else goes through lopdf.
 pub(crate) fn decode<'s>(stream: &'s Stream<'_>, limit: usize) -> lopdf::Result<Cow<'s, [u8]>> {
-    let flate = match stream.dict.get(b"Filter") {
+    let is = |o: &Object<'_>, name: &[u8]| matches!(o, Object::Name(n) if n.as_ref() == name);
+    let chain = match stream.dict.get(b"Filter") {
         None => {
             over_limit(stream.data.len(), limit)?;
             return Ok(Cow::Borrowed(&stream.data));
         }
-        Some(Object::Name(n)) => n.as_ref() == b"FlateDecode",
-        Some(Object::Array(a)) => matches!(a.as_slice(), [Object::Name(n)] if n.as_ref() == b"FlateDecode"),
-        Some(_) => false,
+        Some(o) if is(o, b"FlateDecode") => FlateChain::Flate,
+        Some(Object::Array(a)) => match a.as_slice() {
+            [f] if is(f, b"FlateDecode") => FlateChain::Flate,
+            [a85, f] if is(a85, b"ASCII85Decode") && is(f, b"FlateDecode") => FlateChain::Ascii85ThenFlate,
+            _ => FlateChain::Other,
+        },
+        Some(_) => FlateChain::Other,
     };
-    if flate && stream.dict.get(b"DecodeParms").is_none() {
-        if let Some(result) = inflate(&stream.data, limit) {
-            return result.map(Cow::Owned);
+    if stream.dict.get(b"DecodeParms").is_none() {
+        match chain {
+            FlateChain::Flate => {
+                if let Some(result) = inflate(&stream.data, limit) {
+                    return result.map(Cow::Owned);
+                }
+            }
+            FlateChain::Ascii85ThenFlate => {
+                // lopdf's own ASCII85 layer (its limit check included), then the reused inflater.
+                let ascii85 = lopdf_stream_with_filter(stream, Some(lopdf::Object::Name(b"ASCII85Decode".to_vec())))
+                    .decompressed_content_with_limit(limit)?;
+                if let Some(result) = inflate(&ascii85, limit) {
+                    return result.map(Cow::Owned);
+                }
+            }
+            FlateChain::Other => {}
         }
     }
     lopdf_stream(stream).decompressed_content_with_limit(limit).map(Cow::Owned)
+}
+
+/// Which filter chains `decode` inflates itself.
+enum FlateChain {
+    Flate,
+    Ascii85ThenFlate,
+    Other,
 }
 
 /// A zlib stream inflated with one inflater per thread, reset between streams (a fresh one costs
@@ -159,5 +192,72 @@ mod tests {
             assert_eq!(ours, theirs, "limit {limit}");
         }
         assert_eq!(decode(&stream(zipped), usize::MAX).unwrap().as_ref(), text.as_slice());
+    }
+
+    /// ASCII85 as ReportLab writes it: groups of five, `z` for four zero bytes, a short last
+    /// group, lines of 64 characters, `~>` at the end.
+    fn ascii85(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for chunk in data.chunks(4) {
+            let mut group = [0u8; 4];
+            group[..chunk.len()].copy_from_slice(chunk);
+            let mut value = u32::from_be_bytes(group);
+            if chunk.len() == 4 && value == 0 {
+                out.push(b'z');
+                continue;
+            }
+            let mut digits = [0u8; 5];
+            for d in digits.iter_mut().rev() {
+                *d = b'!' + (value % 85) as u8;
+                value /= 85;
+            }
+            out.extend_from_slice(&digits[..chunk.len() + 1]);
+        }
+        let mut lines: Vec<u8> = out.chunks(64).flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
+        lines.extend_from_slice(b"~>");
+        lines
+    }
+
+    #[test]
+    fn ascii85_then_flate_gives_what_lopdf_gives() {
+        use std::io::Write;
+        let stream = |data: Vec<u8>, filters: &[&'static [u8]]| Stream {
+            dict: Dict(vec![(
+                Cow::Borrowed(&b"Filter"[..]),
+                Object::Array(filters.iter().map(|f| Object::Name(Cow::Borrowed(*f))).collect()),
+            )]),
+            data: Cow::Owned(data),
+        };
+        let mut text: Vec<u8> = (0..20_000u32).flat_map(|i| format!("{i} 0 Td <0041> Tj ").into_bytes()).collect();
+        text.extend_from_slice(&[0; 64]);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&text).unwrap();
+        let zipped = z.finish().unwrap();
+        let encoded = ascii85(&zipped);
+        let chain: &[&'static [u8]] = &[b"ASCII85Decode", b"FlateDecode"];
+        let without_eod = encoded[..encoded.len() - 2].to_vec();
+        let mut bad_char = encoded.clone();
+        bad_char[10] = b'{';
+        let mut z_inside = encoded.clone();
+        z_inside[2] = b'z';
+        for (data, limit) in [
+            (encoded.clone(), usize::MAX),
+            (encoded.clone(), text.len()),
+            (encoded.clone(), text.len() - 1),
+            (encoded.clone(), zipped.len() - 1),
+            (ascii85(&zipped[..zipped.len() / 2]), usize::MAX),
+            (without_eod, usize::MAX),
+            (bad_char, usize::MAX),
+            (z_inside, usize::MAX),
+            (ascii85(b"not zlib at all"), usize::MAX),
+            (b"~>".to_vec(), usize::MAX),
+            (Vec::new(), 10),
+        ] {
+            let s = stream(data, chain);
+            let ours = decode(&s, limit).map(|c| c.into_owned()).map_err(|e| e.to_string());
+            let theirs = lopdf_stream(&s).decompressed_content_with_limit(limit).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "limit {limit}");
+        }
+        assert_eq!(decode(&stream(encoded, chain), usize::MAX).unwrap().as_ref(), text.as_slice());
     }
 }

@@ -123,7 +123,9 @@ mod tests {
 
     #[test]
     fn ending_lengths_answer_for_every_piece() {
-        for text in ["人力资源社会保障局市卫生健康委等县政府办公室", "区安委会各成员单位社会大会处", "都会中心产业园公司"] {
+        for text in
+            ["人力资源社会保障局市卫生健康委等县政府办公室", "区安委会各成员单位社会大会处", "都会中心产业园公司"]
+        {
             let chars: Vec<char> = text.chars().collect();
             for end in 0..=chars.len() {
                 let (suffix, not_name) = name_ending_lengths(&chars[..end]);

@@ -37,6 +37,9 @@ mod tests {
     fn unknown_names_get_the_nearest_known_names() {
         let r = OfficeRegistry::builtin();
         assert_eq!(r.nearest_names("基础教育科", 1), ["基础教育处"]);
+        // Asked again (the registry's names are paired once, on the first call), and of a clone.
+        assert_eq!(r.nearest_names("基础教育科", 1), ["基础教育处"]);
+        assert_eq!(r.clone().nearest_names("职业教育科", 1), ["职业教育与成人教育处"]);
         let (refs, diags) = r.split("高教科", &Location::page(3).with_column(5));
         assert_eq!(refs[0].code, None);
         assert_eq!(refs[0].raw, "高教科");

@@ -133,6 +133,9 @@ pub struct OfficeRegistry {
     /// True for the stand-in used when no registry covers the notice's issuer: names are split
     /// at separators and unit-name endings and kept with code null, without one diagnostic each.
     pub(super) unregistered: bool,
+    /// The character pairs of every name in `names` with its entry, for [`Self::nearest_names`]:
+    /// made on its first call and kept, so that a batch worker makes them once.
+    name_pairs: std::sync::OnceLock<Vec<(Vec<(char, char)>, usize)>>,
 }
 
 impl OfficeRegistry {
@@ -209,6 +212,7 @@ impl OfficeRegistry {
             max_lookup_chars,
             name_endings,
             unregistered: false,
+            name_pairs: std::sync::OnceLock::new(),
         })
     }
 
@@ -370,14 +374,15 @@ impl OfficeRegistry {
     /// (strsim's `sorensen_dice` pairs UTF-8 bytes, not characters, so it misjudges Chinese names.)
     pub fn nearest_names(&self, name: &str, limit: usize) -> Vec<String> {
         let target = crate::normalize::char_pairs(&normalize_name(name));
-        let mut scored: Vec<(u32, &str)> = self
-            .names
+        let known = self
+            .name_pairs
+            .get_or_init(|| self.names.iter().map(|(key, &(i, _))| (crate::normalize::char_pairs(key), i)).collect());
+        let mut scored: Vec<(u32, &str)> = known
             .iter()
-            .filter_map(|(key, &(i, _))| {
-                let b = crate::normalize::char_pairs(key);
+            .filter_map(|(b, i)| {
                 let common = target.iter().filter(|g| b.contains(g)).count();
                 let score = (200 * common / (target.len() + b.len()).max(1)) as u32;
-                (score >= 30).then_some((score, self.entries[i].name.as_str()))
+                (score >= 30).then_some((score, self.entries[*i].name.as_str()))
             })
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));

@@ -72,6 +72,17 @@ pub(crate) struct PageContent {
 }
 
 impl PageContent {
+    /// An empty content that keeps this one's buffers (text, glyphs, segments) for the next page
+    /// to fill: pages of one document are much alike, and growing the buffers afresh on every page
+    /// copied them over and over.
+    pub(crate) fn recycle(self) -> PageContent {
+        let PageContent { mut text, mut glyphs, mut segments, .. } = self;
+        text.clear();
+        glyphs.clear();
+        segments.clear();
+        PageContent { text, glyphs, segments, ..PageContent::default() }
+    }
+
     /// The text of a glyph.
     pub(crate) fn glyph_text(&self, g: &Glyph) -> &str {
         &self.text[g.text_start as usize..g.text_end as usize]
@@ -563,5 +574,24 @@ impl<'d, 'a, 'c> Interpreter<'d, 'a, 'c> {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recycled_page_is_empty_and_keeps_its_buffers() {
+        let mut page = PageContent { images: 2, truncated: true, too_many_segments: true, ..Default::default() };
+        page.text.push_str("基教处");
+        page.glyphs.push(Glyph { x: 1.0, y: 2.0, width: 3.0, size: 4.0, bold: false, text_start: 0, text_end: 3 });
+        page.segments.push(Segment { x0: 0.0, y0: 0.0, x1: 1.0, y1: 0.0 });
+        page.problems.push("a problem".into());
+        let (text, glyphs, segments) = (page.text.capacity(), page.glyphs.capacity(), page.segments.capacity());
+        let next = page.recycle();
+        assert!(next.text.is_empty() && next.glyphs.is_empty() && next.segments.is_empty() && next.problems.is_empty());
+        assert_eq!((next.images, next.truncated, next.too_many_segments), (0, false, false));
+        assert_eq!((next.text.capacity(), next.glyphs.capacity(), next.segments.capacity()), (text, glyphs, segments));
     }
 }

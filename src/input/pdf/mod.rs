@@ -215,7 +215,9 @@ impl From<crate::limits::BudgetExceeded> for Read {
 /// Runs page `number` (object `page_id`, dictionary `page`) through the interpreter under
 /// `limits`, sharing `fonts` and the document's inflation `budget` with the other pages: its
 /// content in the upright view, and that view (`[0, 0, width, height]`, points). Problems inside
-/// the content are kept in the content's `problems`.
+/// the content are kept in the content's `problems`. The content is written into `into` (an empty
+/// [`content::PageContent`], whose buffers may come from the page before: `recycle`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_page<'d, 'a>(
     doc: &'d Doc<'a>,
     page_id: object::ObjectId,
@@ -224,10 +226,12 @@ pub(crate) fn run_page<'d, 'a>(
     fonts: &mut FontCache<'d>,
     budget: &mut usize,
     limits: &crate::Limits,
+    into: content::PageContent,
 ) -> (content::PageContent, [f32; 4]) {
     let resources = page_resources(doc, page);
     let (view_matrix, view) = page_view(doc, page);
     let mut interp = Interpreter::new(doc, fonts, budget);
+    interp.out = into;
     interp.max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
     interp.max_form_depth = limits.max_depth.min(content::MAX_FORM_DEPTH);
     for stream_id in doc.page_contents(page_id) {
@@ -285,6 +289,8 @@ fn read_document(
     let mut budget = usize::try_from(limits.max_inflated_total_bytes).unwrap_or(usize::MAX);
     let mut blocks = Vec::new();
     let (mut total_glyphs, mut total_images) = (0usize, 0u32);
+    // The last page's content, whose buffers the next page reuses.
+    let mut spare = content::PageContent::default();
     for (index, &page_id) in pages.iter().enumerate() {
         let number = index as u32 + 1;
         time.check("reading PDF pages")?;
@@ -296,7 +302,8 @@ fn read_document(
             ));
             continue;
         };
-        let (page_content, view) = run_page(doc, page_id, page, number, &mut fonts, &mut budget, limits);
+        let into = std::mem::take(&mut spare).recycle();
+        let (page_content, view) = run_page(doc, page_id, page, number, &mut fonts, &mut budget, limits, into);
         if let Some(why) = doc.failure() {
             return Err(Read::GiveUp(why));
         }
@@ -326,6 +333,7 @@ fn read_document(
         let (page_blocks, page_diags) = layout::layout_page(&page_content, view, number, &mut text_right);
         blocks.extend(page_blocks);
         diags.extend(page_diags);
+        spare = page_content;
     }
     layout::carry_spans_across_pages(&mut blocks);
     layout::number_rows_cut_before_their_number(&mut blocks);

@@ -111,7 +111,7 @@ fn read_page_of(doc: &Doc<'_>, page: u32, limits: &Limits) -> Option<Result<Read
     };
     let mut fonts = FontCache::default();
     let mut budget = usize::try_from(limits.max_inflated_total_bytes).unwrap_or(usize::MAX);
-    let (content, view) = run_page(doc, page_id, dict, page, &mut fonts, &mut budget, limits);
+    let (content, view) = run_page(doc, page_id, dict, page, &mut fonts, &mut budget, limits, Default::default());
     Some(Ok(ReadPage { content, view, pages: count }))
 }
 

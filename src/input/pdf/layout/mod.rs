@@ -85,8 +85,10 @@ pub(crate) fn layout_page(
     }
     let Lattice { grids, has_lines } = lattice(&horizontal, &vertical);
 
-    let glyphs = placed(content, top);
-    let mut free = Vec::new();
+    let mut glyphs = placed(content, top);
+    // Without a ruled table on the page every glyph is free text, in order: the loop below would
+    // only copy them one by one.
+    let mut free = if grids.is_empty() { std::mem::take(&mut glyphs) } else { Vec::new() };
     let mut cell_glyphs: Vec<Vec<Vec<Placed>>> = grids.iter().map(|g| vec![Vec::new(); g.cells.len()]).collect();
     // Where the glyph drawn before went, for punctuation hanging past a cell's edge.
     let mut previous: Option<(Placed, Option<(usize, usize)>)> = None;

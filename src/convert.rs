@@ -15,6 +15,8 @@ use crate::record::validate::SchemaValidator;
 use crate::record::{Attachment, Notice, NoticeDocument, SourceFile, SourceInfo, SourceRole, SCHEMA_VERSION};
 
 /// Which office registry resolves a notice's names.
+// Made once per run and never moved in a loop: boxing the larger variant would gain nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum RegistryChoice {
     /// The registry whose issuer the notice names (or, without an issuer line, the one that resolves most of the ledger); a notice from any

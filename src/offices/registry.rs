@@ -135,8 +135,11 @@ pub struct OfficeRegistry {
     pub(super) unregistered: bool,
     /// The character pairs of every name in `names` with its entry, for [`Self::nearest_names`]:
     /// made on its first call and kept, so that a batch worker makes them once.
-    name_pairs: std::sync::OnceLock<Vec<(Vec<(char, char)>, usize)>>,
+    name_pairs: std::sync::OnceLock<Vec<NamePairs>>,
 }
+
+/// The character pairs of one known name, and the index of its entry.
+type NamePairs = (Vec<(char, char)>, usize);
 
 impl OfficeRegistry {
     /// Every registry compiled into the binary (`src/data/registries/`).

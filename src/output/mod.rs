@@ -79,7 +79,10 @@ pub enum OutputError {
 pub fn render(doc: &NoticeDocument, format: OutputFormat) -> Result<Vec<u8>, OutputError> {
     match format {
         OutputFormat::Json => {
-            let mut out = serde_json::to_vec_pretty(doc)?;
+            // Sized at once: a task with its offices and provenance is 2.5–4 KiB of JSON, a
+            // diagnostic a few hundred bytes; growing from empty copied the text a dozen times.
+            let mut out = Vec::with_capacity(4096 * (doc.tasks.len() + 1) + 512 * doc.diagnostics.len());
+            serde_json::to_writer_pretty(&mut out, doc)?;
             out.push(b'\n');
             Ok(out)
         }

@@ -272,7 +272,7 @@ fn parse_value<'a>(
     }
     Ok(match token {
         Token::ArrayOpen => {
-            let mut items = Vec::new();
+            let mut items = Vec::with_capacity(array_capacity_hint(&lexer.data()[lexer.pos()..]));
             // How many of the last items are integers written as plain digits (0, 1 or 2): an
             // `R` after two makes them a reference. Seen from the `R` rather than looked ahead
             // for from each integer, as in a dictionary, since arrays are mostly numbers
@@ -325,12 +325,40 @@ fn parse_value<'a>(
     })
 }
 
+/// About how many items the array whose text starts at `rest` (just after its `[`) holds: the
+/// spaces before the first `]`, plus one. Arrays are mostly flat lists of numbers written one
+/// space apart (a Type 3 font's 253 `/Widths`), which this counts exactly; a nested or unusual
+/// array grows past it as any vector does. Only the first 4 KiB are looked at, so the hint is at
+/// most about 4,000 items however the bytes run on.
+fn array_capacity_hint(rest: &[u8]) -> usize {
+    let window = &rest[..rest.len().min(4096)];
+    let text = memchr::memchr(b']', window).map_or(window, |end| &window[..end]);
+    memchr::memchr_iter(b' ', text).count() + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &[u8]) -> Object<'_> {
         parse_object(&mut Lexer::new(text)).unwrap()
+    }
+
+    #[test]
+    fn an_array_is_sized_from_its_spaces() {
+        assert_eq!(array_capacity_hint(b"1 2 3] >>"), 3);
+        assert_eq!(array_capacity_hint(b"]"), 1);
+        assert_eq!(array_capacity_hint(b"1 [2 3] 4]"), 3, "counted up to the nested array's end only");
+        assert!(array_capacity_hint(&[b' '; 100_000]) <= 4097, "bounded without a closing bracket");
+        let widths: String = (0..253).map(|i| format!("{} ", 500 + i)).collect();
+        let text = format!("<< /Widths [{}] >>", widths.trim_end());
+        let o = parse(text.as_bytes());
+        let w = match o.as_dict().unwrap().get(b"Widths") {
+            Some(Object::Array(items)) => items,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!((w.len(), w.capacity()), (253, 253), "a flat array is read into a vector of its size");
+        assert_eq!(w[252], Object::Int(752));
     }
 
     #[test]

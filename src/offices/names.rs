@@ -50,8 +50,8 @@ pub fn is_close_bracket(c: char) -> bool {
 /// Whether `piece` ends with one of the [`NAME_SUFFIXES`] (and not with one of the
 /// [`NOT_NAME_ENDINGS`]).
 pub(super) fn ends_with_name_suffix(piece: &[char]) -> bool {
-    let ends = |s: &&str| chars_end_with(piece, s);
-    NAME_SUFFIXES.iter().any(ends) && !NOT_NAME_ENDINGS.iter().any(ends)
+    let (suffix, not_name) = name_ending_lengths(piece);
+    suffix <= piece.len() && not_name > piece.len()
 }
 
 /// The lengths of the shortest [`NAME_SUFFIXES`] entry and of the shortest [`NOT_NAME_ENDINGS`]

@@ -251,12 +251,12 @@ impl OfficeRegistry {
                             let name = strip_marker_text(&piece());
                             has_name_suffix(&name) && name.chars().count() >= 3 && !is_generic(&name)
                         } else {
-                            let len = name_end.saturating_sub(start);
-                            len >= 3
+                            let name_len = name_end.saturating_sub(start);
+                            name_len >= 3
                                 && {
                                     let (suffix, not_name) =
                                         *name_ending.get_or_insert_with(|| name_ending_lengths(&chars[..name_end]));
-                                    suffix <= len && not_name > len
+                                    suffix <= name_len && not_name > name_len
                                 }
                                 && !is_generic(&piece())
                         };

@@ -36,7 +36,7 @@ fn over_limit(len: usize, limit: usize) -> lopdf::Result<()> {
 /// `decompressed_content_with_limit`). Flate without parameters, alone or after ASCII85 (as
 /// ReportLab writes every stream), is inflated here; everything else goes through lopdf.
 pub(crate) fn decode<'s>(stream: &'s Stream<'_>, limit: usize) -> lopdf::Result<Cow<'s, [u8]>> {
-    let is = |o: &Object<'_>, name: &[u8]| matches!(o, Object::Name(n) if n.as_ref() == name);
+    let is = |o: &Object<'_>, name: &[u8]| o.as_name() == Some(name);
     let chain = match stream.dict.get(b"Filter") {
         None => {
             over_limit(stream.data.len(), limit)?;

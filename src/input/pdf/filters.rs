@@ -9,12 +9,12 @@ use super::object::{Dict, Object, Stream};
 
 /// A stream as lopdf holds it, with only what decoding reads (`/Filter`, `/DecodeParms`).
 fn lopdf_stream(stream: &Stream<'_>) -> lopdf::Stream {
-    lopdf_stream_with_filter(stream, stream.dict.get(b"Filter").map(to_lopdf))
+    lopdf_layer(stream, stream.data.to_vec(), stream.dict.get(b"Filter").map(to_lopdf))
 }
 
-/// The stream's data as lopdf holds it under `filter` (none: stored as is) and the stream's
-/// `/DecodeParms`.
-fn lopdf_stream_with_filter(stream: &Stream<'_>, filter: Option<lopdf::Object>) -> lopdf::Stream {
+/// `data` as lopdf holds a stream under `filter` (none: stored as is) and `stream`'s
+/// `/DecodeParms`: one layer of a filter chain for lopdf to decode.
+fn lopdf_layer(stream: &Stream<'_>, data: Vec<u8>, filter: Option<lopdf::Object>) -> lopdf::Stream {
     let mut dict = lopdf::Dictionary::new();
     if let Some(filter) = filter {
         dict.set(b"Filter".to_vec(), filter);
@@ -22,7 +22,7 @@ fn lopdf_stream_with_filter(stream: &Stream<'_>, filter: Option<lopdf::Object>) 
     if let Some(v) = stream.dict.get(b"DecodeParms") {
         dict.set(b"DecodeParms".to_vec(), to_lopdf(v));
     }
-    lopdf::Stream { dict, content: stream.data.to_vec(), allows_compression: true, start_position: None }
+    lopdf::Stream { dict, content: data, allows_compression: true, start_position: None }
 }
 
 fn over_limit(len: usize, limit: usize) -> lopdf::Result<()> {
@@ -58,12 +58,18 @@ pub(crate) fn decode<'s>(stream: &'s Stream<'_>, limit: usize) -> lopdf::Result<
                 }
             }
             FlateChain::Ascii85ThenFlate => {
-                // lopdf's own ASCII85 layer (its limit check included), then the reused inflater.
-                let ascii85 = lopdf_stream_with_filter(stream, Some(lopdf::Object::Name(b"ASCII85Decode".to_vec())))
+                // lopdf's own ASCII85 layer (its limit check included), then the reused inflater;
+                // a zlib stream that does not end cleanly gets lopdf's Flate layer, fallbacks and
+                // all, without decoding the ASCII85 again.
+                let name = |n: &[u8]| Some(lopdf::Object::Name(n.to_vec()));
+                let ascii85 = lopdf_layer(stream, stream.data.to_vec(), name(b"ASCII85Decode"))
                     .decompressed_content_with_limit(limit)?;
-                if let Some(result) = inflate(&ascii85, limit) {
-                    return result.map(Cow::Owned);
-                }
+                return match inflate(&ascii85, limit) {
+                    Some(result) => result.map(Cow::Owned),
+                    None => lopdf_layer(stream, ascii85, name(b"FlateDecode"))
+                        .decompressed_content_with_limit(limit)
+                        .map(Cow::Owned),
+                };
             }
             FlateChain::Other => {}
         }

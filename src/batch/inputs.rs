@@ -54,6 +54,10 @@ pub fn group_attachments(inputs: &mut [InputFile], config: &Config) {
         .map(|(n, i)| (n, crate::convert::linked_attachment_files(&i.path, config)))
         .filter(|(_, files)| !files.is_empty())
         .collect();
+    if pages.is_empty() {
+        // No page links a file: nothing to resolve (a batch of PDFs resolved every path for naught).
+        return;
+    }
     let by_identity: std::collections::HashMap<PathBuf, usize> =
         inputs.iter().enumerate().map(|(n, i)| (identity(&i.path), n)).collect();
     for (page, files) in pages {
@@ -155,6 +159,24 @@ pub(super) fn identity(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// The [`identity`] of `path`, a walked entry named `name` that is not a symbolic link: its
+/// directory resolved (once for all the files of a directory, kept in `resolved_dir` as the
+/// directory and its resolved path) joined with its name, which is what resolving the whole path
+/// gives. Resolving each file's path walked every component of it again (five `readlink` calls a
+/// file in `/dev/shm/corpus/copy-0001/a.pdf`).
+fn walked_identity(path: &Path, name: &std::ffi::OsStr, resolved_dir: &mut Option<(PathBuf, PathBuf)>) -> PathBuf {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else { return identity(path) };
+    match resolved_dir {
+        Some((d, real)) if d == dir => real.join(name),
+        _ => {
+            let real = identity(dir);
+            let id = real.join(name);
+            *resolved_dir = Some((dir.to_path_buf(), real));
+            id
+        }
+    }
+}
+
 /// Expands the arguments into input files in canonical order: directories are walked for
 /// [`NOTICE_EXTENSIONS`] (hidden entries skipped), files are taken as given. A symbolic link
 /// inside a directory is followed to a regular file; a link to a directory, a dangling link, a
@@ -164,6 +186,8 @@ pub(super) fn identity(path: &Path) -> PathBuf {
 pub fn discover_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, BatchError> {
     // (input, identity) pairs.
     let mut found: Vec<(InputFile, PathBuf)> = Vec::new();
+    // The walk yields a directory's files one after another: its resolved path is kept for them.
+    let mut resolved_dir: Option<(PathBuf, PathBuf)> = None;
     let mut add = |key: String, path: PathBuf, problem: Option<String>, same: PathBuf| {
         let input = InputFile { key, path, problem, attached_to: None, has_attachments: false, linked: Vec::new() };
         found.push((input, same));
@@ -194,7 +218,9 @@ pub fn discover_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, BatchError> {
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
             let wanted = NOTICE_EXTENSIONS.contains(&ext.as_str());
             let file_type = entry.file_type();
-            if file_type.is_dir() {
+            // The argument itself is a directory (checked above), also when it is a link to one,
+            // which the walk reports as a link: it is walked, not an input of its own.
+            if file_type.is_dir() || entry.depth() == 0 {
                 continue;
             }
             let key = key_of(relative);
@@ -222,7 +248,7 @@ pub fn discover_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, BatchError> {
                 }
             } else if wanted {
                 // Special files (a FIFO named like a notice) are refused when read, as their entry's error.
-                add(key, path.to_path_buf(), None, identity(path));
+                add(key, path.to_path_buf(), None, walked_identity(path, entry.file_name(), &mut resolved_dir));
             }
         }
     }
@@ -280,4 +306,53 @@ pub fn exclude_inputs(inputs: &mut Vec<InputFile>, patterns: &[String]) -> Resul
     let before = inputs.len();
     inputs.retain(|i| !(keys.is_match(&i.key) || i.key.split('/').any(|part| parts.is_match(part))));
     Ok(before - inputs.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory's resolved path joined with a file's name is the file's resolved path, through
+    /// `..` and a linked directory, from one directory to the next; so the inputs are the same ones.
+    #[cfg(unix)]
+    #[test]
+    fn walked_files_resolve_as_their_whole_paths_do() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for dir in ["real/a", "real/b"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("real"), root.join("linked")).unwrap();
+        for file in ["real/a/1.pdf", "real/a/2.pdf", "real/b/3.pdf"] {
+            std::fs::write(root.join(file), b"%PDF").unwrap();
+        }
+        let mut resolved_dir = None;
+        let mut walked = Vec::new();
+        for path in ["linked/a/1.pdf", "linked/a/2.pdf", "real/b/../a/1.pdf", "linked/b/3.pdf"] {
+            let path = root.join(path);
+            let id = walked_identity(&path, path.file_name().unwrap(), &mut resolved_dir);
+            assert_eq!(id, identity(&path), "{}", path.display());
+            walked.push(id);
+        }
+        assert_eq!(walked[0], walked[2], "one file under two spellings");
+        assert!(walked[0].starts_with(identity(&root.join("real"))), "resolved through the link");
+
+        let inputs = discover_inputs(&[root.join("real"), root.join("real/b/..")]).unwrap();
+        let keys: Vec<&str> = inputs.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["a/1.pdf", "a/2.pdf", "b/3.pdf"], "the same files under the same keys are one input each");
+    }
+
+    /// A link to a directory given as the argument is walked like the directory; it was also an
+    /// input of its own, with an empty key, that failed as "a symbolic link to a directory".
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_directory_argument_is_walked_and_is_not_an_input() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("real/a")).unwrap();
+        std::fs::write(tmp.path().join("real/a/1.pdf"), b"%PDF").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("real"), tmp.path().join("linked")).unwrap();
+        let inputs = discover_inputs(&[tmp.path().join("linked")]).unwrap();
+        let found: Vec<(&str, bool)> = inputs.iter().map(|i| (i.key.as_str(), i.problem.is_none())).collect();
+        assert_eq!(found, [("a/1.pdf", true)]);
+    }
 }

@@ -180,11 +180,8 @@ fn pdf_fixtures(root: &str) -> Vec<(std::path::PathBuf, u32)> {
 /// Runs of each configuration over a corpus of `files` (the one with the median wall time is
 /// printed): `BENCH_PDF_RUNS`, else 3 up to 2,000 files and 1 above (a 10,000-file run is 20 s).
 fn runs(files: usize) -> usize {
-    std::env::var("BENCH_PDF_RUNS").ok().and_then(|v| v.parse().ok()).filter(|&r| r > 0).unwrap_or(if files <= 2000 {
-        3
-    } else {
-        1
-    })
+    let default = if files <= 2000 { 3 } else { 1 };
+    std::env::var("BENCH_PDF_RUNS").ok().and_then(|v| v.parse().ok()).filter(|&r| r > 0).unwrap_or(default)
 }
 
 /// Pages/s of a batch over the PDF fixtures copied to 1,000 and 10,000 files, 1 and 2 threads.

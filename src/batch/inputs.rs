@@ -159,13 +159,15 @@ pub(super) fn identity(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The [`identity`] of `path`, a walked entry named `name` that is not a symbolic link: its
-/// directory resolved (once for all the files of a directory, kept in `resolved_dir` as the
-/// directory and its resolved path) joined with its name, which is what resolving the whole path
-/// gives. Resolving each file's path walked every component of it again (five `readlink` calls a
-/// file in `/dev/shm/corpus/copy-0001/a.pdf`).
-fn walked_identity(path: &Path, name: &std::ffi::OsStr, resolved_dir: &mut Option<(PathBuf, PathBuf)>) -> PathBuf {
-    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else { return identity(path) };
+/// The [`identity`] of `path`, a walked entry that is not a symbolic link: its directory resolved
+/// (once for all the files of a directory, kept in `resolved_dir` as the directory and its
+/// resolved path) joined with its name, which is what resolving the whole path gives. Resolving
+/// each file's path walked every component of it again (five `readlink` calls a file in
+/// `/dev/shm/corpus/copy-0001/a.pdf`).
+fn walked_identity(path: &Path, resolved_dir: &mut Option<(PathBuf, PathBuf)>) -> PathBuf {
+    let (Some(dir), Some(name)) = (path.parent().filter(|d| !d.as_os_str().is_empty()), path.file_name()) else {
+        return identity(path);
+    };
     match resolved_dir {
         Some((d, real)) if d == dir => real.join(name),
         _ => {
@@ -248,7 +250,7 @@ pub fn discover_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, BatchError> {
                 }
             } else if wanted {
                 // Special files (a FIFO named like a notice) are refused when read, as their entry's error.
-                add(key, path.to_path_buf(), None, walked_identity(path, entry.file_name(), &mut resolved_dir));
+                add(key, path.to_path_buf(), None, walked_identity(path, &mut resolved_dir));
             }
         }
     }
@@ -330,7 +332,7 @@ mod tests {
         let mut walked = Vec::new();
         for path in ["linked/a/1.pdf", "linked/a/2.pdf", "real/b/../a/1.pdf", "linked/b/3.pdf"] {
             let path = root.join(path);
-            let id = walked_identity(&path, path.file_name().unwrap(), &mut resolved_dir);
+            let id = walked_identity(&path, &mut resolved_dir);
             assert_eq!(id, identity(&path), "{}", path.display());
             walked.push(id);
         }

@@ -230,8 +230,8 @@ fn pdf_pages(root: &str, exe: &str, tmp: &std::path::Path) {
         }
         // The corpus just written is flushed to disk before anything is timed, and converted once
         // untimed: otherwise the first run shares the machine with the write-back of its own input
-        // (on 2026-11-30 the first configuration measured 2.88 s, later ones of the same work
-        // 2.2 s) and meets the program and its files cold.
+        // and meets the program and its files cold (on 2026-11-30 the first configuration took
+        // 2.88 s, where it takes 2.1–2.4 s alone).
         let _ = Command::new("sync").status();
         let batch = |isolate: &str, jobs: usize, out: &std::path::Path| {
             let mut command = Command::new(exe);

@@ -159,11 +159,11 @@ pub(super) fn identity(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The [`identity`] of `path`, a walked entry that is not a symbolic link: its directory resolved
-/// (once for all the files of a directory, kept in `resolved_dir` as the directory and its
-/// resolved path) joined with its name, which is what resolving the whole path gives. Resolving
-/// each file's path walked every component of it again (five `readlink` calls a file in
-/// `/dev/shm/corpus/copy-0001/a.pdf`).
+/// The identity of `path`, an entry the walk reached: its directory resolved (once for all the
+/// entries of a directory, kept in `resolved_dir` as the directory and its resolved path) joined
+/// with its name. For a file that is what [`identity`] of the whole path gives; a symbolic link
+/// keeps its own identity this way, not its target's. Resolving each file's path walked every
+/// component of it again (five `readlink` calls a file in `/dev/shm/corpus/copy-0001/a.pdf`).
 fn walked_identity(path: &Path, resolved_dir: &mut Option<(PathBuf, PathBuf)>) -> PathBuf {
     let (Some(dir), Some(name)) = (path.parent().filter(|d| !d.as_os_str().is_empty()), path.file_name()) else {
         return identity(path);
@@ -229,7 +229,7 @@ pub fn discover_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, BatchError> {
             if file_type.is_symlink() {
                 // Followed to a regular file only: a followed directory link could loop or leave
                 // the tree. The link keeps its own identity, so it is converted as its own entry.
-                let link = identity(path.parent().unwrap_or(Path::new("."))).join(entry.file_name());
+                let link = walked_identity(path, &mut resolved_dir);
                 match std::fs::metadata(path) {
                     Ok(m) if m.is_file() && wanted => add(key, path.to_path_buf(), None, link),
                     Ok(m) if m.is_dir() => {

@@ -50,19 +50,33 @@ pub fn is_close_bracket(c: char) -> bool {
 /// Whether `piece` ends with one of the [`NAME_SUFFIXES`] (and not with one of the
 /// [`NOT_NAME_ENDINGS`]).
 pub(super) fn ends_with_name_suffix(piece: &[char]) -> bool {
-    let (suffix, not_name) = name_ending_lengths(piece);
-    suffix <= piece.len() && not_name > piece.len()
+    name_ending(piece).fits(piece.len())
 }
 
-/// The lengths of the shortest [`NAME_SUFFIXES`] entry and of the shortest [`NOT_NAME_ENDINGS`]
-/// entry that `chars` end with (`usize::MAX` for none). Every piece `chars[s..]` of them ends like
-/// a name ([`ends_with_name_suffix`]) exactly when it is at least as long as the first and shorter
-/// than the second, so segmentation reads this once for all the pieces that end at one place.
-pub(super) fn name_ending_lengths(chars: &[char]) -> (usize, usize) {
+/// How the characters up to one place end, for every piece that ends there: the lengths of the
+/// shortest [`NAME_SUFFIXES`] entry and of the shortest [`NOT_NAME_ENDINGS`] entry they end with
+/// (`usize::MAX` for none). Segmentation reads it once for all the pieces that end at one place.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct NameEnding {
+    suffix: usize,
+    not_name: usize,
+}
+
+impl NameEnding {
+    /// Whether the piece of `len` characters ending there ends like a name
+    /// ([`ends_with_name_suffix`]): at least as long as the name suffix, shorter than the
+    /// non-name ending.
+    pub(super) fn fits(self, len: usize) -> bool {
+        self.suffix <= len && self.not_name > len
+    }
+}
+
+/// The [`NameEnding`] of `chars`, for every piece `chars[s..]`.
+pub(super) fn name_ending(chars: &[char]) -> NameEnding {
     let shortest = |words: &[&str]| {
         words.iter().filter(|w| chars_end_with(chars, w)).map(|w| w.chars().count()).min().unwrap_or(usize::MAX)
     };
-    (shortest(NAME_SUFFIXES), shortest(NOT_NAME_ENDINGS))
+    NameEnding { suffix: shortest(NAME_SUFFIXES), not_name: shortest(NOT_NAME_ENDINGS) }
 }
 
 /// Whether the characters `piece` end with `suffix` (as `str::ends_with` on their text, without
@@ -128,11 +142,10 @@ mod tests {
         {
             let chars: Vec<char> = text.chars().collect();
             for end in 0..=chars.len() {
-                let (suffix, not_name) = name_ending_lengths(&chars[..end]);
+                let ending = name_ending(&chars[..end]);
                 for start in 0..=end {
-                    let len = end - start;
                     assert_eq!(
-                        suffix <= len && not_name > len,
+                        ending.fits(end - start),
                         ends_with_name_suffix(&chars[start..end]),
                         "{:?}",
                         chars[start..end].iter().collect::<String>()

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::names::{
-    chars_end_with, has_name_suffix, is_close_bracket, is_open_bracket, name_ending_lengths, normalize_name,
+    chars_end_with, has_name_suffix, is_close_bracket, is_open_bracket, name_ending, normalize_name,
     split_trailing_group,
 };
 use super::roles::{role_marker_of_group, split_duty_phrase, strip_marker_text};
@@ -221,8 +221,8 @@ impl OfficeRegistry {
             let ends_like_known = bracketed || self.name_endings.contains(&last);
             // A trailing 等 (市卫生健康委等) leaves the name's ending as it is.
             let name_end = if last == '等' { end - 1 } else { end };
-            // name_ending_lengths(&chars[..name_end]), once a piece asks for it.
-            let mut name_ending = None;
+            // name_ending(&chars[..name_end]), once a piece asks for it.
+            let mut ending_here = None;
             for start in end.saturating_sub(MAX_PIECE_CHARS)..end {
                 let Some((base, _, _)) = best[start] else { continue };
                 if !cuttable[start] {
@@ -253,11 +253,7 @@ impl OfficeRegistry {
                         } else {
                             let name_len = name_end.saturating_sub(start);
                             name_len >= 3
-                                && {
-                                    let (suffix, not_name) =
-                                        *name_ending.get_or_insert_with(|| name_ending_lengths(&chars[..name_end]));
-                                    suffix <= name_len && not_name > name_len
-                                }
+                                && ending_here.get_or_insert_with(|| name_ending(&chars[..name_end])).fits(name_len)
                                 && !is_generic(&piece())
                         };
                         // `X各Y` (区安委会各成员单位) is one collective, `X局Y分局` one unit: a cut

@@ -215,12 +215,14 @@ fn resource<'d, 'a>(doc: &'d Doc<'a>, resources: Option<&'d Dict<'a>>, kind: &[u
 }
 
 impl<'d, 'a, 'c> Interpreter<'d, 'a, 'c> {
-    pub(crate) fn new(doc: &'d Doc<'a>, fonts: &'c mut FontCache<'d>, budget: &'c mut usize) -> Self {
+    /// An interpreter that draws into `out` (an empty page content, whose buffers may come from
+    /// the page before: [`PageContent::recycle`]).
+    pub(crate) fn new(doc: &'d Doc<'a>, fonts: &'c mut FontCache<'d>, budget: &'c mut usize, out: PageContent) -> Self {
         Interpreter {
             doc,
             fonts,
             budget,
-            out: PageContent::default(),
+            out,
             form_stack: Vec::new(),
             max_stream: MAX_STREAM_BYTES,
             max_form_depth: MAX_FORM_DEPTH,

@@ -230,8 +230,7 @@ pub(crate) fn run_page<'d, 'a>(
 ) -> (content::PageContent, [f32; 4]) {
     let resources = page_resources(doc, page);
     let (view_matrix, view) = page_view(doc, page);
-    let mut interp = Interpreter::new(doc, fonts, budget);
-    interp.out = into;
+    let mut interp = Interpreter::new(doc, fonts, budget, into);
     interp.max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);
     interp.max_form_depth = limits.max_depth.min(content::MAX_FORM_DEPTH);
     for stream_id in doc.page_contents(page_id) {

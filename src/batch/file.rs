@@ -4,7 +4,7 @@
 //! so the writer only copies bytes.
 
 use super::inputs::InputFile;
-use super::isolate::{Isolation, Worker, WorkerPool};
+use super::isolate::{Isolation, Request, Worker, WorkerPool};
 use super::state::{content_hash, content_hash_of, sha256_hex, FileState, Outcome, PreviousRun};
 use super::BatchOptions;
 use crate::convert::{convert_source_in_folder, Config};
@@ -88,8 +88,27 @@ fn obtain(
     let isolating = worker
         .filter(|w| w.isolation != Isolation::Off && (w.isolation.applies_to(source.format) || input.has_attachments));
     match isolating {
-        Some(worker) => pool.convert(input, &source, worker),
+        Some(worker) => pool.convert(input, &Request::Read(&source), worker).0,
         None => Ok(contain_panic(|| convert_source_in_folder(&source, config))??),
+    }
+}
+
+/// The worker to hand `input` to by its path alone ([`Request::Path`]), when a child converts it
+/// and can also read it: isolation covers the file (every file, or one whose first bytes show a
+/// PDF or a zip), no previous run's result may be taken instead (which needs the hash before
+/// converting), the file links no others (whose bytes its content hash covers) and its path is
+/// text (the child is sent the path as text). Any other input is read here and its bytes sent.
+fn by_path<'a>(input: &InputFile, cx: &FileContext<'a>) -> Option<&'a Worker> {
+    let worker = cx.options.worker.as_ref()?;
+    if cx.previous.is_some() || !input.linked.is_empty() || input.has_attachments || input.path.to_str().is_none() {
+        return None;
+    }
+    match worker.isolation {
+        Isolation::Off => None,
+        Isolation::All => Some(worker),
+        Isolation::Office => crate::input::read_head(&input.path, cx.config.limits.max_input_bytes)
+            .filter(|head| crate::input::is_pdf_or_zip(head))
+            .map(|_| worker),
     }
 }
 
@@ -236,12 +255,23 @@ pub(super) fn process(input: &InputFile, cx: &FileContext) -> Converted {
         let report = FileReport { message: Some(problem.clone()), ..report };
         return Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None, state, reused: false };
     }
-    let (content, read) = read_input(input, cx.config);
-    let state = FileState { content, ..state };
-    if let Some(reused) = reuse(input, cx, &report, &state) {
-        return reused;
-    }
-    match obtain(input, read, cx.config, cx.options.worker.as_ref(), cx.pool) {
+    let (state, obtained) = match by_path(input, cx) {
+        Some(worker) => {
+            let (obtained, sha256) = cx.pool.convert(input, &Request::Path, worker);
+            // The child's hash of what it read is the content hash of a file that links none;
+            // when it read nothing or did not reply, the file is hashed as a failed read is.
+            (FileState { content: sha256.unwrap_or_else(|| content_hash(input)), ..state }, obtained)
+        }
+        None => {
+            let (content, read) = read_input(input, cx.config);
+            let state = FileState { content, ..state };
+            if let Some(reused) = reuse(input, cx, &report, &state) {
+                return reused;
+            }
+            (state, obtain(input, read, cx.config, cx.options.worker.as_ref(), cx.pool))
+        }
+    };
+    match obtained {
         Ok(doc) => with_document(doc, None, report, state, cx),
         Err(Failure::NoLedger(message)) => without_ledger(message, report, state, cx),
         Err(Failure::Error(message)) => {

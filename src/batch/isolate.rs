@@ -36,9 +36,9 @@ impl Isolation {
 }
 
 /// How to start the child processes that convert files in isolation: this program with a hidden
-/// subcommand (see [`serve`]); a child reads each file's path and bytes on standard input and
-/// writes a [`WorkerReply`] on standard output, one file after another, and is reused until it
-/// fails. An abort, a crash or running out of memory in a child becomes the error of the file it
+/// subcommand (see [`serve`]); a child reads each file's path (and its bytes, or reads the file
+/// itself) on standard input and writes a [`WorkerReply`] on standard output, one file after
+/// another, and is reused until it fails. An abort, a crash or running out of memory in a child becomes the error of the file it
 /// was converting; the batch goes on with a fresh child.
 #[derive(Clone, Debug)]
 pub struct Worker {
@@ -90,25 +90,39 @@ fn write_frame(output: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
     output.write_all(bytes)
 }
 
+/// What a parent asks a child to convert, besides the file's path.
+pub(super) enum Request<'a> {
+    /// The file as the parent read it (its bytes, and the SHA-256 it computed while reading them).
+    Read(&'a Source),
+    /// Only the path: the child reads the file itself, with the same checks and messages as the
+    /// parent's read, and sends back the SHA-256 of what it read. This spares copying the file
+    /// through the pipe.
+    Path,
+}
+
 /// The child's side of isolated conversions: for each request on `input` (a frame holding the
 /// input's path, one holding the SHA-256 of its bytes as the parent computed it while reading
-/// them, then one holding the bytes), converts the bytes as the file at that path and writes a
-/// frame holding the [`WorkerReply`] as JSON to `output`, until `input` ends. One child serves
-/// many files in turn, so its start-up (the schema, the registries) is paid once.
+/// them and then one holding the bytes, or an empty frame when the child is to read the file
+/// itself: see [`Request`]), converts the file and writes to `output` a frame holding the SHA-256
+/// of the bytes converted (empty when they could not be read) and one holding the
+/// [`WorkerReply`] as JSON, until `input` ends. One child serves many files in turn, so its
+/// start-up (the schema, the registries) is paid once.
 pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Write) -> std::io::Result<()> {
     let text = |frame: Vec<u8>| String::from_utf8(frame).map_err(std::io::Error::other);
     loop {
         let Some(path) = read_frame(&mut input, 1 << 20)? else { return Ok(()) };
         let path = PathBuf::from(text(path)?);
-        let (Some(sha256), Some(bytes)) =
-            (read_frame(&mut input, 64)?, read_frame(&mut input, config.limits.max_input_bytes)?)
-        else {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        let sha256 = text(read_frame(&mut input, 64)?.ok_or(std::io::ErrorKind::UnexpectedEof)?)?;
+        let read = if sha256.is_empty() {
+            crate::input::read_source(&path, config.limits.max_input_bytes)
+        } else {
+            let bytes =
+                read_frame(&mut input, config.limits.max_input_bytes)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+            crate::input::source_with_sha256(&path, bytes, sha256)
         };
-        let sha256 = text(sha256)?;
+        let read_sha256 = read.as_ref().map_or_else(|_| String::new(), |source| source.sha256.clone());
         let reply = match contain_panic(|| {
-            let source = crate::input::source_with_sha256(&path, bytes, sha256)
-                .map_err(|e| crate::Error::from(e).with_path(&path))?;
+            let source = read.map_err(|e| crate::Error::from(e).with_path(&path))?;
             crate::convert::convert_source_in_folder(&source, config)
         }) {
             Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
@@ -116,6 +130,7 @@ pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Wr
             Ok(Err(e)) => WorkerReply::Error(e.to_string()),
             Err(message) => WorkerReply::Error(message),
         };
+        write_frame(&mut output, read_sha256.as_bytes())?;
         write_frame(&mut output, &serde_json::to_vec(&reply).map_err(std::io::Error::other)?)?;
         output.flush()?;
     }
@@ -206,16 +221,26 @@ impl WorkerProcess {
         })
     }
 
-    /// Sends one file and reads the reply; `Err` when the child died or broke the protocol.
-    fn convert(&mut self, path: &Path, source: &Source) -> std::io::Result<WorkerReply> {
+    /// Sends one file and reads the reply, with the SHA-256 of the bytes the child converted
+    /// (empty when it could not read them); `Err` when the child died or broke the protocol.
+    fn convert(&mut self, path: &Path, request: &Request) -> std::io::Result<(String, WorkerReply)> {
         self.said.lock().unwrap_or_else(|p| p.into_inner()).clear();
         let path = path.to_str().ok_or_else(|| std::io::Error::other("path not UTF-8"))?;
         write_frame(&mut self.stdin, path.as_bytes())?;
-        write_frame(&mut self.stdin, source.sha256.as_bytes())?;
-        write_frame(&mut self.stdin, &source.bytes)?;
+        match request {
+            Request::Read(source) => {
+                write_frame(&mut self.stdin, source.sha256.as_bytes())?;
+                write_frame(&mut self.stdin, &source.bytes)?;
+            }
+            Request::Path => write_frame(&mut self.stdin, b"")?,
+        }
         self.stdin.flush()?;
-        let reply = read_frame(&mut self.stdout, u64::MAX)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
-        serde_json::from_slice(&reply).map_err(std::io::Error::other)
+        let mut frame = || -> std::io::Result<Vec<u8>> {
+            Ok(read_frame(&mut self.stdout, u64::MAX)?.ok_or(std::io::ErrorKind::UnexpectedEof)?)
+        };
+        let sha256 = String::from_utf8(frame()?).map_err(std::io::Error::other)?;
+        let reply = frame()?;
+        Ok((sha256, serde_json::from_slice(&reply).map_err(std::io::Error::other)?))
     }
 
     /// Ends the child (killed if it is still running) and says how it ended.
@@ -241,20 +266,24 @@ pub(super) struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Converts `source` (read from `input`) in a child; `Err` says why the file gave no notice.
-    /// A child that fails is ended, and the next file gets a fresh one.
+    /// Converts `input` in a child, as `request` gives it; `Err` says why the file gave no
+    /// notice. Also gives the SHA-256 of the bytes the child converted, when it read them and
+    /// replied. A child that fails is ended, and the next file gets a fresh one.
     pub(super) fn convert(
         &self,
         input: &InputFile,
-        source: &Source,
+        request: &Request,
         worker: &Worker,
-    ) -> Result<NoticeDocument, Failure> {
+    ) -> (Result<NoticeDocument, Failure>, Option<String>) {
         // The path travels as text; the document and messages show a path lossily in any case.
         let path = PathBuf::from(input.path.to_string_lossy().into_owned());
         let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut process = match taken {
             Some(p) => p,
-            None => WorkerProcess::start(worker)?,
+            None => match WorkerProcess::start(worker) {
+                Ok(p) => p,
+                Err(message) => return (Err(Failure::Error(message)), None),
+            },
         };
         let pid = process.child.id();
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -273,30 +302,36 @@ impl WorkerPool {
                 }
             })
         });
-        let reply = process.convert(&path, source);
+        let reply = process.convert(&path, request);
         drop(stop);
         if let Some(k) = killer {
             let _ = k.join();
         }
-        if let Ok(reply) = reply {
+        if let Ok((sha256, reply)) = reply {
             process.served += 1;
             if process.served < FILES_PER_CHILD {
                 self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(process);
             } else {
                 process.finish(false);
             }
-            return match reply {
+            let result = match reply {
                 WorkerReply::Document(doc) => Ok(*doc),
                 WorkerReply::Error(message) => Err(Failure::Error(message)),
                 WorkerReply::NoLedger(message) => Err(Failure::NoLedger(message)),
             };
+            return (result, Some(sha256).filter(|s| !s.is_empty()));
         }
+        (Err(Failure::Error(Self::failed(process, &timed_out, worker))), None)
+    }
+
+    /// Why a child that did not reply failed (a timeout, a signal, an exit), once it is ended.
+    fn failed(process: WorkerProcess, timed_out: &std::sync::atomic::AtomicBool, worker: &Worker) -> String {
         let (status, said) = process.finish(true);
         if timed_out.load(std::sync::atomic::Ordering::SeqCst) {
             let limit = worker.timeout.map_or(0.0, |t| t.as_secs_f64());
-            return Err(Failure::Error(format!(
+            return format!(
                 "the conversion did not finish within {limit:.0} s (--time-budget plus a grace period) and its process was stopped"
-            )));
+            );
         }
         let said_part = if said.is_empty() { String::new() } else { format!(": {said}") };
         #[cfg(unix)]
@@ -306,13 +341,13 @@ impl WorkerPool {
                 6 | 9 => format!("; out of memory within its limit{memory}?"),
                 _ => String::new(),
             };
-            return Err(Failure::Error(format!(
+            return format!(
                 "the conversion process was killed by signal {signal} ({}){said_part}{hint}; the parser could not contain this file",
                 signal_name(signal)
-            )));
+            );
         }
         let status = status.map_or_else(|| "lost".to_string(), |s| s.to_string());
-        Err(Failure::Error(format!("the conversion process failed ({status}){said_part}")))
+        format!("the conversion process failed ({status}){said_part}")
     }
 }
 
@@ -329,53 +364,99 @@ impl Drop for WorkerPool {
 mod tests {
     use super::*;
 
-    /// A request as the parent writes it: the path, the SHA-256 it computed, the bytes.
-    fn request(path: &str, sha256: &str, bytes: &[u8]) -> Vec<u8> {
+    /// A request as the parent writes it: the path, the SHA-256 it computed, the bytes; or, with
+    /// no bytes, the path and an empty frame ([`Request::Path`]).
+    fn request(path: &str, sha256: &str, bytes: Option<&[u8]>) -> Vec<u8> {
         let mut frames = Vec::new();
-        for frame in [path.as_bytes(), sha256.as_bytes(), bytes] {
-            write_frame(&mut frames, frame).unwrap();
+        write_frame(&mut frames, path.as_bytes()).unwrap();
+        write_frame(&mut frames, sha256.as_bytes()).unwrap();
+        if let Some(bytes) = bytes {
+            write_frame(&mut frames, bytes).unwrap();
         }
         frames
     }
 
+    /// The next reply on `replies`: the SHA-256 the child read, and the reply.
+    fn reply(replies: &mut &[u8]) -> (String, WorkerReply) {
+        let sha256 = String::from_utf8(read_frame(replies, u64::MAX).unwrap().unwrap()).unwrap();
+        let reply = read_frame(replies, u64::MAX).unwrap().unwrap();
+        (sha256, serde_json::from_slice(&reply).unwrap())
+    }
+
+    const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed/000_289293f812862803.txt");
+
     #[test]
     fn a_child_converts_each_request_with_the_hash_its_parent_read() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed/000_289293f812862803.txt");
-        let bytes = std::fs::read(path).unwrap();
+        let bytes = std::fs::read(SEED).unwrap();
         // Not the bytes' own hash: what the parent sends is what the document carries, so this
         // fails if the child hashes the bytes again.
         let hash = "ab".repeat(32);
-        let mut input = request(path, &hash, &bytes);
-        input.extend(request("empty.txt", &hash, b"x"));
+        let mut input = request(SEED, &hash, Some(&bytes));
+        input.extend(request("empty.txt", &hash, Some(b"x")));
         let mut output = Vec::new();
         serve(&Config::default(), &input[..], &mut output).unwrap();
 
         let mut replies = &output[..];
-        let first = read_frame(&mut replies, u64::MAX).unwrap().unwrap();
-        match serde_json::from_slice(&first).unwrap() {
-            WorkerReply::Document(doc) => {
+        match reply(&mut replies) {
+            (sha256, WorkerReply::Document(doc)) => {
+                assert_eq!(sha256, hash);
                 assert_eq!(doc.tasks.len(), 34);
                 assert_eq!(doc.notice.source.sha256, hash);
                 assert!(doc.notice.sources.iter().all(|s| s.sha256 == hash));
             }
-            other => panic!("the seed gave {other:?}"),
+            (_, other) => panic!("the seed gave {other:?}"),
         }
-        let second = read_frame(&mut replies, u64::MAX).unwrap().unwrap();
-        assert!(
-            matches!(serde_json::from_slice(&second).unwrap(), WorkerReply::NoLedger(_) | WorkerReply::Error(_)),
-            "a one-byte file is no notice"
-        );
+        let (_, second) = reply(&mut replies);
+        assert!(matches!(second, WorkerReply::NoLedger(_) | WorkerReply::Error(_)), "a one-byte file is no notice");
+        assert!(read_frame(&mut replies, u64::MAX).unwrap().is_none(), "one reply per request");
+    }
+
+    #[test]
+    fn a_child_given_only_the_path_reads_and_hashes_the_file_as_its_parent_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pdf");
+        let missing = missing.to_str().unwrap();
+        let mut input = request(SEED, "", None);
+        input.extend(request(missing, "", None));
+        let mut output = Vec::new();
+        serve(&Config::default(), &input[..], &mut output).unwrap();
+
+        let mut replies = &output[..];
+        let in_process = crate::convert::convert_path(Path::new(SEED), &Config::default()).unwrap();
+        match reply(&mut replies) {
+            (sha256, WorkerReply::Document(doc)) => {
+                assert_eq!(sha256, crate::input::sha256_hex(&std::fs::read(SEED).unwrap()));
+                assert_eq!(doc.notice.source.sha256, sha256);
+                assert_eq!(serde_json::to_value(&doc).unwrap(), serde_json::to_value(&in_process).unwrap());
+            }
+            (_, other) => panic!("the seed gave {other:?}"),
+        }
+        // A file the child cannot read: no hash, and the message the parent's own read gives.
+        let (sha256, failed) = reply(&mut replies);
+        assert_eq!(sha256, "");
+        let parent = crate::input::read_source(Path::new(missing), u64::MAX).unwrap_err();
+        match failed {
+            WorkerReply::Error(message) => {
+                assert_eq!(message, crate::Error::from(parent).with_path(Path::new(missing)).to_string())
+            }
+            other => panic!("a missing file gave {other:?}"),
+        }
         assert!(read_frame(&mut replies, u64::MAX).unwrap().is_none(), "one reply per request");
     }
 
     #[test]
     fn a_request_cut_short_is_an_error_not_a_conversion() {
-        let mut input = Vec::new();
-        write_frame(&mut input, b"notice.txt").unwrap();
-        write_frame(&mut input, b"0123").unwrap();
-        let mut output = Vec::new();
-        let err = serve(&Config::default(), &input[..], &mut output).unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
-        assert!(output.is_empty());
+        // A hash with no bytes after it, and a path with nothing after it.
+        for hash in [Some(&b"0123"[..]), None] {
+            let mut input = Vec::new();
+            write_frame(&mut input, b"notice.txt").unwrap();
+            if let Some(hash) = hash {
+                write_frame(&mut input, hash).unwrap();
+            }
+            let mut output = Vec::new();
+            let err = serve(&Config::default(), &input[..], &mut output).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+            assert!(output.is_empty());
+        }
     }
 }

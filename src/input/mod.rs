@@ -102,6 +102,21 @@ pub enum SourceError {
 /// special file reached by a race, still cannot exhaust memory.
 pub fn read_source(path: &Path, max_bytes: u64) -> Result<Source, SourceError> {
     use std::io::Read;
+    let (file, size) = open_regular(path, max_bytes)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(max_bytes)).unwrap_or(0));
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| SourceError::Io { path: path.to_path_buf(), source })?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(SourceError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit: max_bytes });
+    }
+    source_from_bytes(path, bytes)
+}
+
+/// Opens `path` for reading as [`read_source`] does: a regular file of at most `max_bytes` by its
+/// size, checked before it is opened and again once it is open, opened without blocking. Gives
+/// the file and its size as it was opened.
+fn open_regular(path: &Path, max_bytes: u64) -> Result<(std::fs::File, u64), SourceError> {
     let io = |source| SourceError::Io { path: path.to_path_buf(), source };
     let not_regular = |meta: &std::fs::Metadata| {
         (!meta.is_file()).then(|| SourceError::NotRegularFile { path: path.to_path_buf(), kind: file_kind(meta) })
@@ -122,13 +137,39 @@ pub fn read_source(path: &Path, max_bytes: u64) -> Result<Source, SourceError> {
     if let Some(e) = not_regular(&meta) {
         return Err(e);
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(max_bytes)).unwrap_or(0));
-    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(SourceError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit: max_bytes });
-    }
-    source_from_bytes(path, bytes)
+    Ok((file, meta.len()))
 }
+
+/// The first bytes of `path` that [`is_pdf_or_zip`] looks at (at most 1,028), read as
+/// [`read_source`] opens a file; `None` when it would refuse the file or reading fails (reading
+/// it whole then says why).
+#[cfg(feature = "batch")]
+pub(crate) fn read_head(path: &Path, max_bytes: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let (file, _) = open_regular(path, max_bytes).ok()?;
+    let mut head = Vec::with_capacity(PDF_HEADER_WITHIN + 4);
+    file.take((PDF_HEADER_WITHIN + 4) as u64).read_to_end(&mut head).ok()?;
+    Some(head)
+}
+
+/// How far into a file a PDF header may start: readers accept junk before `%PDF-` within the
+/// first kilobyte.
+const PDF_HEADER_WITHIN: usize = 1024;
+
+/// Whether `bytes` hold a PDF header (`%PDF-`) starting within their first kilobyte.
+pub(crate) fn has_pdf_header(bytes: &[u8]) -> bool {
+    bytes.windows(5).take(PDF_HEADER_WITHIN).any(|w| w == b"%PDF-")
+}
+
+/// Whether a file whose first bytes are `head` is, for certain, a PDF or a zip (DOCX, XLSX, or
+/// neither, which only the whole file tells): what [`sniff_format`] decides from the start of a
+/// file alone. `false` decides nothing.
+#[cfg(feature = "batch")]
+pub(crate) fn is_pdf_or_zip(head: &[u8]) -> bool {
+    has_pdf_header(head) || head.starts_with(ZIP_MAGIC)
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
 /// What kind of file `meta` describes, for messages.
 pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
@@ -192,10 +233,10 @@ pub fn sniff_format(path: &Path, bytes: &[u8]) -> Option<Format> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let body = strip_bom(bytes);
     let head = skip_ascii_space(body);
-    if head.starts_with(b"%PDF-") || bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
+    if head.starts_with(b"%PDF-") || has_pdf_header(bytes) {
         return Some(Format::Pdf);
     }
-    if bytes.starts_with(b"PK\x03\x04") {
+    if bytes.starts_with(ZIP_MAGIC) {
         return match ext.as_str() {
             "xlsx" | "xlsm" => Some(Format::Xlsx),
             "docx" => Some(Format::Docx),
@@ -261,5 +302,51 @@ mod tests {
     fn empty_input_is_an_error() {
         let err = source_from_bytes(Path::new("e.txt"), Vec::new()).unwrap_err();
         assert!(err.to_string().contains("e.txt is empty"));
+    }
+
+    /// What the first bytes decide agrees with what the whole file decides: a file they call a
+    /// PDF or a zip is one of the formats whose parsers a batch isolates (or a zip of neither,
+    /// refused either way), and a PDF header past the first kilobyte is seen by neither.
+    #[cfg(feature = "batch")]
+    #[test]
+    fn the_head_decides_only_what_the_whole_file_would() {
+        let isolated = |p: &Path, bytes: &[u8]| {
+            matches!(sniff_format(p, bytes), Some(Format::Pdf | Format::Docx | Format::Xlsx) | None)
+        };
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut seen = 0;
+        for dir in std::fs::read_dir(&root).unwrap().flatten().filter(|d| d.path().is_dir()) {
+            for file in std::fs::read_dir(dir.path()).unwrap().flatten().map(|f| f.path()).filter(|p| p.is_file()) {
+                let bytes = std::fs::read(&file).unwrap();
+                let head = read_head(&file, u64::MAX).unwrap();
+                assert_eq!(head[..], bytes[..bytes.len().min(1028)], "{}", file.display());
+                if is_pdf_or_zip(&head) {
+                    seen += 1;
+                    assert!(isolated(&file, &bytes), "{}", file.display());
+                }
+            }
+        }
+        assert!(seen >= 20, "only {seen} PDF, DOCX and XLSX fixtures");
+        let junk = |n: usize| [vec![b'x'; n], b"%PDF-1.4\n".to_vec()].concat();
+        assert!(is_pdf_or_zip(&junk(1000)) && sniff_format(Path::new("a"), &junk(1000)) == Some(Format::Pdf));
+        assert!(!is_pdf_or_zip(&junk(1024)) && sniff_format(Path::new("a.pdf"), &junk(1024)) != Some(Format::Pdf));
+    }
+
+    /// Reading the first bytes refuses what reading the whole file refuses, without blocking on
+    /// a FIFO and without reading a file above the limit.
+    #[cfg(all(unix, feature = "batch"))]
+    #[test]
+    fn the_head_of_a_file_read_whole_would_refuse_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("notice.pdf");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo(3) with a NUL-terminated path and a mode.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(read_head(&fifo, u64::MAX).is_none());
+        let big = dir.path().join("big.pdf");
+        std::fs::write(&big, b"%PDF-1.4\n0123456789").unwrap();
+        assert!(read_head(&big, 10).is_none());
+        assert_eq!(read_head(&big, 100).unwrap(), b"%PDF-1.4\n0123456789");
+        assert!(read_head(&dir.path().join("missing.pdf"), 100).is_none());
     }
 }

@@ -175,7 +175,7 @@ pub fn read_pdf_with(
     limits: &crate::Limits,
     time: &crate::limits::Budget,
 ) -> Result<(Document, Vec<Diagnostic>), PdfError> {
-    if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
+    if !crate::input::has_pdf_header(bytes) {
         return Err(PdfError::Unreadable("no %PDF- header in the first kilobyte".into()));
     }
     let max_stream = usize::try_from(limits.max_inflated_bytes).unwrap_or(usize::MAX);

@@ -64,6 +64,19 @@ fn the_seed_pdf_converts_to_its_34_tasks_in_every_output() {
     assert_eq!((health["status"].as_str(), health["running"].as_u64()), (Some("ok"), Some(0)));
 }
 
+/// The service runs on 4 KiB pages, as a batch does (`KEEP_PAGES_SMALL` in `src/main.rs`), while a
+/// single conversion asks for huge pages: Linux shows the process's setting in its status.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_service_keeps_its_pages_small() {
+    let server = Server::start(&[]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    // Kernels before 5.0 do not show it.
+    if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+        assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    }
+}
+
 #[test]
 fn bad_input_is_4xx_with_the_cli_message_and_kind() {
     let server = Server::start(&[]);

@@ -38,8 +38,8 @@ impl Isolation {
 /// How to start the child processes that convert files in isolation: this program with a hidden
 /// subcommand (see [`serve`]); a child reads each file's path (and its bytes, or reads the file
 /// itself) on standard input and writes a [`WorkerReply`] on standard output, one file after
-/// another, and is reused until it fails. An abort, a crash or running out of memory in a child becomes the error of the file it
-/// was converting; the batch goes on with a fresh child.
+/// another, and is reused until it fails. An abort, a crash or running out of memory in a child
+/// becomes the error of the file it was converting; the batch goes on with a fresh child.
 #[derive(Clone, Debug)]
 pub struct Worker {
     pub program: PathBuf,
@@ -85,6 +85,11 @@ fn read_frame(input: &mut impl std::io::Read, limit: u64) -> std::io::Result<Opt
     Ok(Some(bytes))
 }
 
+/// Reads one frame that must follow (see [`read_frame`]): the end of the stream is an error.
+fn read_next_frame(input: &mut impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    Ok(read_frame(input, limit)?.ok_or(std::io::ErrorKind::UnexpectedEof)?)
+}
+
 fn write_frame(output: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
     output.write_all(&(bytes.len() as u64).to_le_bytes())?;
     output.write_all(bytes)
@@ -112,12 +117,11 @@ pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Wr
     loop {
         let Some(path) = read_frame(&mut input, 1 << 20)? else { return Ok(()) };
         let path = PathBuf::from(text(path)?);
-        let sha256 = text(read_frame(&mut input, 64)?.ok_or(std::io::ErrorKind::UnexpectedEof)?)?;
+        let sha256 = text(read_next_frame(&mut input, 64)?)?;
         let read = if sha256.is_empty() {
             crate::input::read_source(&path, config.limits.max_input_bytes)
         } else {
-            let bytes =
-                read_frame(&mut input, config.limits.max_input_bytes)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+            let bytes = read_next_frame(&mut input, config.limits.max_input_bytes)?;
             crate::input::source_with_sha256(&path, bytes, sha256)
         };
         let read_sha256 = read.as_ref().map_or_else(|_| String::new(), |source| source.sha256.clone());
@@ -235,11 +239,8 @@ impl WorkerProcess {
             Request::Path => write_frame(&mut self.stdin, b"")?,
         }
         self.stdin.flush()?;
-        let mut frame = || -> std::io::Result<Vec<u8>> {
-            Ok(read_frame(&mut self.stdout, u64::MAX)?.ok_or(std::io::ErrorKind::UnexpectedEof)?)
-        };
-        let sha256 = String::from_utf8(frame()?).map_err(std::io::Error::other)?;
-        let reply = frame()?;
+        let sha256 = String::from_utf8(read_next_frame(&mut self.stdout, u64::MAX)?).map_err(std::io::Error::other)?;
+        let reply = read_next_frame(&mut self.stdout, u64::MAX)?;
         Ok((sha256, serde_json::from_slice(&reply).map_err(std::io::Error::other)?))
     }
 

@@ -140,21 +140,26 @@ fn open_regular(path: &Path, max_bytes: u64) -> Result<(std::fs::File, u64), Sou
     Ok((file, meta.len()))
 }
 
-/// The first bytes of `path` that [`is_pdf_or_zip`] looks at (at most 1,028), read as
-/// [`read_source`] opens a file; `None` when it would refuse the file or reading fails (reading
-/// it whole then says why).
+/// The first bytes of `path` that [`is_pdf_or_zip`] looks at (at most [`HEAD_BYTES`], 1,028),
+/// read as [`read_source`] opens a file; `None` when it would refuse the file or reading fails
+/// (reading it whole then says why).
 #[cfg(feature = "batch")]
 pub(crate) fn read_head(path: &Path, max_bytes: u64) -> Option<Vec<u8>> {
     use std::io::Read;
     let (file, _) = open_regular(path, max_bytes).ok()?;
-    let mut head = Vec::with_capacity(PDF_HEADER_WITHIN + 4);
-    file.take((PDF_HEADER_WITHIN + 4) as u64).read_to_end(&mut head).ok()?;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    file.take(HEAD_BYTES as u64).read_to_end(&mut head).ok()?;
     Some(head)
 }
 
 /// How far into a file a PDF header may start: readers accept junk before `%PDF-` within the
 /// first kilobyte.
 const PDF_HEADER_WITHIN: usize = 1024;
+
+/// How many of a file's first bytes [`read_head`] reads: enough for a PDF header starting at the
+/// last place it may start.
+#[cfg(feature = "batch")]
+const HEAD_BYTES: usize = PDF_HEADER_WITHIN + b"%PDF-".len() - 1;
 
 /// Whether `bytes` hold a PDF header (`%PDF-`) starting within their first kilobyte.
 pub(crate) fn has_pdf_header(bytes: &[u8]) -> bool {

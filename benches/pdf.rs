@@ -153,6 +153,24 @@ fn whole_processes(root: &Path, baseline: &Path) {
         "{:<32} {:>10} {:>9} {:>12} {:>11} {:>9} {:>9}",
         "file", "ours wall", "ours cpu", "plumber wall", "plumber cpu", "wall ×", "cpu ×"
     );
+    // What starting a process costs on this machine at this moment, in turn: one that does nothing
+    // and ours doing nothing. Under a virtual machine both move with the host's load (a CPUID
+    // instruction traps to the hypervisor, and the C library's start-up runs dozens: README,
+    // Start-up), and the figures below move with them.
+    let idle = || time_process(&mut Command::new("true"));
+    let version = || time_process(Command::new(exe).arg("--version"));
+    let (mut idle_cpu, mut version_cpu) = (Vec::new(), Vec::new());
+    for _ in 0..runs.max(21) {
+        idle_cpu.push(idle().1);
+        version_cpu.push(version().1);
+    }
+    println!(
+        "{:<32} {:>9} {:>7.2}ms   (`true`, a process that does nothing: {:.2}ms)",
+        "start-up (`--version`)",
+        "",
+        median(version_cpu) * 1e3,
+        median(idle_cpu) * 1e3
+    );
     for rel in list.lines().filter(|l| !l.starts_with('#') && l.ends_with(".pdf")) {
         let file = root.join(rel);
         let ours = || time_process(Command::new(exe).args(["convert", file.to_str().unwrap(), "-o", "-"]));

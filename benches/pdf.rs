@@ -143,6 +143,22 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Median wall and CPU seconds of two commands run in turn `runs` times, after one warm-up each,
+/// in the order given: taken in turn, both meet the same moments of a shared machine.
+fn medians_in_turn(runs: usize, first: &mut Command, second: &mut Command) -> [(f64, f64); 2] {
+    time_process(first);
+    time_process(second);
+    let mut samples: [(Vec<f64>, Vec<f64>); 2] = Default::default();
+    for _ in 0..runs {
+        for (command, (wall, cpu)) in [&mut *first, &mut *second].into_iter().zip(&mut samples) {
+            let (w, c) = time_process(command);
+            wall.push(w);
+            cpu.push(c);
+        }
+    }
+    samples.map(|(wall, cpu)| (median(wall), median(cpu)))
+}
+
 /// notice-ingest against pdfplumber as whole processes, in turn, on each PDF rendition of the seed.
 fn whole_processes(root: &Path, baseline: &Path) {
     let exe = env!("CARGO_BIN_EXE_notice-ingest");
@@ -153,40 +169,26 @@ fn whole_processes(root: &Path, baseline: &Path) {
         "{:<32} {:>10} {:>9} {:>12} {:>11} {:>9} {:>9}",
         "file", "ours wall", "ours cpu", "plumber wall", "plumber cpu", "wall ×", "cpu ×"
     );
-    // What starting a process costs on this machine at this moment, in turn: one that does nothing
-    // and ours doing nothing. Under a virtual machine both move with the host's load (a CPUID
-    // instruction traps to the hypervisor, and the C library's start-up runs dozens: README,
-    // Start-up), and the figures below move with them.
-    let idle = || time_process(&mut Command::new("true"));
-    let version = || time_process(Command::new(exe).arg("--version"));
-    let (mut idle_cpu, mut version_cpu) = (Vec::new(), Vec::new());
-    for _ in 0..runs.max(21) {
-        idle_cpu.push(idle().1);
-        version_cpu.push(version().1);
-    }
+    // What starting a process costs on this machine at this moment: one that does nothing and
+    // ours doing nothing. Under a virtual machine both move with the host's load (a CPUID
+    // instruction traps to the hypervisor, and the C library's start-up runs dozens: README, PDF
+    // batches, eighth round), and the figures below move with them.
+    let [(_, version_cpu), (_, idle_cpu)] =
+        medians_in_turn(runs.max(21), Command::new(exe).arg("--version"), &mut Command::new("true"));
     println!(
         "{:<32} {:>9} {:>7.2}ms   (`true`, a process that does nothing: {:.2}ms)",
         "start-up (`--version`)",
         "",
-        median(version_cpu) * 1e3,
-        median(idle_cpu) * 1e3
+        version_cpu * 1e3,
+        idle_cpu * 1e3
     );
     for rel in list.lines().filter(|l| !l.starts_with('#') && l.ends_with(".pdf")) {
         let file = root.join(rel);
-        let ours = || time_process(Command::new(exe).args(["convert", file.to_str().unwrap(), "-o", "-"]));
-        let theirs = || time_process(Command::new("python3").arg(baseline).arg(&file));
-        ours();
-        theirs();
-        let (mut ow, mut oc, mut tw, mut tc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..runs {
-            let (w, c) = ours();
-            ow.push(w);
-            oc.push(c);
-            let (w, c) = theirs();
-            tw.push(w);
-            tc.push(c);
-        }
-        let (ow, oc, tw, tc) = (median(ow), median(oc), median(tw), median(tc));
+        let [(ow, oc), (tw, tc)] = medians_in_turn(
+            runs,
+            Command::new(exe).args(["convert", file.to_str().unwrap(), "-o", "-"]),
+            Command::new("python3").arg(baseline).arg(&file),
+        );
         println!(
             "{:<32} {:>9.1}ms {:>7.1}ms {:>11.0}ms {:>9.0}ms {:>8.0}× {:>8.0}×",
             Path::new(rel).file_name().unwrap().to_string_lossy(),

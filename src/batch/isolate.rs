@@ -90,6 +90,11 @@ fn read_next_frame(input: &mut impl std::io::Read, limit: u64) -> std::io::Resul
     Ok(read_frame(input, limit)?.ok_or(std::io::ErrorKind::UnexpectedEof)?)
 }
 
+/// A frame that holds text (a path, a SHA-256 in hex); not UTF-8 is a broken stream.
+fn frame_text(frame: Vec<u8>) -> std::io::Result<String> {
+    String::from_utf8(frame).map_err(std::io::Error::other)
+}
+
 fn write_frame(output: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
     output.write_all(&(bytes.len() as u64).to_le_bytes())?;
     output.write_all(bytes)
@@ -113,11 +118,10 @@ pub(super) enum Request<'a> {
 /// [`WorkerReply`] as JSON, until `input` ends. One child serves many files in turn, so its
 /// start-up (the schema, the registries) is paid once.
 pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Write) -> std::io::Result<()> {
-    let text = |frame: Vec<u8>| String::from_utf8(frame).map_err(std::io::Error::other);
     loop {
         let Some(path) = read_frame(&mut input, 1 << 20)? else { return Ok(()) };
-        let path = PathBuf::from(text(path)?);
-        let sha256 = text(read_next_frame(&mut input, 64)?)?;
+        let path = PathBuf::from(frame_text(path)?);
+        let sha256 = frame_text(read_next_frame(&mut input, 64)?)?;
         let read = if sha256.is_empty() {
             crate::input::read_source(&path, config.limits.max_input_bytes)
         } else {
@@ -239,7 +243,7 @@ impl WorkerProcess {
             Request::Path => write_frame(&mut self.stdin, b"")?,
         }
         self.stdin.flush()?;
-        let sha256 = String::from_utf8(read_next_frame(&mut self.stdout, u64::MAX)?).map_err(std::io::Error::other)?;
+        let sha256 = frame_text(read_next_frame(&mut self.stdout, u64::MAX)?)?;
         let reply = read_next_frame(&mut self.stdout, u64::MAX)?;
         Ok((sha256, serde_json::from_slice(&reply).map_err(std::io::Error::other)?))
     }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
 use super::names::{normalize_name, split_trailing_group};
@@ -124,12 +125,12 @@ pub struct OfficeRegistry {
     pub(super) issuer_prefixes: Vec<Vec<char>>,
     pub(super) entries: Vec<OfficeEntry>,
     /// Normalized name → (entry index, how the name relates to the entry).
-    pub(super) names: HashMap<String, (usize, NameUse)>,
+    pub(super) names: HashMap<String, (usize, NameUse), FxBuildHasher>,
     /// Longest text, in characters, that can name an entry: longest name, issuer prefix and a
     /// bracketed marker or alias. Longer pieces are not looked up.
     pub(super) max_lookup_chars: usize,
     /// Last characters of every known name: a piece ending otherwise is not looked up.
-    pub(super) name_endings: std::collections::HashSet<char>,
+    pub(super) name_endings: std::collections::HashSet<char, FxBuildHasher>,
     /// True for the stand-in used when no registry covers the notice's issuer: names are split
     /// at separators and unit-name endings and kept with code null, without one diagnostic each.
     pub(super) unregistered: bool,
@@ -167,7 +168,7 @@ impl OfficeRegistry {
     pub fn from_json(text: &str, origin: &str) -> Result<Self, OfficeError> {
         let file: RegistryFile =
             serde_json::from_str(text).map_err(|source| OfficeError::Json { origin: origin.to_string(), source })?;
-        let mut names: HashMap<String, (usize, NameUse)> = HashMap::new();
+        let mut names: HashMap<String, (usize, NameUse), FxBuildHasher> = HashMap::default();
         let mut codes: HashMap<&str, usize> = HashMap::new();
         for (index, entry) in file.entries.iter().enumerate() {
             let good = !entry.code.is_empty()

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use super::hash::FxBuild;
+use rustc_hash::FxBuildHasher;
 
 /// Adobe-GB1 CID → UTF-16 code unit (0: none), big-endian u16 per CID. See `data/make_gb1.py`.
 static GB1_TO_UNICODE: &[u8] = include_bytes!("data/gb1.bin");
@@ -124,7 +124,7 @@ pub(crate) struct ToUnicode {
     codespaces: Vec<Codespace>,
     /// Keyed by `(byte length << 32) | code`; the value is a range of `texts` (usually one
     /// char, several for ligatures).
-    map: HashMap<u64, (u32, u32), FxBuild>,
+    map: HashMap<u64, (u32, u32), FxBuildHasher>,
     texts: String,
     /// The byte length used for codes when no codespace is declared, from the mapped codes.
     implied_len: Option<usize>,

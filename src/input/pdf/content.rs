@@ -14,10 +14,10 @@ use std::rc::Rc;
 use super::document::Doc;
 use super::filters::decode;
 use super::font::Font;
-use super::hash::FxBuild;
 use super::object::{Dict, Object, ObjectId};
 use super::ops::{Operand, Ops};
 use super::MAX_STREAM_BYTES;
+use rustc_hash::FxBuildHasher;
 
 /// A filled rectangle thinner than this (points) in one direction is a ruling line.
 pub(crate) const THIN_FILL: f32 = 2.5;
@@ -180,7 +180,7 @@ fn apply_clip(gs: &mut GraphicsState<'_>, pending: &mut bool, path: &[Subpath]) 
 /// Fonts built so far for a document, by font dictionary object.
 #[derive(Default)]
 pub(crate) struct FontCache<'d> {
-    fonts: HashMap<ObjectId, Rc<Font<'d>>, FxBuild>,
+    fonts: HashMap<ObjectId, Rc<Font<'d>>, FxBuildHasher>,
 }
 
 impl<'d> FontCache<'d> {
@@ -254,7 +254,7 @@ impl<'d, 'a, 'c> Interpreter<'d, 'a, 'c> {
         let mut tlm = IDENTITY;
         let mut path: Vec<Subpath> = Vec::new();
         // Fonts by resource name, for this stream.
-        let mut by_name: HashMap<Vec<u8>, Option<Rc<Font<'d>>>, FxBuild> = HashMap::default();
+        let mut by_name: HashMap<Vec<u8>, Option<Rc<Font<'d>>>, FxBuildHasher> = HashMap::default();
         let mut ops = Ops::new(data);
         let mut count = 0usize;
         loop {

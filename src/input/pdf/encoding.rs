@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use lopdf::{dictionary, Object};
 
-use super::hash::FxBuild;
+use rustc_hash::FxBuildHasher;
 
 /// A simple font's base encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub(crate) fn glyph_name_to_char(name: &[u8]) -> Option<char> {
         return None;
     }
     thread_local! {
-        static NAMES: RefCell<HashMap<Box<str>, Option<char>, FxBuild>> = RefCell::default();
+        static NAMES: RefCell<HashMap<Box<str>, Option<char>, FxBuildHasher>> = RefCell::default();
     }
     if let Some(known) = NAMES.with(|names| names.borrow().get(name).copied()) {
         return known;

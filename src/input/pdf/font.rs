@@ -16,9 +16,9 @@ use super::cmap::{Predefined, ToUnicode};
 use super::document::Doc;
 use super::encoding::{glyph_name_to_char, BaseEncoding};
 use super::filters::decode;
-use super::hash::FxBuild;
 use super::object::{Dict, Object};
 use super::MAX_STREAM_BYTES;
+use rustc_hash::FxBuildHasher;
 
 /// Most `/W` entries kept for one CID font.
 const MAX_CID_WIDTHS: usize = 1 << 17;
@@ -96,7 +96,7 @@ pub(crate) struct Font<'d> {
     simple_widths: Vec<f32>,
     first_char: u32,
     missing_width: f32,
-    cid_widths: HashMap<u32, f32, FxBuild>,
+    cid_widths: HashMap<u32, f32, FxBuildHasher>,
     default_width: f32,
     /// Glyph-space width → text-space width.
     width_scale: f32,

@@ -24,7 +24,6 @@ pub(crate) mod draw;
 mod encoding;
 mod filters;
 mod font;
-mod hash;
 pub(crate) mod layout;
 mod lexer;
 mod object;

@@ -43,11 +43,12 @@ pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec
     let mut lines: Vec<Line> = Vec::new();
     let mut rest = &glyphs[..];
     while let Some(first) = rest.first() {
-        let joins = |g: &Placed| g.base - first.base <= 0.45 * first.size.max(g.size);
-        let n = rest[1..].iter().position(|g| !joins(g)).map_or(rest.len(), |p| p + 1);
+        let n = rest[1..].iter().position(|g| !joins_line(first, g)).map_or(rest.len(), |p| p + 1);
         lines.push(Line { glyphs: rest[..n].to_vec(), x0: 0.0, x1: 0.0, base: first.base, size: first.size });
         rest = &rest[n..];
     }
+    // The median size of each line, found in one buffer for all lines.
+    let mut sizes: Vec<f32> = Vec::new();
     for line in &mut lines {
         if !line.glyphs.is_sorted_by(|a, b| a.x0.total_cmp(&b.x0).is_le()) {
             line.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
@@ -57,12 +58,16 @@ pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec
         let mut kept = 0;
         for i in 0..line.glyphs.len() {
             let g = line.glyphs[i];
-            let text = content.glyph_text(glyph_of(content, &g));
-            let duplicate = line.glyphs[..kept].iter().rev().take(3).position(|k| {
-                (k.x0 - g.x0).abs() < 0.2 * g.size.max(1.0) && content.glyph_text(glyph_of(content, k)) == text
+            // Of the last three kept, the nearest that starts within a fifth of a size and has the
+            // same text; the texts are compared only for a glyph that close (rare).
+            let near = 0.2 * g.size.max(1.0);
+            let duplicate = (1..=kept.min(3)).find(|&back| {
+                let k = &line.glyphs[kept - back];
+                (k.x0 - g.x0).abs() < near
+                    && content.glyph_text(glyph_of(content, k)) == content.glyph_text(glyph_of(content, &g))
             });
             match duplicate {
-                Some(back) if g.ink => line.glyphs[kept - 1 - back].bold = true,
+                Some(back) if g.ink => line.glyphs[kept - back].bold = true,
                 _ => {
                     line.glyphs[kept] = g;
                     kept += 1;
@@ -70,12 +75,64 @@ pub(super) fn group_lines(mut glyphs: Vec<Placed>, content: &PageContent) -> Vec
             }
         }
         line.glyphs.truncate(kept);
-        line.x0 = line.glyphs.iter().map(|g| g.x0).fold(f32::MAX, f32::min);
-        line.x1 = line.glyphs.iter().map(|g| g.x1).fold(f32::MIN, f32::max);
-        let mut sizes: Vec<f32> = line.glyphs.iter().map(|g| g.size).collect();
-        let middle = sizes.len() / 2;
-        line.size = *sizes.select_nth_unstable_by(middle, f32::total_cmp).1;
+        measure_line(line, &mut sizes);
     }
+    lines.retain(|l| l.glyphs.iter().any(|g| g.ink));
+    lines
+}
+
+/// Whether glyph `g`, sorted by baseline after `first`, is on the line `first` starts: within
+/// 0.45 of a size below it.
+fn joins_line(first: &Placed, g: &Placed) -> bool {
+    g.base - first.base <= 0.45 * first.size.max(g.size)
+}
+
+/// Sets a line's extent and its size (the median of its glyphs'; `sizes` is a buffer to reuse).
+/// The line has a glyph.
+fn measure_line(line: &mut Line, sizes: &mut Vec<f32>) {
+    line.x0 = line.glyphs.iter().map(|g| g.x0).fold(f32::MAX, f32::min);
+    line.x1 = line.glyphs.iter().map(|g| g.x1).fold(f32::MIN, f32::max);
+    // Most lines are in one size, which is then the median.
+    let first = line.glyphs[0].size;
+    if line.glyphs.iter().all(|g| g.size.to_bits() == first.to_bits()) {
+        line.size = first;
+        return;
+    }
+    sizes.clear();
+    sizes.extend(line.glyphs.iter().map(|g| g.size));
+    let middle = sizes.len() / 2;
+    line.size = *sizes.select_nth_unstable_by(middle, f32::total_cmp).1;
+}
+
+/// The lines of a cell whose glyphs come in `parts`, each a run of consecutive glyphs of one line
+/// [`group_lines`] made (so ordered by x and without overprinted duplicates), in the order of
+/// those lines: what `group_lines` makes of all the glyphs, which is the parts themselves when
+/// they are in baseline order and each would start a line of its own that ends where the part
+/// ends. Then the grouping, ordering and deduplication are not done again (the last finds nothing
+/// in a run of a deduplicated line: it compares each glyph with fewer of the glyphs before it);
+/// otherwise (a part's glyphs on two baselines, two parts on one) the glyphs are grouped anew.
+pub(super) fn lines_of_parts(parts: Vec<Vec<Placed>>, content: &PageContent) -> Vec<Line> {
+    let parts: Vec<Vec<Placed>> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    let in_order = parts.iter().flatten().is_sorted_by(|a, b| a.base.total_cmp(&b.base).is_le());
+    let own_lines = in_order
+        && parts.iter().enumerate().all(|(k, part)| {
+            let first = &part[0];
+            part[1..].iter().all(|g| joins_line(first, g))
+                && parts.get(k + 1).is_none_or(|next| !joins_line(first, &next[0]))
+        });
+    if !own_lines {
+        return group_lines(parts.concat(), content);
+    }
+    let mut sizes: Vec<f32> = Vec::new();
+    let mut lines: Vec<Line> = parts
+        .into_iter()
+        .map(|glyphs| {
+            let (base, size) = (glyphs[0].base, glyphs[0].size);
+            let mut line = Line { glyphs, x0: 0.0, x1: 0.0, base, size };
+            measure_line(&mut line, &mut sizes);
+            line
+        })
+        .collect();
     lines.retain(|l| l.glyphs.iter().any(|g| g.ink));
     lines
 }
@@ -118,14 +175,26 @@ impl LineJoiner {
         }
     }
 
+    /// [`LineJoiner::push`] for one character (encoded in place, not copied from a slice).
+    fn push_char(&mut self, c: char, bold: bool) {
+        match self.runs.last_mut() {
+            Some(run) if run.bold == bold => run.text.push(c),
+            _ => self.push(c.encode_utf8(&mut [0; 4]), bold),
+        }
+    }
+
     /// Adds the text of one glyph. `gap_before` says the glyph stands apart from the previous one
     /// (a word gap).
     pub(super) fn glyph(&mut self, text: &str, bold: bool, gap_before: bool) {
-        if text.chars().all(char::is_whitespace) {
+        let mut chars = text.chars();
+        let first = chars.next().unwrap_or(' ');
+        // Most glyphs are one character: it is decoded once and pushed as a character.
+        let single = chars.as_str().is_empty();
+        let blank = if single { first.is_whitespace() } else { text.chars().all(char::is_whitespace) };
+        if blank {
             self.space_glyph = true;
             return;
         }
-        let first = text.chars().next().unwrap_or(' ');
         if let Some(prev) = self.last {
             // After a hyphen or slash at a line end the word goes on ("1-\n2" is "1-2").
             let latin_pair = !(is_cjk(prev) || is_cjk(first) || self.soft_gap && matches!(prev, '-' | '/'));
@@ -137,8 +206,13 @@ impl LineJoiner {
         }
         self.space_glyph = false;
         self.soft_gap = false;
-        self.push(text, bold);
-        self.last = text.chars().last();
+        if single {
+            self.push_char(first, bold);
+            self.last = Some(first);
+        } else {
+            self.push(text, bold);
+            self.last = text.chars().last();
+        }
     }
 
     /// Ends a line. `hard` makes it a line break kept as `'\n'`; otherwise the next line continues
@@ -252,6 +326,85 @@ fn first_piece_width(line: &Line, content: &PageContent) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Placed glyphs of 10-point text: `(x, baseline down from the top, text)`, each character one
+    /// em wide; with the page content they index.
+    fn page(runs: &[(f32, f32, &str)]) -> (PageContent, Vec<Placed>) {
+        let mut content = PageContent::default();
+        for &(x0, down, text) in runs {
+            for (k, c) in text.chars().enumerate() {
+                let start = content.text.len() as u32;
+                content.text.push(c);
+                content.glyphs.push(Glyph {
+                    x: x0 + 10.0 * k as f32,
+                    y: 600.0 - down,
+                    width: 10.0,
+                    size: 10.0,
+                    bold: false,
+                    text_start: start,
+                    text_end: content.text.len() as u32,
+                });
+            }
+        }
+        let placed = super::super::placed(&content, 600.0);
+        (content, placed)
+    }
+
+    /// A line's glyphs (index, bold) and its `[x0, x1, base, size]`.
+    type Shape = (Vec<(u32, bool)>, [f32; 4]);
+
+    /// What a line is made of, to compare the lines two ways give.
+    fn shape(lines: &[Line]) -> Vec<Shape> {
+        lines
+            .iter()
+            .map(|l| (l.glyphs.iter().map(|g| (g.index, g.bold)).collect(), [l.x0, l.x1, l.base, l.size]))
+            .collect()
+    }
+
+    /// A cell's parts cut from the page's lines: each line's glyphs starting at or after `from`.
+    fn column(lines: &[Line], from: f32) -> Vec<Vec<Placed>> {
+        lines.iter().map(|l| l.glyphs.iter().filter(|g| g.x0 >= from).copied().collect()).collect()
+    }
+
+    #[test]
+    fn parts_of_grouped_lines_are_the_lines_group_lines_makes() {
+        // Two columns on three lines; in the second column a glyph overprinted for bold and a
+        // superscript-like glyph a little below its line's baseline.
+        let (content, glyphs) = page(&[
+            (0.0, 100.0, "序号"),
+            (100.0, 100.0, "牵头处室"),
+            (110.0, 100.0, "头"),
+            (0.0, 114.0, "1"),
+            (100.0, 114.0, "基教处"),
+            (130.0, 116.0, "注"),
+            (100.0, 128.0, "高教处"),
+        ]);
+        let lines = group_lines(glyphs, &content);
+        assert_eq!(lines.len(), 3);
+        let parts = column(&lines, 100.0);
+        let fast = lines_of_parts(parts.clone(), &content);
+        assert_eq!(shape(&fast), shape(&group_lines(parts.concat(), &content)));
+        assert!(fast[0].glyphs.iter().any(|g| g.bold), "the overprinted glyph stays bold");
+        assert_eq!(fast.len(), 3);
+    }
+
+    #[test]
+    fn parts_that_are_not_lines_of_their_own_are_grouped_anew() {
+        let (content, glyphs) = page(&[(0.0, 100.0, "基教处"), (0.0, 101.0, "高教处"), (0.0, 130.0, "职教处")]);
+        let all = |k: usize| glyphs[k];
+        // Two parts on one baseline: one line.
+        let same_line = vec![vec![all(0), all(1)], vec![all(3), all(4)]];
+        // One part with glyphs on two baselines: two lines.
+        let two_lines = vec![vec![all(0), all(1), all(6), all(7)]];
+        // Parts out of baseline order.
+        let upside_down = vec![vec![all(6), all(7)], vec![all(0), all(1)]];
+        for parts in [same_line, two_lines, upside_down] {
+            let expected = group_lines(parts.concat(), &content);
+            assert_eq!(shape(&lines_of_parts(parts, &content)), shape(&expected));
+        }
+        assert_eq!(lines_of_parts(vec![vec![all(0), all(1)], vec![all(3), all(4)]], &content).len(), 1);
+        assert_eq!(lines_of_parts(vec![vec![all(0), all(1), all(6), all(7)]], &content).len(), 2);
+    }
 
     fn joined(parts: &[(&str, bool)]) -> String {
         let mut j = LineJoiner::default();

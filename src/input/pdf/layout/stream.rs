@@ -7,7 +7,7 @@ use crate::model::{BBox, Cell, Origin, Row, Table};
 
 use super::super::content::PageContent;
 use super::is_closing_punctuation;
-use super::lines::{glyph_of, group_lines, join_lines, Line, Placed};
+use super::lines::{glyph_of, join_lines, lines_of_parts, Line, Placed};
 
 /// A run of glyphs of one line standing apart from the rest, up to glyph `b` (exclusive); `x0`, `x1`
 /// the extent of its ink, `x1` without a closing punctuation mark hanging at its end (which may
@@ -125,8 +125,9 @@ pub(super) fn stream_table(
         last += 1;
     }
 
+    /// A row's cells, each as the runs of glyphs each of its lines gave it (see `lines_of_parts`).
     struct StreamRow {
-        cells: Vec<Vec<Placed>>,
+        cells: Vec<Vec<Vec<Placed>>>,
         section: bool,
         top: f32,
     }
@@ -140,11 +141,11 @@ pub(super) fn stream_table(
             && col_of(chunks[i][0].x0) == 0
             && line.base - lines[i - 1].base <= 1.6 * line.size;
         if section_goes_on {
-            rows.last_mut()?.cells[0].extend(line.glyphs.iter().copied());
+            rows.last_mut()?.cells[0].push(line.glyphs.clone());
             continue;
         }
         if is_section(i) {
-            rows.push(StreamRow { cells: vec![line.glyphs.clone()], section: true, top: line_top });
+            rows.push(StreamRow { cells: vec![vec![line.glyphs.clone()]], section: true, top: line_top });
             continue;
         }
         let starts_row =
@@ -152,9 +153,16 @@ pub(super) fn stream_table(
         if starts_row {
             rows.push(StreamRow { cells: vec![Vec::new(); n_cols], section: false, top: line_top });
         }
+        // The line's glyphs are in x order, so each column's are one run of them.
         let row = rows.last_mut()?;
+        let mut last_col = None;
         for g in &line.glyphs {
-            row.cells[col_of(g.x0)].push(*g);
+            let col = col_of(g.x0);
+            if last_col != Some(col) {
+                row.cells[col].push(Vec::new());
+                last_col = Some(col);
+            }
+            row.cells[col].last_mut()?.push(*g);
         }
     }
 
@@ -178,10 +186,10 @@ pub(super) fn stream_table(
                 .cells
                 .into_iter()
                 .enumerate()
-                .map(|(c, glyphs)| {
+                .map(|(c, parts)| {
                     let (x0, x1) = (xs[c], xs[c + span]);
                     Cell {
-                        text: join_lines(&group_lines(glyphs, content), content, true, None),
+                        text: join_lines(&lines_of_parts(parts, content), content, true, None),
                         col_span: span as u32,
                         row_span: 1,
                         bbox: Some(BBox::from_points(

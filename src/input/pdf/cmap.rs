@@ -463,6 +463,10 @@ impl Predefined {
     pub(crate) fn decode(self, code: &[u8], gb1: bool) -> Option<char> {
         match self {
             Predefined::Identity => gb1.then(|| gb1_cid_to_char(code_value(code))).flatten(),
+            // One unit, the usual case, is a character unless it is a surrogate.
+            Predefined::Ucs2 | Predefined::Utf16 if code.len() == 2 => {
+                char::from_u32(u32::from(u16::from_be_bytes([code[0], code[1]]))).filter(|c| *c != '\u{FFFD}')
+            }
             Predefined::Ucs2 | Predefined::Utf16 => char::decode_utf16(utf16_units(code))
                 .next()
                 .map(|r| r.unwrap_or('\u{FFFD}'))

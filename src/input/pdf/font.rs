@@ -263,6 +263,8 @@ impl<'d> Font<'d> {
             let code = code_bytes.iter().fold(0u32, |acc, b| (acc << 8) | *b as u32);
             i += len;
             let mapped: Option<&str> = self.to_unicode.as_ref().and_then(|tu| tu.lookup(len, code));
+            // The character decoded when no ToUnicode entry mapped the code.
+            let mut decoded = None;
             let text: &str = match mapped {
                 Some(t) => t,
                 None => {
@@ -271,6 +273,7 @@ impl<'d> Font<'d> {
                     } else {
                         self.simple.as_ref().and_then(|m| m.char_of(code as u8))
                     };
+                    decoded = c;
                     match c {
                         Some(c) => c.encode_utf8(&mut buf),
                         None => {
@@ -288,8 +291,11 @@ impl<'d> Font<'d> {
                 // Without the CMap file the CID of a Unicode-keyed code is found back through the
                 // Adobe-GB1 table (exact for what ReportLab and Acrobat write).
                 let cid = cid.or_else(|| {
-                    let mut chars = text.chars();
-                    chars.next().filter(|_| chars.next().is_none()).and_then(super::cmap::gb1_char_to_cid)
+                    let single = decoded.or_else(|| {
+                        let mut chars = text.chars();
+                        chars.next().filter(|_| chars.next().is_none())
+                    });
+                    single.and_then(super::cmap::gb1_char_to_cid)
                 });
                 match cid {
                     Some(cid) => self.cid_widths.get(&cid).copied().unwrap_or(self.default_width),

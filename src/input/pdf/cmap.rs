@@ -562,6 +562,10 @@ mod tests {
         assert_eq!(gbk.decode(&bytes[1..], false), Some('年'));
         let ucs2 = Predefined::from_name(b"UniGB-UCS2-H").unwrap();
         assert_eq!(ucs2.decode(&[0x5E, 0x74], false), Some('年'));
+        // A lone surrogate, the replacement character and a short code are no character.
+        assert_eq!(ucs2.decode(&[0xD8, 0x40], false), None);
+        assert_eq!(ucs2.decode(&[0xFF, 0xFD], false), None);
+        assert_eq!(ucs2.decode(&[0x41], false), None);
         let utf16 = Predefined::from_name(b"UniGB-UTF16-H").unwrap();
         assert_eq!(utf16.code_len(&[0xD8, 0x40, 0xDC, 0x00]), 4);
         assert_eq!(utf16.decode(&[0xD8, 0x40, 0xDC, 0x00], false), Some('\u{20000}'));

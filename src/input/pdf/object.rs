@@ -273,6 +273,7 @@ fn parse_value<'a>(
     Ok(match token {
         Token::ArrayOpen => {
             let mut items = Vec::with_capacity(array_capacity_hint(&lexer.data()[lexer.pos()..]));
+            let mut pending = PendingItems::default();
             // How many of the last items are integers written as plain digits (0, 1 or 2): an
             // `R` after two makes them a reference. Seen from the `R` rather than looked ahead
             // for from each integer, as in a dictionary, since arrays are mostly numbers
@@ -283,7 +284,7 @@ fn parse_value<'a>(
                 let before = lexer.pos();
                 let (at, token) = match lexer.next_after_one_space() {
                     Some(Token::Name(raw)) => {
-                        items.push(Object::Name(Cow::Borrowed(raw)));
+                        pending.name(raw, &mut items);
                         plain_ints = 0;
                         continue;
                     }
@@ -294,11 +295,13 @@ fn parse_value<'a>(
                     }
                 };
                 if let Some(Token::Int(i)) = token {
-                    items.push(Object::Int(i));
+                    pending.int(i, &mut items);
                     plain_ints = if lexer.data()[at].is_ascii_digit() { (plain_ints + 1).min(2) } else { 0 };
                     continue;
                 }
+                // After two integers they are the last two items, pending or not.
                 if plain_ints == 2 && token == Some(Token::Keyword(b"R")) {
+                    pending.flush(&mut items);
                     if let [.., Object::Int(number), Object::Int(generation)] = items[..] {
                         if let (Ok(number), Ok(generation)) = (u32::try_from(number), u16::try_from(generation)) {
                             items.truncate(items.len() - 2);
@@ -309,6 +312,7 @@ fn parse_value<'a>(
                     }
                 }
                 plain_ints = 0;
+                pending.flush(&mut items);
                 match token {
                     Some(Token::ArrayClose) => break,
                     Some(token) => match scalar(lexer, at, token) {
@@ -323,6 +327,50 @@ fn parse_value<'a>(
         Token::DictOpen => Object::Dict(parse_dict_body(lexer, depth)?),
         _ => return Err(ParseError { pos: start, what: "a keyword or bracket where an object was expected" }),
     })
+}
+
+/// Integers or names just read in an array (one kind at a time, at most [`PENDING_ITEMS`]), not
+/// yet added to it: added by one `extend`, each object is written where it goes. Pushed one at a
+/// time, each was built on the stack, written in parts and read back whole to be copied, a store
+/// the processor cannot forward: a stall on every item of the `/Widths` and `/Differences` of a
+/// font (Chromium writes 253 of each in each of its Type 3 fonts, two hundred fonts a notice).
+#[derive(Default)]
+struct PendingItems<'a> {
+    ints: [i64; PENDING_ITEMS],
+    names: [&'a [u8]; PENDING_ITEMS],
+    /// How many integers (`ints`) or names (`names`) are pending; one of them is 0.
+    n_ints: usize,
+    n_names: usize,
+}
+
+const PENDING_ITEMS: usize = 32;
+
+impl<'a> PendingItems<'a> {
+    #[inline(always)]
+    fn int(&mut self, i: i64, items: &mut Vec<Object<'a>>) {
+        if self.n_names > 0 || self.n_ints == PENDING_ITEMS {
+            self.flush(items);
+        }
+        self.ints[self.n_ints] = i;
+        self.n_ints += 1;
+    }
+
+    #[inline(always)]
+    fn name(&mut self, raw: &'a [u8], items: &mut Vec<Object<'a>>) {
+        if self.n_ints > 0 || self.n_names == PENDING_ITEMS {
+            self.flush(items);
+        }
+        self.names[self.n_names] = raw;
+        self.n_names += 1;
+    }
+
+    /// Adds the pending items to the array, in the order read.
+    fn flush(&mut self, items: &mut Vec<Object<'a>>) {
+        items.extend(self.ints[..self.n_ints].iter().map(|&i| Object::Int(i)));
+        items.extend(self.names[..self.n_names].iter().map(|&raw| Object::Name(Cow::Borrowed(raw))));
+        self.n_ints = 0;
+        self.n_names = 0;
+    }
 }
 
 /// About how many items the array whose text starts at `rest` (just after its `[`) holds: the
@@ -421,6 +469,28 @@ mod tests {
         assert_eq!(parse_object(&mut lexer), Ok(Object::Int(5)));
         assert_eq!(parse_object(&mut lexer), Ok(Object::Int(6)));
         assert_eq!(parse_object(&mut lexer).unwrap().as_name(), Some(&b"N"[..]));
+    }
+
+    #[test]
+    fn runs_of_integers_and_names_longer_than_the_pending_buffer_keep_their_order() {
+        // 70 integers (past two buffers' worth), 40 names, then a reference after integers that
+        // fill a buffer exactly, and names and integers alternating.
+        let ints: Vec<String> = (0..70).map(|i| i.to_string()).collect();
+        let names: Vec<String> = (0..40).map(|i| format!("/g{i}")).collect();
+        let filler: Vec<String> = (0..30).map(|i| (100 + i).to_string()).collect();
+        let text = format!("[{} {} {} 7 0 R /a 1 /b 2 (s)]", ints.join(" "), names.join(" "), filler.join(" "));
+        let o = parse(text.as_bytes());
+        let items = o.as_array().unwrap();
+        let mut expected: Vec<Object> = (0..70).map(Object::Int).collect();
+        expected.extend(names.iter().map(|n| Object::Name(Cow::Owned(n[1..].as_bytes().to_vec()))));
+        expected.extend((0..30).map(|i| Object::Int(100 + i)));
+        expected.push(Object::Ref((7, 0)));
+        for (name, int) in [(b"a", 1), (b"b", 2)] {
+            expected.push(Object::Name(Cow::Owned(name.to_vec())));
+            expected.push(Object::Int(int));
+        }
+        expected.push(Object::String(Cow::Owned(b"s".to_vec())));
+        assert_eq!(items, &expected[..]);
     }
 
     #[test]

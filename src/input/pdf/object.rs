@@ -482,7 +482,7 @@ mod tests {
         let o = parse(text.as_bytes());
         let items = o.as_array().unwrap();
         let mut expected: Vec<Object> = (0..70).map(Object::Int).collect();
-        expected.extend(names.iter().map(|n| Object::Name(Cow::Owned(n[1..].as_bytes().to_vec()))));
+        expected.extend(names.iter().map(|n| Object::Name(Cow::Owned(n.as_bytes()[1..].to_vec()))));
         expected.extend((0..30).map(|i| Object::Int(100 + i)));
         expected.push(Object::Ref((7, 0)));
         for (name, int) in [(b"a", 1), (b"b", 2)] {

@@ -13,20 +13,15 @@ mod cli;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// Huge pages for the heap (Linux, where the kernel offers them to a process that asks): a
-/// single-file conversion touches about 1.5 MiB of fresh heap, which on 4 KiB pages is some 400
-/// page faults, about a tenth of a run's time; on 2 MiB pages it is one or two. The commands that
-/// run long or over many files do without them ([`KEEP_PAGES_SMALL`]).
-#[cfg(all(target_os = "linux", not(target_env = "msvc")))]
-#[export_name = "_rjem_malloc_conf"]
-static MALLOC_CONF: &[u8; 11] = b"thp:always\0";
-
 /// The commands that turn huge pages off for their process and the processes they start
-/// (Linux's `PR_SET_THP_DISABLE`, kept across `exec`): a batch, its conversion processes and the
-/// service then grow their memory 4 KiB at a time, so that their peak stays what it was (a batch
-/// over 1,000 PDFs peaked at 46 MiB with huge pages, 30 MiB without) and a page fault never waits
-/// for the kernel to compact memory into a huge page on a busy machine. A batch gains no time from
-/// huge pages: its processes reuse their heap from file to file.
+/// (Linux's `PR_SET_THP_DISABLE`, kept across `exec`), for a system whose transparent huge pages
+/// are on for every process (`always`): a batch, its conversion processes and the service then
+/// grow their memory 4 KiB at a time, so that their peak stays what it is (a batch over 1,000 PDFs
+/// peaked at 46 MiB with huge pages, 30 MiB without) and a page fault never waits for the kernel
+/// to make a huge page on a busy machine. A batch gains no time from huge pages: its processes
+/// reuse their heap from file to file. (The program does not ask for huge pages itself: a single
+/// conversion that did ran up to half again slower after another large process had run, README,
+/// PDF batches, ninth round.)
 #[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
 pub(crate) const KEEP_PAGES_SMALL: [&str; 3] = ["batch", "serve", "__convert-worker"];
 

@@ -64,8 +64,9 @@ fn the_seed_pdf_converts_to_its_34_tasks_in_every_output() {
     assert_eq!((health["status"].as_str(), health["running"].as_u64()), (Some("ok"), Some(0)));
 }
 
-/// The service runs on 4 KiB pages, as a batch does (`KEEP_PAGES_SMALL` in `src/main.rs`), while a
-/// single conversion asks for huge pages: Linux shows the process's setting in its status.
+/// The service runs on 4 KiB pages, as a batch does (`KEEP_PAGES_SMALL` in `src/main.rs`), even
+/// where the system gives huge pages to every process: Linux shows the process's setting in its
+/// status.
 #[cfg(target_os = "linux")]
 #[test]
 fn the_service_keeps_its_pages_small() {

@@ -20,7 +20,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// peaked at 46 MiB with huge pages, 30 MiB without) and a page fault never waits for the kernel
 /// to make a huge page on a busy machine. A batch gains no time from huge pages: its processes
 /// reuse their heap from file to file. (The program does not ask for huge pages itself: a single
-/// conversion that did ran up to half again slower after another large process had run, README,
+/// conversion that did took up to twice as long after another large process had run; README,
 /// PDF batches, ninth round.)
 #[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
 pub(crate) const KEEP_PAGES_SMALL: [&str; 3] = ["batch", "serve", "__convert-worker"];

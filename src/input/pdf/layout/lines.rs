@@ -111,8 +111,8 @@ fn measure_line(line: &mut Line, sizes: &mut Vec<f32>) {
 /// ends. Then the grouping, ordering and deduplication are not done again (the last finds nothing
 /// in a run of a deduplicated line: it compares each glyph with fewer of the glyphs before it);
 /// otherwise (a part's glyphs on two baselines, two parts on one) the glyphs are grouped anew.
-pub(super) fn lines_of_parts(parts: Vec<Vec<Placed>>, content: &PageContent) -> Vec<Line> {
-    let parts: Vec<Vec<Placed>> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+pub(super) fn lines_of_parts(mut parts: Vec<Vec<Placed>>, content: &PageContent) -> Vec<Line> {
+    parts.retain(|p| !p.is_empty());
     let in_order = parts.iter().flatten().is_sorted_by(|a, b| a.base.total_cmp(&b.base).is_le());
     let own_lines = in_order
         && parts.iter().enumerate().all(|(k, part)| {

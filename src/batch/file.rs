@@ -38,6 +38,24 @@ impl From<crate::Error> for Failure {
     }
 }
 
+/// A converted notice, and its notice JSON when the child that converted it rendered it.
+pub(crate) struct Obtained {
+    pub doc: NoticeDocument,
+    /// The notice JSON as the converting child rendered it (what `convert` writes), written as it
+    /// is; `None` for a notice converted here, which is rendered here.
+    pub json: Option<Vec<u8>>,
+}
+
+/// Where the notice JSON of a converted notice comes from.
+enum NoticeJson<'a> {
+    /// Rendered here from the notice, and written.
+    Render,
+    /// Rendered by the child that converted the notice: written as it is.
+    Rendered(&'a [u8]),
+    /// Left by the previous run in the output directory: only hashed.
+    OnDisk(&'a [u8]),
+}
+
 /// The work done for one file: its report, its tasks rendered as JSON Lines and CSV rows, the
 /// notice (for the workbook and the tracker), and its entry in the run state.
 pub(super) struct Converted {
@@ -80,7 +98,7 @@ fn obtain(
     config: &Config,
     worker: Option<&Worker>,
     pool: &WorkerPool,
-) -> Result<NoticeDocument, Failure> {
+) -> Result<Obtained, Failure> {
     let source = read.map_err(|e| crate::Error::from(e).with_path(&input.path))?;
     // Read and sniffed here, with the same checks and messages as in-process; converted in a
     // child when isolation covers its format. A page read with its attachments goes to a child
@@ -89,7 +107,7 @@ fn obtain(
         .filter(|w| w.isolation != Isolation::Off && (w.isolation.applies_to(source.format) || input.has_attachments));
     match isolating {
         Some(worker) => pool.convert(input, &Request::Read(&source), worker).0,
-        None => Ok(contain_panic(|| convert_source_in_folder(&source, config))??),
+        None => Ok(Obtained { doc: contain_panic(|| convert_source_in_folder(&source, config))??, json: None }),
     }
 }
 
@@ -146,7 +164,7 @@ fn reuse(input: &InputFile, cx: &FileContext, report: &FileReport, state: &FileS
                 return None;
             }
             let doc: NoticeDocument = serde_json::from_slice(&bytes).ok()?;
-            with_document(doc, Some(&bytes), report.clone(), state.clone(), cx)
+            with_document(doc, NoticeJson::OnDisk(&bytes), report.clone(), state.clone(), cx)
         }
         Outcome::NoLedger => without_ledger(previous.message.clone()?, report.clone(), state.clone(), cx),
         Outcome::Attachment | Outcome::Failed => return None,
@@ -164,11 +182,11 @@ fn without_ledger(message: String, mut report: FileReport, mut state: FileState,
     Converted { report, jsonl: Vec::new(), csv: Vec::new(), doc: None, state, reused: false }
 }
 
-/// The result of a converted notice: its report counts, its notice JSON (written unless
-/// `on_disk` holds it already), its tasks rendered.
+/// The result of a converted notice: its report counts, its notice JSON (written unless it is
+/// on disk already), its tasks rendered.
 fn with_document(
     doc: NoticeDocument,
-    on_disk: Option<&[u8]>,
+    json: NoticeJson,
     mut report: FileReport,
     mut state: FileState,
     cx: &FileContext,
@@ -186,14 +204,19 @@ fn with_document(
         // Each notice's own file is written here, on the worker: its name is its own, so the
         // order of these writes does not matter. It is synced with all the others once, before
         // the report and the state that name it are written (`run_batch`).
-        let json_hash = match on_disk {
-            Some(bytes) => sha256_hex(bytes),
-            None => {
-                let json = render(&doc, OutputFormat::Json)?;
-                crate::output::write_atomic_unsynced(&cx.options.out_dir.join(&output), &json)?;
-                sha256_hex(&json)
+        let rendered;
+        let (json, written) = match json {
+            NoticeJson::OnDisk(bytes) => (bytes, true),
+            NoticeJson::Rendered(bytes) => (bytes, false),
+            NoticeJson::Render => {
+                rendered = render(&doc, OutputFormat::Json)?;
+                (&rendered[..], false)
             }
         };
+        if !written {
+            crate::output::write_atomic_unsynced(&cx.options.out_dir.join(&output), json)?;
+        }
+        let json_hash = sha256_hex(json);
         let jsonl = render(&doc, OutputFormat::Jsonl)?;
         let mut csv = Vec::new();
         {
@@ -272,7 +295,8 @@ pub(super) fn process(input: &InputFile, cx: &FileContext) -> Converted {
         }
     };
     match obtained {
-        Ok(doc) => with_document(doc, None, report, state, cx),
+        Ok(Obtained { doc, json: Some(json) }) => with_document(doc, NoticeJson::Rendered(&json), report, state, cx),
+        Ok(Obtained { doc, json: None }) => with_document(doc, NoticeJson::Render, report, state, cx),
         Err(Failure::NoLedger(message)) => without_ledger(message, report, state, cx),
         Err(Failure::Error(message)) => {
             let report = FileReport { message: Some(message), ..report };

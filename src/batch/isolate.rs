@@ -5,10 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use super::inputs::InputFile;
-use super::{contain_panic, Failure};
+use super::{contain_panic, Failure, Obtained};
 use crate::convert::Config;
 use crate::input::Source;
 use crate::record::NoticeDocument;
@@ -53,14 +51,39 @@ pub struct Worker {
 }
 
 /// What a child sends back for one file.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WorkerReply {
-    Document(Box<NoticeDocument>),
+#[derive(Debug)]
+pub(crate) enum WorkerReply {
+    /// The notice, and its notice JSON as the child rendered it (what `convert` writes), which
+    /// the batch writes as it is rather than rendering the notice again.
+    Document {
+        doc: Box<NoticeDocument>,
+        json: Vec<u8>,
+    },
     Error(String),
     /// The file holds no task ledger (the message says what was seen).
-    #[serde(rename = "no-ledger")]
     NoLedger(String),
+}
+
+impl WorkerReply {
+    /// The frames that say which kind of reply follows.
+    const DOCUMENT: &'static [u8] = b"document";
+    const ERROR: &'static [u8] = b"error";
+    const NO_LEDGER: &'static [u8] = b"no-ledger";
+
+    /// The reply whose kind and body frames a child wrote (see [`serve`]); a kind it does not
+    /// know, a message not UTF-8 or a notice JSON that does not read as a notice is a broken
+    /// stream.
+    fn from_frames(kind: &[u8], body: Vec<u8>) -> std::io::Result<WorkerReply> {
+        Ok(match kind {
+            Self::DOCUMENT => {
+                let doc = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
+                WorkerReply::Document { doc: Box::new(doc), json: body }
+            }
+            Self::ERROR => WorkerReply::Error(frame_text(body)?),
+            Self::NO_LEDGER => WorkerReply::NoLedger(frame_text(body)?),
+            _ => return Err(std::io::Error::other("a reply of an unknown kind")),
+        })
+    }
 }
 
 /// Reads one frame of the worker protocol: a little-endian `u64` length and that many bytes (at
@@ -77,7 +100,9 @@ fn read_frame(input: &mut impl std::io::Read, limit: u64) -> std::io::Result<Opt
     if len > limit {
         return Err(std::io::Error::other(format!("a frame of {len} bytes, above {limit}")));
     }
-    let mut bytes = Vec::new();
+    // Room for the whole frame up to a bound (a length from a broken stream reserves no more),
+    // so that a reply is read in one piece rather than through a doubling buffer.
+    let mut bytes = Vec::with_capacity(len.min(FRAME_RESERVE) as usize);
     input.by_ref().take(len).read_to_end(&mut bytes)?;
     if bytes.len() as u64 != len {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
@@ -100,6 +125,9 @@ fn write_frame(output: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
     output.write_all(bytes)
 }
 
+/// The most room [`read_frame`] reserves before reading a frame: 1 MiB, the pipes' size.
+const FRAME_RESERVE: u64 = 1 << 20;
+
 /// What a parent asks a child to convert, besides the file's path.
 pub(super) enum Request<'a> {
     /// The file as the parent read it (its bytes, and the SHA-256 it computed while reading them).
@@ -113,11 +141,13 @@ pub(super) enum Request<'a> {
 /// The child's side of isolated conversions: for each request on `input` (a frame holding the
 /// input's path, one holding the SHA-256 of its bytes as the parent computed it while reading
 /// them and then one holding the bytes, or an empty frame when the child is to read the file
-/// itself: see [`Request`]), converts the file and writes to `output` a frame holding the SHA-256
-/// of the bytes converted (empty when they could not be read) and one holding the
-/// [`WorkerReply`] as JSON, until `input` ends. One child serves many files in turn, so its
-/// start-up (the schema, the registries) is paid once.
+/// itself: see [`Request`]), converts the file and writes to `output` three frames: the SHA-256
+/// of the bytes converted (empty when they could not be read), the kind of [`WorkerReply`]
+/// (`document`, `error` or `no-ledger`) and its body (the notice JSON, or the message), until
+/// `input` ends. One child serves many files in turn, so its start-up (the schema, the
+/// registries) is paid once.
 pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Write) -> std::io::Result<()> {
+    let mut frames = Vec::new();
     loop {
         let Some(path) = read_frame(&mut input, 1 << 20)? else { return Ok(()) };
         let path = PathBuf::from(frame_text(path)?);
@@ -129,17 +159,27 @@ pub fn serve(config: &Config, mut input: impl std::io::Read, mut output: impl Wr
             crate::input::source_with_sha256(&path, bytes, sha256)
         };
         let read_sha256 = read.as_ref().map_or_else(|_| String::new(), |source| source.sha256.clone());
-        let reply = match contain_panic(|| {
+        let converted = contain_panic(|| {
             let source = read.map_err(|e| crate::Error::from(e).with_path(&path))?;
-            crate::convert::convert_source_in_folder(&source, config)
-        }) {
-            Ok(Ok(doc)) => WorkerReply::Document(Box::new(doc)),
-            Ok(Err(e)) if e.is_no_ledger() => WorkerReply::NoLedger(e.to_string()),
-            Ok(Err(e)) => WorkerReply::Error(e.to_string()),
-            Err(message) => WorkerReply::Error(message),
+            let doc = crate::convert::convert_source_in_folder(&source, config)?;
+            let json = crate::output::render(&doc, crate::output::OutputFormat::Json).map_err(crate::Error::from)?;
+            Ok::<_, crate::Error>(json)
+        });
+        let message;
+        let (kind, body): (&[u8], &[u8]) = match &converted {
+            Ok(Ok(json)) => (WorkerReply::DOCUMENT, json),
+            Ok(Err(e)) => {
+                message = e.to_string();
+                (if e.is_no_ledger() { WorkerReply::NO_LEDGER } else { WorkerReply::ERROR }, message.as_bytes())
+            }
+            Err(panic) => (WorkerReply::ERROR, panic.as_bytes()),
         };
-        write_frame(&mut output, read_sha256.as_bytes())?;
-        write_frame(&mut output, &serde_json::to_vec(&reply).map_err(std::io::Error::other)?)?;
+        // The frames in one write: the parent, waiting for them, is woken once.
+        frames.clear();
+        write_frame(&mut frames, read_sha256.as_bytes())?;
+        write_frame(&mut frames, kind)?;
+        write_frame(&mut frames, body)?;
+        output.write_all(&frames)?;
         output.flush()?;
     }
 }
@@ -234,18 +274,27 @@ impl WorkerProcess {
     fn convert(&mut self, path: &Path, request: &Request) -> std::io::Result<(String, WorkerReply)> {
         self.said.lock().unwrap_or_else(|p| p.into_inner()).clear();
         let path = path.to_str().ok_or_else(|| std::io::Error::other("path not UTF-8"))?;
-        write_frame(&mut self.stdin, path.as_bytes())?;
+        // The small frames in one write, so that the child is woken once for them; a file's
+        // bytes follow in a write of their own rather than being copied after them.
+        let mut frames = Vec::with_capacity(path.len() + 96);
+        write_frame(&mut frames, path.as_bytes())?;
         match request {
             Request::Read(source) => {
-                write_frame(&mut self.stdin, source.sha256.as_bytes())?;
-                write_frame(&mut self.stdin, &source.bytes)?;
+                write_frame(&mut frames, source.sha256.as_bytes())?;
+                frames.extend_from_slice(&(source.bytes.len() as u64).to_le_bytes());
+                self.stdin.write_all(&frames)?;
+                self.stdin.write_all(&source.bytes)?;
             }
-            Request::Path => write_frame(&mut self.stdin, b"")?,
+            Request::Path => {
+                write_frame(&mut frames, b"")?;
+                self.stdin.write_all(&frames)?;
+            }
         }
         self.stdin.flush()?;
         let sha256 = frame_text(read_next_frame(&mut self.stdout, u64::MAX)?)?;
-        let reply = read_next_frame(&mut self.stdout, u64::MAX)?;
-        Ok((sha256, serde_json::from_slice(&reply).map_err(std::io::Error::other)?))
+        let kind = read_next_frame(&mut self.stdout, 64)?;
+        let body = read_next_frame(&mut self.stdout, u64::MAX)?;
+        Ok((sha256, WorkerReply::from_frames(&kind, body)?))
     }
 
     /// Ends the child (killed if it is still running) and says how it ended.
@@ -279,7 +328,7 @@ impl WorkerPool {
         input: &InputFile,
         request: &Request,
         worker: &Worker,
-    ) -> (Result<NoticeDocument, Failure>, Option<String>) {
+    ) -> (Result<Obtained, Failure>, Option<String>) {
         // The path travels as text; the document and messages show a path lossily in any case.
         let path = PathBuf::from(input.path.to_string_lossy().into_owned());
         let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -320,7 +369,7 @@ impl WorkerPool {
                 process.finish(false);
             }
             let result = match reply {
-                WorkerReply::Document(doc) => Ok(*doc),
+                WorkerReply::Document { doc, json } => Ok(Obtained { doc: *doc, json: Some(json) }),
                 WorkerReply::Error(message) => Err(Failure::Error(message)),
                 WorkerReply::NoLedger(message) => Err(Failure::NoLedger(message)),
             };
@@ -384,8 +433,9 @@ mod tests {
     /// The next reply on `replies`: the SHA-256 the child read, and the reply.
     fn reply(replies: &mut &[u8]) -> (String, WorkerReply) {
         let sha256 = String::from_utf8(read_frame(replies, u64::MAX).unwrap().unwrap()).unwrap();
-        let reply = read_frame(replies, u64::MAX).unwrap().unwrap();
-        (sha256, serde_json::from_slice(&reply).unwrap())
+        let kind = read_frame(replies, 64).unwrap().unwrap();
+        let body = read_frame(replies, u64::MAX).unwrap().unwrap();
+        (sha256, WorkerReply::from_frames(&kind, body).unwrap())
     }
 
     const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed/000_289293f812862803.txt");
@@ -403,7 +453,7 @@ mod tests {
 
         let mut replies = &output[..];
         match reply(&mut replies) {
-            (sha256, WorkerReply::Document(doc)) => {
+            (sha256, WorkerReply::Document { doc, .. }) => {
                 assert_eq!(sha256, hash);
                 assert_eq!(doc.tasks.len(), 34);
                 assert_eq!(doc.notice.source.sha256, hash);
@@ -429,10 +479,13 @@ mod tests {
         let mut replies = &output[..];
         let in_process = crate::convert::convert_path(Path::new(SEED), &Config::default()).unwrap();
         match reply(&mut replies) {
-            (sha256, WorkerReply::Document(doc)) => {
+            (sha256, WorkerReply::Document { doc, json }) => {
                 assert_eq!(sha256, crate::input::sha256_hex(&std::fs::read(SEED).unwrap()));
                 assert_eq!(doc.notice.source.sha256, sha256);
                 assert_eq!(serde_json::to_value(&doc).unwrap(), serde_json::to_value(&in_process).unwrap());
+                // The notice JSON the batch writes as it is: byte for byte what `convert` writes.
+                let written = crate::output::render(&in_process, crate::output::OutputFormat::Json).unwrap();
+                assert!(json == written, "the child's notice JSON differs from convert's");
             }
             (_, other) => panic!("the seed gave {other:?}"),
         }
@@ -462,6 +515,17 @@ mod tests {
             let err = serve(&Config::default(), &input[..], &mut output).unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
             assert!(output.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_reply_of_an_unknown_kind_or_not_a_notice_is_a_broken_stream() {
+        assert!(WorkerReply::from_frames(b"documents", b"{}".to_vec()).is_err());
+        assert!(WorkerReply::from_frames(WorkerReply::DOCUMENT, b"{\"tasks\": [".to_vec()).is_err());
+        assert!(WorkerReply::from_frames(WorkerReply::ERROR, vec![0xff, 0xfe]).is_err());
+        match WorkerReply::from_frames(WorkerReply::NO_LEDGER, "没有台账".as_bytes().to_vec()).unwrap() {
+            WorkerReply::NoLedger(message) => assert_eq!(message, "没有台账"),
+            other => panic!("{other:?}"),
         }
     }
 }

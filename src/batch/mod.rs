@@ -32,11 +32,11 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-pub(crate) use file::{contain_panic, Failure};
+pub(crate) use file::{contain_panic, Failure, Obtained};
 pub use inputs::{
     discover_inputs, exclude_inputs, group_attachments, input_set_id, InputFile, Shard, NOTICE_EXTENSIONS,
 };
-pub use isolate::{serve, Isolation, Worker, WorkerReply};
+pub use isolate::{serve, Isolation, Worker};
 pub use merge::merge_outputs;
 pub use outdir::{lock_output, OutputLock};
 pub use state::{run_fingerprint, sha256_hex, STATE_FILE};

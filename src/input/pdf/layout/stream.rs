@@ -153,16 +153,14 @@ pub(super) fn stream_table(
         if starts_row {
             rows.push(StreamRow { cells: vec![Vec::new(); n_cols], section: false, top: line_top });
         }
-        // The line's glyphs are in x order, so each column's are one run of them.
+        // The line's glyphs are in x order, so each column's are one run of them, copied at once.
         let row = rows.last_mut()?;
-        let mut last_col = None;
-        for g in &line.glyphs {
-            let col = col_of(g.x0);
-            if last_col != Some(col) {
-                row.cells[col].push(Vec::new());
-                last_col = Some(col);
-            }
-            row.cells[col].last_mut()?.push(*g);
+        let mut rest = &line.glyphs[..];
+        while let Some(first) = rest.first() {
+            let col = col_of(first.x0);
+            let run = rest.iter().position(|g| col_of(g.x0) != col).unwrap_or(rest.len());
+            row.cells[col].push(rest[..run].to_vec());
+            rest = &rest[run..];
         }
     }
 

@@ -205,7 +205,7 @@ fn with_document(
         // order of these writes does not matter. It is synced with all the others once, before
         // the report and the state that name it are written (`run_batch`).
         let rendered;
-        let (json, written) = match json {
+        let (json, on_disk) = match json {
             NoticeJson::OnDisk(bytes) => (bytes, true),
             NoticeJson::Rendered(bytes) => (bytes, false),
             NoticeJson::Render => {
@@ -213,7 +213,7 @@ fn with_document(
                 (&rendered[..], false)
             }
         };
-        if !written {
+        if !on_disk {
             crate::output::write_atomic_unsynced(&cx.options.out_dir.join(&output), json)?;
         }
         let json_hash = sha256_hex(json);

@@ -204,19 +204,15 @@ fn with_document(
         // Each notice's own file is written here, on the worker: its name is its own, so the
         // order of these writes does not matter. It is synced with all the others once, before
         // the report and the state that name it are written (`run_batch`).
-        let rendered;
-        let (json, on_disk) = match json {
-            NoticeJson::OnDisk(bytes) => (bytes, true),
-            NoticeJson::Rendered(bytes) => (bytes, false),
-            NoticeJson::Render => {
-                rendered = render(&doc, OutputFormat::Json)?;
-                (&rendered[..], false)
-            }
+        let write = |bytes: &[u8]| -> Result<String, OutputError> {
+            crate::output::write_atomic_unsynced(&cx.options.out_dir.join(&output), bytes)?;
+            Ok(sha256_hex(bytes))
         };
-        if !on_disk {
-            crate::output::write_atomic_unsynced(&cx.options.out_dir.join(&output), json)?;
-        }
-        let json_hash = sha256_hex(json);
+        let json_hash = match json {
+            NoticeJson::OnDisk(bytes) => sha256_hex(bytes),
+            NoticeJson::Rendered(bytes) => write(bytes)?,
+            NoticeJson::Render => write(&render(&doc, OutputFormat::Json)?)?,
+        };
         let jsonl = render(&doc, OutputFormat::Jsonl)?;
         let mut csv = Vec::new();
         {
@@ -295,8 +291,10 @@ pub(super) fn process(input: &InputFile, cx: &FileContext) -> Converted {
         }
     };
     match obtained {
-        Ok(Obtained { doc, json: Some(json) }) => with_document(doc, NoticeJson::Rendered(&json), report, state, cx),
-        Ok(Obtained { doc, json: None }) => with_document(doc, NoticeJson::Render, report, state, cx),
+        Ok(Obtained { doc, json }) => {
+            let json = json.as_deref().map_or(NoticeJson::Render, NoticeJson::Rendered);
+            with_document(doc, json, report, state, cx)
+        }
         Err(Failure::NoLedger(message)) => without_ledger(message, report, state, cx),
         Err(Failure::Error(message)) => {
             let report = FileReport { message: Some(message), ..report };

@@ -121,8 +121,13 @@ fn frame_text(frame: Vec<u8>) -> std::io::Result<String> {
 }
 
 fn write_frame(output: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
-    output.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    output.write_all(&frame_header(bytes))?;
     output.write_all(bytes)
+}
+
+/// The header of a frame holding `bytes`: their length as a little-endian `u64`.
+fn frame_header(bytes: &[u8]) -> [u8; 8] {
+    (bytes.len() as u64).to_le_bytes()
 }
 
 /// The most room [`read_frame`] reserves before reading a frame: 1 MiB, the pipes' size.
@@ -281,7 +286,7 @@ impl WorkerProcess {
         match request {
             Request::Read(source) => {
                 write_frame(&mut frames, source.sha256.as_bytes())?;
-                frames.extend_from_slice(&(source.bytes.len() as u64).to_le_bytes());
+                frames.extend_from_slice(&frame_header(&source.bytes));
                 self.stdin.write_all(&frames)?;
                 self.stdin.write_all(&source.bytes)?;
             }

@@ -15,7 +15,7 @@ use crate::record::NoticeDocument;
 
 /// Why one file gave no notice.
 #[derive(Debug)]
-pub(crate) enum Failure {
+pub(super) enum Failure {
     /// Could not be converted: the message says why.
     Error(String),
     /// Read, but it holds no task ledger: the message says what was seen.
@@ -39,7 +39,7 @@ impl From<crate::Error> for Failure {
 }
 
 /// A converted notice, and its notice JSON when the child that converted it rendered it.
-pub(crate) struct Obtained {
+pub(super) struct Obtained {
     pub doc: NoticeDocument,
     /// The notice JSON as the converting child rendered it (what `convert` writes), written as it
     /// is; `None` for a notice converted here, which is rendered here.
@@ -79,7 +79,7 @@ pub(super) struct FileContext<'a> {
 
 /// Runs `work`; a panic in it (a bug that slipped through) becomes an error message for that one
 /// file instead of taking the batch down.
-pub(crate) fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+pub(super) fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|panic| {
         let what = panic
             .downcast_ref::<&str>()

@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::file::{contain_panic, Failure, Obtained};
 use super::inputs::InputFile;
-use super::{contain_panic, Failure, Obtained};
 use crate::convert::Config;
 use crate::input::Source;
 use crate::record::NoticeDocument;
@@ -283,18 +283,19 @@ impl WorkerProcess {
         // bytes follow in a write of their own rather than being copied after them.
         let mut frames = Vec::with_capacity(path.len() + 96);
         write_frame(&mut frames, path.as_bytes())?;
-        match request {
+        let file_bytes: &[u8] = match request {
             Request::Read(source) => {
                 write_frame(&mut frames, source.sha256.as_bytes())?;
                 frames.extend_from_slice(&frame_header(&source.bytes));
-                self.stdin.write_all(&frames)?;
-                self.stdin.write_all(&source.bytes)?;
+                &source.bytes
             }
             Request::Path => {
                 write_frame(&mut frames, b"")?;
-                self.stdin.write_all(&frames)?;
+                &[]
             }
-        }
+        };
+        self.stdin.write_all(&frames)?;
+        self.stdin.write_all(file_bytes)?;
         self.stdin.flush()?;
         let sha256 = frame_text(read_next_frame(&mut self.stdout, u64::MAX)?)?;
         let kind = read_next_frame(&mut self.stdout, 64)?;

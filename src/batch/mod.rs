@@ -32,7 +32,6 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-pub(crate) use file::{contain_panic, Failure, Obtained};
 pub use inputs::{
     discover_inputs, exclude_inputs, group_attachments, input_set_id, InputFile, Shard, NOTICE_EXTENSIONS,
 };
